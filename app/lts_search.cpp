@@ -1,0 +1,439 @@
+// lts-search: the headless LiteTransformerSearch, for target devices without a display.
+#include "errors.h"
+#include "jsonio.h"
+#include "paramcount.h"
+#include "profiler.h"
+#include "runfolder.h"
+#include "search.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+using namespace lts;
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+constexpr int kExitFailure = 1;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int)
+{
+    g_interrupted.store(true);
+}
+
+QString q(const char* s)
+{
+    return QString::fromLatin1(s);
+}
+
+const char* kUsage = R"(Usage:
+  lts-search run (--preset NAME | --space FILE) --out DIR [options]
+  lts-search run --resume DIR [--time-budget S] [--iterations N]
+  lts-search eval FILE [--no-measure] [--device D] [--threads N]
+  lts-search export FILE --format json|hf --out FILE
+  lts-search presets [NAME]
+  lts-search --help | --version
+
+Training-free, hardware-aware architecture search (LiteTransformerSearch) for GPT-2 and
+Transformer-XL language models. Decoder parameters rank architectures by perplexity; latency and
+peak memory are measured by running each candidate with LibTorch on this machine.
+
+run options:
+  --preset NAME          search space preset (see `lts-search presets`)
+  --space FILE           search configuration JSON (space, optional "search" and "device")
+  --out DIR              run folder: candidates.jsonl, frontier.json, frontier.csv, session.json
+  --resume DIR           continue the run in DIR without measuring anything twice
+  --device D             cpu, cuda or cuda:N (default cpu)
+  --threads N            CPU threads, BLAS included (default 1, as in the paper)
+  --batch N              batch size of a measured forward pass (default 1)
+  --seq-len N            tokens per forward pass (default: the architecture's seq_len)
+  --warmup N             untimed forward passes before timing (default 2)
+  --repeats N            timed forward passes; the median is reported (default 10)
+  --seed S               random seed (default 1111)
+  --iterations N         evolution iterations (default 30)
+  --algorithm A          evolution or random (default evolution)
+  --time-budget S        stop after S seconds of this invocation (default: none)
+  --objectives LIST      params,latency | params,memory | params,latency,memory
+
+eval options:
+  --no-measure           print parameter counts only
+  --device, --threads, --batch, --seq-len, --warmup, --repeats as for run
+
+Architecture files may be the project's JSON, a Hugging Face GPT2Config config.json or an
+Archai transformer-flex architecture. Exit status: 0 success, 1 failure, 2 bad input.
+)";
+
+struct Options {
+    QCommandLineParser parser;
+    Options()
+    {
+        for (const char* name : {"preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
+                                 "repeats", "seed", "iterations", "algorithm", "time-budget", "objectives", "format"})
+            parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
+        parser.addOption(QCommandLineOption(q("no-measure")));
+        parser.addOption(QCommandLineOption(QStringList{q("h"), q("help")}));
+        parser.addOption(QCommandLineOption(QStringList{q("v"), q("version")}));
+    }
+    bool has(const char* name) const { return parser.isSet(q(name)); }
+    std::string text(const char* name) const { return parser.value(q(name)).toStdString(); }
+    long long integer(const char* name, long long lo, long long hi) const
+    {
+        bool ok = false;
+        const long long v = parser.value(q(name)).toLongLong(&ok);
+        if (!ok || v < lo || v > hi)
+            throw InputError(std::string("--") + name, "must be an integer between " + std::to_string(lo) + " and "
+                                                           + std::to_string(hi) + ", got \"" + text(name) + "\"");
+        return v;
+    }
+    double number(const char* name) const
+    {
+        bool ok = false;
+        const double v = parser.value(q(name)).toDouble(&ok);
+        if (!ok || !(v >= 0))
+            throw InputError(std::string("--") + name, "must be a non-negative number, got \"" + text(name) + "\"");
+        return v;
+    }
+};
+
+void applyProtocolOptions(const Options& o, MeasureProtocol& p)
+{
+    if (o.has("device"))
+        p.device = o.text("device");
+    if (o.has("threads"))
+        p.threads = int(o.integer("threads", 1, 1024));
+    if (o.has("batch"))
+        p.batch = int(o.integer("batch", 1, 4096));
+    if (o.has("seq-len"))
+        p.seqLen = int(o.integer("seq-len", 1, kMaxSeqLen));
+    if (o.has("warmup"))
+        p.warmup = int(o.integer("warmup", 0, 1000));
+    if (o.has("repeats"))
+        p.repeats = int(o.integer("repeats", 1, 10000));
+    p.validate();
+}
+
+std::string millions(std::int64_t n)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fM", double(n) / 1e6);
+    return buf;
+}
+
+std::string clock(double seconds)
+{
+    const int s = int(seconds);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    return buf;
+}
+
+std::string layersSummary(const std::vector<int>& v)
+{
+    bool same = true;
+    for (int x : v)
+        same = same && x == v.front();
+    if (same)
+        return std::to_string(v.front());
+    std::string s;
+    for (int x : v)
+        s += (s.empty() ? "" : ",") + std::to_string(x);
+    return s;
+}
+
+// Progress on stderr, one line per candidate and per iteration.
+class Progress final : public SearchObserver {
+public:
+    void onEvent(const SearchEvent& e) override
+    {
+        if (e.kind == SearchEvent::Kind::Candidate) {
+            const Candidate& c = e.candidate;
+            if (e.fromCache) {
+                ++m_cached;
+                return;
+            }
+            std::fprintf(stderr, "[iter %2d | %4d | %s] %-8s params %8s  latency %8.2f ms  peak %8.1f MB  L=%d d=%d",
+                         e.iteration, e.evaluated, clock(e.elapsedS).c_str(), candidateStatusName(c.status).c_str(),
+                         millions(c.decoderParams).c_str(), c.measurement.latencyMs, c.measurement.peakMemoryMb,
+                         c.arch.nLayer, c.arch.dModel);
+            if (c.status == Candidate::Status::Failed)
+                std::fprintf(stderr, "  (%s)", c.measurement.error.c_str());
+            std::fprintf(stderr, "\n");
+        } else if (e.kind == SearchEvent::Kind::IterationDone) {
+            if (m_cached)
+                std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
+            m_cached = 0;
+            std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
+                         e.evaluated, e.frontierSize, e.hypervolume);
+        } else if (e.kind == SearchEvent::Kind::Finished) {
+            std::fprintf(stderr, "search %s after %s: %d evaluated, frontier %d\n", e.message.c_str(),
+                         clock(e.elapsedS).c_str(), e.evaluated, e.frontierSize);
+        }
+    }
+
+private:
+    int m_cached = 0;
+};
+
+class Fanout final : public SearchObserver {
+public:
+    Fanout(std::initializer_list<SearchObserver*> list) : m_list(list) {}
+    void onEvent(const SearchEvent& e) override
+    {
+        for (auto* o : m_list)
+            o->onEvent(e);
+    }
+
+private:
+    std::vector<SearchObserver*> m_list;
+};
+
+void printFrontier(const SearchResult& r)
+{
+    std::vector<std::size_t> rows = r.frontier;
+    std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
+        return r.candidates[a].decoderParams < r.candidates[b].decoderParams;
+    });
+    std::printf("Pareto frontier: %zu of %zu candidates\n", rows.size(), r.candidates.size());
+    std::printf("%6s %10s %10s %12s %10s %10s %4s %5s  %-10s %s\n", "id", "decoder", "total", "latency_ms", "iqr_ms",
+                "peak_mb", "L", "d", "n_head", "d_inner");
+    for (std::size_t i : rows) {
+        const Candidate& c = r.candidates[i];
+        std::printf("%6d %10s %10s %12.2f %10.2f %10.1f %4d %5d  %-10s %s\n", c.id, millions(c.decoderParams).c_str(),
+                    millions(c.totalParams).c_str(), c.measurement.latencyMs, c.measurement.latencyIqrMs,
+                    c.measurement.peakMemoryMb, c.arch.nLayer, c.arch.dModel, layersSummary(c.arch.nHead).c_str(),
+                    layersSummary(c.arch.dInner).c_str());
+    }
+}
+
+int commandRun(const Options& o)
+{
+    const bool resume = o.has("resume");
+    QString dir;
+    RunInfo info;
+    std::vector<Candidate> known;
+    if (resume) {
+        if (o.has("preset") || o.has("space") || o.has("out"))
+            throw InputError("--resume", "takes the run's own configuration; do not combine it with --preset, --space or --out");
+        dir = QString::fromStdString(o.text("resume"));
+        LoadedRun run = loadRun(dir);
+        for (const auto& w : run.warnings)
+            std::fprintf(stderr, "warning: %s\n", w.c_str());
+        info = run.info;
+        known = std::move(run.candidates);
+        info.finished = info.cancelled = false;
+    } else {
+        if (o.has("preset") == o.has("space"))
+            throw InputError("--preset/--space", "give exactly one of them");
+        if (!o.has("out"))
+            throw InputError("--out", "is required: the run folder to write");
+        dir = QString::fromStdString(o.text("out"));
+        if (o.has("preset")) {
+            info.config.space = preset(o.text("preset"));
+        } else {
+            info.config = searchConfigFromJson(readJsonFile(QString::fromStdString(o.text("space"))));
+        }
+        applyProtocolOptions(o, info.config.protocol);
+        SearchParams& p = info.config.search;
+        if (o.has("seed"))
+            p.seed = std::uint64_t(o.integer("seed", 0, (1LL << 53)));
+        if (o.has("algorithm"))
+            p.algorithm = algorithmFromName(o.text("algorithm"), "--algorithm");
+        if (o.has("objectives"))
+            p.objectives = parseObjectives(o.text("objectives"), "--objectives");
+    }
+    SearchParams& p = info.config.search;
+    if (o.has("iterations"))
+        p.iterations = int(o.integer("iterations", 1, 100000));
+    if (o.has("time-budget"))
+        p.timeBudgetS = o.number("time-budget");
+    p.validate();
+
+    TorchMeasurer measurer(info.config.protocol);
+    SearchEngine engine(info.config.space, p, measurer);
+    engine.setKnownCandidates(known, info.elapsedS);
+    std::unique_ptr<RunWriter> writer;
+    try {
+        writer = std::make_unique<RunWriter>(dir, info, resume);
+    } catch (const std::runtime_error& e) {
+        throw InputError("--out", e.what());
+    }
+    std::fprintf(stderr, "lts-search: %s search on %s (%s), %d thread(s), seed %llu, objectives %s -> %s\n",
+                 algorithmName(p.algorithm).c_str(), info.config.space.name.c_str(),
+                 info.config.protocol.device.c_str(), info.config.protocol.threads,
+                 static_cast<unsigned long long>(p.seed), objectivesString(p.objectives).c_str(),
+                 QDir::toNativeSeparators(dir).toUtf8().constData());
+
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    std::atomic<bool> done{false};
+    // Signal handlers may only set a flag; this thread turns it into a cancellation.
+    std::thread watcher([&] {
+        while (!done.load()) {
+            if (g_interrupted.load()) {
+                engine.cancel();
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
+    Progress progress;
+    Fanout observers{writer.get(), &progress};
+    SearchResult result;
+    try {
+        result = engine.run(&observers);
+    } catch (...) {
+        done.store(true);
+        watcher.join();
+        throw;
+    }
+    done.store(true);
+    watcher.join();
+    writer->finish(result);
+    printFrontier(result);
+    return 0;
+}
+
+int commandEval(const Options& o, const QStringList& args)
+{
+    if (args.size() != 2)
+        throw InputError("FILE", "eval takes exactly one architecture file");
+    ArchDialect dialect{};
+    const ArchConfig arch = archFromJson(readJsonFile(args[1]), &dialect);
+    const ParamBreakdown p = countParams(arch);
+    QJsonObject out{{q("arch"), archToJson(arch)},
+                    {q("dialect"), q(dialect == ArchDialect::Native ? "lts" : dialect == ArchDialect::HuggingFaceGpt2
+                                                                               ? "huggingface-gpt2"
+                                                                               : "archai-flex")},
+                    {q("decoder_params"), double(p.decoder())},
+                    {q("total_params"), double(p.total())},
+                    {q("params"), QJsonObject{{q("attention"), double(p.attention)},
+                                              {q("feed_forward"), double(p.feedForward)},
+                                              {q("layer_norm"), double(p.layerNorm)},
+                                              {q("relative_position"), double(p.relativePosition)},
+                                              {q("final_norm"), double(p.finalNorm)},
+                                              {q("embedding"), double(p.embedding)},
+                                              {q("positional"), double(p.positional)},
+                                              {q("head"), double(p.head)}}}};
+    if (!o.has("no-measure")) {
+        MeasureProtocol protocol;
+        applyProtocolOptions(o, protocol);
+        TorchMeasurer measurer(protocol);
+        std::atomic<bool> never{false};
+        const Measurement m = measurer.measure(arch, never);
+        QJsonObject mj = measurementToJson(m);
+        mj.insert(q("status"), QString::fromStdString(statusName(m.status)));
+        out.insert(q("measurement"), mj);
+        out.insert(q("protocol"), protocolToJson(protocol));
+        const RuntimeInfo rt = runtimeInfo();
+        out.insert(q("runtime"), QJsonObject{{q("torch"), QString::fromStdString(rt.torchVersion)},
+                                             {q("blas"), QString::fromStdString(rt.blas)},
+                                             {q("cpu"), QString::fromStdString(rt.devices.front().name)}});
+    }
+    std::fwrite(QJsonDocument(out).toJson().constData(), 1, std::size_t(QJsonDocument(out).toJson().size()), stdout);
+    return 0;
+}
+
+int commandExport(const Options& o, const QStringList& args)
+{
+    if (args.size() != 2)
+        throw InputError("FILE", "export takes exactly one architecture file");
+    if (!o.has("out"))
+        throw InputError("--out", "is required: the file to write");
+    const ArchConfig arch = archFromJson(readJsonFile(args[1]));
+    const std::string format = o.has("format") ? o.text("format") : "json";
+    QJsonObject doc;
+    if (format == "json")
+        doc = archToJson(arch);
+    else if (format == "hf")
+        doc = archToHuggingFace(arch);
+    else
+        throw InputError("--format", "must be json or hf, got \"" + format + "\"");
+    try {
+        writeFileAtomically(QString::fromStdString(o.text("out")), QJsonDocument(doc).toJson());
+    } catch (const std::runtime_error& e) {
+        throw InputError("--out", e.what());
+    }
+    return 0;
+}
+
+int commandPresets(const QStringList& args)
+{
+    if (args.size() == 2) {
+        const SearchSpace s = preset(args[1].toStdString());
+        SearchConfig c;
+        c.space = s;
+        std::fputs(QJsonDocument(searchConfigToJson(c)).toJson().constData(), stdout);
+        return 0;
+    }
+    for (const auto& name : presetNames()) {
+        const SearchSpace s = preset(name);
+        std::printf("%-20s %-15s n_layer %d..%d, %zu d_model choices, decoder params %s..%s, %.3g architectures\n",
+                    name.c_str(), backboneName(s.backbone).c_str(), s.nLayerMin, s.nLayerMax, s.dModel.size(),
+                    millions(s.paramsMin).c_str(), millions(s.paramsMax).c_str(), s.size());
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(q("lts-search"));
+    QCoreApplication::setApplicationVersion(q(LTS_VERSION));
+    Options o;
+    if (!o.parser.parse(QCoreApplication::arguments())) {
+        std::fprintf(stderr, "lts-search: %s (see lts-search --help)\n", o.parser.errorText().toUtf8().constData());
+        return kExitBadInput;
+    }
+    if (o.has("help")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (o.has("version")) {
+        std::printf("lts-search %s (LibTorch %s, Qt %s)\n", LTS_VERSION, runtimeInfo().torchVersion.c_str(), qVersion());
+        return 0;
+    }
+    const QStringList args = o.parser.positionalArguments();
+    if (args.isEmpty()) {
+        std::fputs(kUsage, stderr);
+        return kExitBadInput;
+    }
+    const std::string command = args[0].toStdString();
+    const std::string warning = blasWarning();
+    if (!warning.empty() && (command == "run" || command == "eval"))
+        std::fprintf(stderr, "%s\n", warning.c_str());
+    try {
+        if (command == "run") {
+            if (args.size() != 1)
+                throw InputError("run", "takes no positional arguments");
+            return commandRun(o);
+        }
+        if (command == "eval")
+            return commandEval(o, args);
+        if (command == "export")
+            return commandExport(o, args);
+        if (command == "presets")
+            return commandPresets(args);
+        throw InputError("command", "unknown command \"" + command + "\" (run, eval, export, presets)");
+    } catch (const InputError& e) {
+        std::fprintf(stderr, "lts-search: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lts-search: error: %s\n", e.what());
+        return kExitFailure;
+    }
+}

@@ -1,0 +1,40 @@
+// One evaluated candidate of a search: architecture, proxy, measurements and where it came from.
+#pragma once
+
+#include "archconfig.h"
+#include "measurement.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lts {
+
+enum class Objective { DecoderParams, Latency, Memory };
+
+struct Candidate {
+    enum class Status { Ok, Failed, OverCeiling };
+    int id = 0;
+    ArchConfig arch;
+    std::int64_t decoderParams = 0;
+    std::int64_t totalParams = 0;
+    Measurement measurement;
+    Status status = Status::Ok;
+    int iteration = 0;
+    double elapsedS = 0; // seconds since the search started when the measurement ended
+    bool onFrontier = false;
+
+    // The candidate's objectives in minimisation form (decoder params negated).
+    std::vector<double> point(const std::vector<Objective>& objectives) const;
+};
+
+std::string candidateStatusName(Candidate::Status s);
+std::string objectiveName(Objective o);
+// Parses "params,latency[,memory]"; throws InputError naming `field`.
+std::vector<Objective> parseObjectives(const std::string& list, const std::string& field = "objectives");
+std::string objectivesString(const std::vector<Objective>& objectives);
+
+// Indices of the candidates on the frontier: status Ok and non-dominated on `objectives`.
+std::vector<std::size_t> frontierOf(const std::vector<Candidate>& all, const std::vector<Objective>& objectives);
+
+} // namespace lts

@@ -1,0 +1,566 @@
+#include "jsonio.h"
+
+#include "errors.h"
+#include "paramcount.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+#include <cmath>
+#include <limits>
+
+namespace lts {
+
+namespace {
+
+// Files larger than this are refused before they are read.
+constexpr qint64 kMaxJsonFileBytes = 64 * 1024 * 1024;
+
+QString q(const char* key)
+{
+    return QString::fromLatin1(key);
+}
+
+std::string typeName(const QJsonValue& v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null: return "null";
+    case QJsonValue::Bool: return "a boolean";
+    case QJsonValue::Double: return "a number";
+    case QJsonValue::String: return "a string";
+    case QJsonValue::Array: return "an array";
+    case QJsonValue::Object: return "an object";
+    default: return "undefined";
+    }
+}
+
+long long toInteger(const QJsonValue& v, const std::string& field)
+{
+    if (!v.isDouble())
+        throw InputError(field, "must be an integer, got " + typeName(v));
+    const double d = v.toDouble();
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15)
+        throw InputError(field, "must be an integer, got " + std::to_string(d));
+    return static_cast<long long>(d);
+}
+
+int toInt(const QJsonValue& v, const std::string& field)
+{
+    const long long x = toInteger(v, field);
+    if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
+        throw InputError(field, "is out of range, got " + std::to_string(x));
+    return int(x);
+}
+
+// A required or defaulted integer member.
+int intField(const QJsonObject& o, const char* key, const std::string& prefix = {})
+{
+    if (!o.contains(q(key)))
+        throw InputError(prefix + key, "is required");
+    return toInt(o.value(q(key)), prefix + key);
+}
+
+int intField(const QJsonObject& o, const char* key, int fallback, const std::string& prefix = {})
+{
+    return o.contains(q(key)) ? toInt(o.value(q(key)), prefix + key) : fallback;
+}
+
+double numberField(const QJsonObject& o, const char* key, double fallback, const std::string& prefix = {})
+{
+    if (!o.contains(q(key)))
+        return fallback;
+    const QJsonValue v = o.value(q(key));
+    if (!v.isDouble() || !std::isfinite(v.toDouble()))
+        throw InputError(prefix + key, "must be a number, got " + typeName(v));
+    return v.toDouble();
+}
+
+std::string stringField(const QJsonObject& o, const char* key, const std::string& fallback,
+                        const std::string& prefix = {})
+{
+    if (!o.contains(q(key)))
+        return fallback;
+    const QJsonValue v = o.value(q(key));
+    if (!v.isString())
+        throw InputError(prefix + key, "must be a string, got " + typeName(v));
+    return v.toString().toStdString();
+}
+
+bool boolField(const QJsonObject& o, const char* key, bool fallback, const std::string& prefix = {})
+{
+    if (!o.contains(q(key)))
+        return fallback;
+    const QJsonValue v = o.value(q(key));
+    if (!v.isBool())
+        throw InputError(prefix + key, "must be true or false, got " + typeName(v));
+    return v.toBool();
+}
+
+std::vector<int> intList(const QJsonValue& v, const std::string& field)
+{
+    if (!v.isArray())
+        throw InputError(field, "must be an array of integers, got " + typeName(v));
+    const QJsonArray a = v.toArray();
+    if (a.size() > kMaxLayers * 64)
+        throw InputError(field, "has too many entries (" + std::to_string(a.size()) + ")");
+    std::vector<int> out;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        out.push_back(toInt(a[i], field + "[" + std::to_string(i) + "]"));
+    return out;
+}
+
+// An integer (same for every layer) or one integer per layer. Longer lists are cut to n_layer
+// when `truncate` is set (Archai stores max-layer lists).
+std::vector<int> perLayer(const QJsonValue& v, const std::string& field, int nLayer, bool truncate)
+{
+    if (v.isUndefined())
+        throw InputError(field, "is required");
+    if (!v.isArray())
+        return std::vector<int>(std::size_t(std::max(nLayer, 0)), toInt(v, field));
+    std::vector<int> out = intList(v, field);
+    if (truncate && int(out.size()) > nLayer)
+        out.resize(std::size_t(nLayer));
+    if (int(out.size()) != nLayer)
+        throw InputError(field, "needs one value per layer (" + std::to_string(nLayer) + "), got "
+                                    + std::to_string(out.size()));
+    return out;
+}
+
+QJsonArray toArray(const std::vector<int>& v)
+{
+    QJsonArray a;
+    for (int x : v)
+        a.append(x);
+    return a;
+}
+
+QJsonValue layerValue(const std::vector<int>& v)
+{
+    bool same = true;
+    for (int x : v)
+        same = same && x == v.front();
+    return same && !v.empty() ? QJsonValue(v.front()) : QJsonValue(toArray(v));
+}
+
+// Choices as a list or as {"min", "max", "step"}.
+std::vector<int> choices(const QJsonValue& v, const std::string& field)
+{
+    if (v.isObject()) {
+        const QJsonObject r = v.toObject();
+        const int lo = intField(r, "min", field + ".");
+        const int hi = intField(r, "max", field + ".");
+        const int step = intField(r, "step", 1, field + ".");
+        if (step < 1)
+            throw InputError(field + ".step", "must be at least 1");
+        if (hi < lo)
+            throw InputError(field + ".max", "must be at least " + field + ".min (empty range)");
+        if ((long long)(hi - lo) / step > 1'000'000)
+            throw InputError(field, "has too many choices");
+        return rangeChoices(lo, hi, step);
+    }
+    if (v.isArray())
+        return intList(v, field);
+    throw InputError(field, "must be a list of choices or {\"min\", \"max\", \"step\"}, got " + typeName(v));
+}
+
+QJsonValue choicesValue(const std::vector<int>& v)
+{
+    if (v.size() >= 3) {
+        const int step = v[1] - v[0];
+        bool arithmetic = step > 0;
+        for (std::size_t i = 1; arithmetic && i < v.size(); ++i)
+            arithmetic = v[i] - v[i - 1] == step;
+        if (arithmetic)
+            return QJsonObject{{q("min"), v.front()}, {q("max"), v.back()}, {q("step"), step}};
+    }
+    return toArray(v);
+}
+
+ArchConfig archNative(const QJsonObject& o)
+{
+    ArchConfig a;
+    a.backbone = backboneFromName(stringField(o, "backbone", "gpt2"));
+    a.nLayer = intField(o, "n_layer");
+    if (a.nLayer < 1 || a.nLayer > kMaxLayers)
+        throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
+    a.dModel = intField(o, "d_model");
+    a.nHead = perLayer(o.value(q("n_head")), "n_head", a.nLayer, false);
+    a.dInner = perLayer(o.value(q("d_inner")), "d_inner", a.nLayer, false);
+    a.divVal = intField(o, "div_val", 1);
+    a.dEmbed = intField(o, "d_embed", a.dModel);
+    a.cutoffs = o.contains(q("cutoffs")) ? intList(o.value(q("cutoffs")), "cutoffs") : std::vector<int>{};
+    a.vocabSize = intField(o, "vocab_size");
+    a.seqLen = intField(o, "seq_len");
+    a.memLen = a.backbone == Backbone::TransformerXL ? intField(o, "mem_len", 0) : 0;
+    return a;
+}
+
+ArchConfig archHuggingFace(const QJsonObject& o)
+{
+    // Missing keys take transformers' GPT2Config defaults.
+    ArchConfig a;
+    a.backbone = Backbone::Gpt2;
+    a.dModel = intField(o, "n_embd", 768);
+    a.nLayer = intField(o, "n_layer", 12);
+    if (a.nLayer < 1 || a.nLayer > kMaxLayers)
+        throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
+    a.nHead.assign(std::size_t(a.nLayer), intField(o, "n_head", 12));
+    const QJsonValue inner = o.value(q("n_inner"));
+    const long long dInner = inner.isNull() || inner.isUndefined() ? 4LL * a.dModel : toInteger(inner, "n_inner");
+    if (dInner < 1 || dInner > kMaxWidth)
+        throw InputError("n_inner", "must be between 1 and " + std::to_string(kMaxWidth));
+    a.dInner.assign(std::size_t(a.nLayer), int(dInner));
+    a.vocabSize = intField(o, "vocab_size", 50257);
+    a.seqLen = intField(o, "n_positions", 1024);
+    a.divVal = 1;
+    a.dEmbed = a.dModel;
+    return a;
+}
+
+ArchConfig archArchai(const QJsonObject& o)
+{
+    ArchConfig a;
+    const std::string type = stringField(o, "arch_type", "");
+    if (type.find("gpt2") != std::string::npos)
+        a.backbone = Backbone::Gpt2;
+    else if (type.find("mem_transformer") != std::string::npos || type.find("transfo_xl") != std::string::npos)
+        a.backbone = Backbone::TransformerXL;
+    else
+        throw InputError("arch_type", "must name gpt2 or mem_transformer, got \"" + type + "\"");
+    a.nLayer = intField(o, "n_layer");
+    if (a.nLayer < 1 || a.nLayer > kMaxLayers)
+        throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
+    a.dModel = intField(o, "d_model");
+    a.nHead = perLayer(o.value(q("n_head")), "n_head", a.nLayer, true);
+    a.dInner = perLayer(o.value(q("d_inner")), "d_inner", a.nLayer, true);
+    a.vocabSize = intField(o, "vocab_size");
+    // The paper's adaptive embedding when the vocabulary is the preset's, else a plain one.
+    const SearchSpace paper = preset(a.backbone == Backbone::Gpt2 ? "gpt2-lts" : "transformer-xl-lts");
+    const bool paperVocab = a.vocabSize == paper.vocabSize;
+    a.divVal = intField(o, "div_val", paperVocab ? paper.divVal : 1);
+    a.dEmbed = intField(o, "d_embed", paperVocab ? paper.dEmbed : a.dModel);
+    a.cutoffs = o.contains(q("cutoffs")) ? intList(o.value(q("cutoffs")), "cutoffs")
+                                         : (paperVocab ? paper.cutoffs : std::vector<int>{});
+    a.seqLen = intField(o, "tgt_len", intField(o, "n_positions", paper.seqLen));
+    a.memLen = a.backbone == Backbone::TransformerXL ? intField(o, "mem_len", paper.memLen) : 0;
+    return a;
+}
+
+} // namespace
+
+ArchConfig archFromJson(const QJsonObject& o, ArchDialect* dialect)
+{
+    ArchDialect d = ArchDialect::Native;
+    if (o.contains(q("arch_type")))
+        d = ArchDialect::ArchaiFlex;
+    else if (o.contains(q("n_embd")) || stringField(o, "model_type", "") == "gpt2")
+        d = ArchDialect::HuggingFaceGpt2;
+    ArchConfig a = d == ArchDialect::Native ? archNative(o) : d == ArchDialect::ArchaiFlex ? archArchai(o)
+                                                                                          : archHuggingFace(o);
+    validate(a);
+    if (dialect)
+        *dialect = d;
+    return a;
+}
+
+QJsonObject archToJson(const ArchConfig& a)
+{
+    QJsonObject o{{q("backbone"), QString::fromStdString(backboneName(a.backbone))},
+                  {q("n_layer"), a.nLayer},
+                  {q("d_model"), a.dModel},
+                  {q("n_head"), layerValue(a.nHead)},
+                  {q("d_inner"), layerValue(a.dInner)},
+                  {q("div_val"), a.divVal},
+                  {q("d_embed"), a.dEmbed},
+                  {q("cutoffs"), toArray(a.cutoffs)},
+                  {q("vocab_size"), a.vocabSize},
+                  {q("seq_len"), a.seqLen}};
+    if (a.backbone == Backbone::TransformerXL)
+        o.insert(q("mem_len"), a.memLen);
+    return o;
+}
+
+QJsonObject archToHuggingFace(const ArchConfig& a)
+{
+    if (a.backbone != Backbone::Gpt2)
+        throw InputError("backbone", "only GPT-2 architectures have a GPT2Config");
+    if (!a.homogeneous())
+        throw InputError("n_head/d_inner", "GPT2Config needs the same n_head and d_inner in every layer");
+    QJsonObject o{{q("model_type"), q("gpt2")},
+                  {q("architectures"), QJsonArray{q("GPT2LMHeadModel")}},
+                  {q("n_embd"), a.dModel},
+                  {q("n_layer"), a.nLayer},
+                  {q("n_head"), a.nHead.front()},
+                  {q("n_inner"), a.dInner.front()},
+                  {q("vocab_size"), a.vocabSize},
+                  {q("n_positions"), a.seqLen},
+                  {q("activation_function"), q("gelu_new")},
+                  {q("layer_norm_epsilon"), 1e-5},
+                  {q("tie_word_embeddings"), true}};
+    if (a.divVal != 1 || a.dEmbed != a.dModel)
+        o.insert(q("lts_note"),
+                 q("GPT2Config has no adaptive input embedding or softmax: this config uses a plain tied "
+                   "embedding, so its decoder is identical but its total parameter count differs"));
+    return o;
+}
+
+QJsonObject spaceToJson(const SearchSpace& s)
+{
+    QJsonObject o{{q("name"), QString::fromStdString(s.name)},
+                  {q("backbone"), QString::fromStdString(backboneName(s.backbone))},
+                  {q("n_layer"), QJsonObject{{q("min"), s.nLayerMin}, {q("max"), s.nLayerMax}}},
+                  {q("d_model"), choicesValue(s.dModel)},
+                  {q("n_head"), choicesValue(s.nHead)},
+                  {q("d_inner"), choicesValue(s.dInner)},
+                  {q("homogeneous"), s.homogeneous},
+                  {q("min_inner_ratio"), s.minInnerRatio},
+                  {q("div_val"), s.divVal},
+                  {q("d_embed"), s.dEmbed},
+                  {q("cutoffs"), toArray(s.cutoffs)},
+                  {q("vocab_size"), s.vocabSize},
+                  {q("seq_len"), s.seqLen},
+                  {q("params_min"), double(s.paramsMin)},
+                  {q("params_max"), double(s.paramsMax)},
+                  {q("latency_ceiling_ms"), s.latencyCeilingMs},
+                  {q("memory_ceiling_mb"), s.memoryCeilingMb}};
+    if (s.backbone == Backbone::TransformerXL)
+        o.insert(q("mem_len"), s.memLen);
+    return o;
+}
+
+SearchSpace spaceFromJson(const QJsonObject& o)
+{
+    SearchSpace s;
+    const std::string base = stringField(o, "preset", "");
+    if (!base.empty())
+        s = preset(base);
+    s.name = stringField(o, "name", base.empty() ? "custom" : base);
+    s.backbone = backboneFromName(stringField(o, "backbone", backboneName(s.backbone)));
+    if (o.contains(q("n_layer"))) {
+        const QJsonValue v = o.value(q("n_layer"));
+        if (!v.isObject())
+            throw InputError("n_layer", "must be {\"min\": N, \"max\": M}, got " + typeName(v));
+        s.nLayerMin = intField(v.toObject(), "min", "n_layer.");
+        s.nLayerMax = intField(v.toObject(), "max", "n_layer.");
+    } else if (base.empty()) {
+        throw InputError("n_layer", "is required");
+    }
+    auto choiceField = [&](const char* key, std::vector<int>& target) {
+        if (o.contains(q(key)))
+            target = choices(o.value(q(key)), key);
+        else if (base.empty())
+            throw InputError(key, "is required");
+    };
+    choiceField("d_model", s.dModel);
+    choiceField("n_head", s.nHead);
+    choiceField("d_inner", s.dInner);
+    s.homogeneous = boolField(o, "homogeneous", s.homogeneous);
+    s.minInnerRatio = numberField(o, "min_inner_ratio", s.minInnerRatio);
+    s.divVal = intField(o, "div_val", base.empty() ? 1 : s.divVal);
+    s.dEmbed = intField(o, "d_embed", base.empty() ? (s.dModel.empty() ? 0 : s.dModel.front()) : s.dEmbed);
+    if (o.contains(q("cutoffs")))
+        s.cutoffs = intList(o.value(q("cutoffs")), "cutoffs");
+    s.vocabSize = base.empty() ? intField(o, "vocab_size") : intField(o, "vocab_size", s.vocabSize);
+    s.seqLen = base.empty() ? intField(o, "seq_len") : intField(o, "seq_len", s.seqLen);
+    s.memLen = intField(o, "mem_len", s.memLen);
+    auto bound = [&](const char* key, std::int64_t fallback) -> std::int64_t {
+        if (!o.contains(q(key)))
+            return fallback;
+        const long long v = toInteger(o.value(q(key)), key);
+        if (v < 0)
+            throw InputError(key, "must not be negative");
+        return v;
+    };
+    s.paramsMin = bound("params_min", s.paramsMin);
+    s.paramsMax = bound("params_max", s.paramsMax);
+    s.latencyCeilingMs = numberField(o, "latency_ceiling_ms", s.latencyCeilingMs);
+    s.memoryCeilingMb = numberField(o, "memory_ceiling_mb", s.memoryCeilingMb);
+    s.validate();
+    return s;
+}
+
+QJsonObject paramsToJson(const SearchParams& p)
+{
+    return {{q("algorithm"), QString::fromStdString(algorithmName(p.algorithm))},
+            {q("iterations"), p.iterations},
+            {q("parents"), p.parents},
+            {q("mutants"), p.mutants},
+            {q("crossovers"), p.crossovers},
+            {q("mutation_prob"), p.mutationProb},
+            {q("crossover_prob"), p.crossoverProb},
+            {q("seed"), double(p.seed)},
+            {q("objectives"), QString::fromStdString(objectivesString(p.objectives))},
+            {q("time_budget_s"), p.timeBudgetS}};
+}
+
+SearchParams paramsFromJson(const QJsonObject& o)
+{
+    const std::string prefix = "search.";
+    SearchParams p;
+    p.algorithm = algorithmFromName(stringField(o, "algorithm", "evolution", prefix), prefix + "algorithm");
+    p.iterations = intField(o, "iterations", p.iterations, prefix);
+    p.parents = intField(o, "parents", p.parents, prefix);
+    p.mutants = intField(o, "mutants", p.mutants, prefix);
+    p.crossovers = intField(o, "crossovers", p.crossovers, prefix);
+    p.mutationProb = numberField(o, "mutation_prob", p.mutationProb, prefix);
+    p.crossoverProb = numberField(o, "crossover_prob", p.crossoverProb, prefix);
+    if (o.contains(q("seed"))) {
+        const long long seed = toInteger(o.value(q("seed")), prefix + "seed");
+        if (seed < 0)
+            throw InputError(prefix + "seed", "must not be negative");
+        p.seed = std::uint64_t(seed);
+    }
+    p.objectives = parseObjectives(stringField(o, "objectives", "params,latency", prefix), prefix + "objectives");
+    p.timeBudgetS = numberField(o, "time_budget_s", 0, prefix);
+    p.validate();
+    return p;
+}
+
+QJsonObject protocolToJson(const MeasureProtocol& p)
+{
+    return {{q("device"), QString::fromStdString(p.device)}, {q("threads"), p.threads},
+            {q("batch"), p.batch},   {q("seq_len"), p.seqLen},
+            {q("warmup"), p.warmup}, {q("repeats"), p.repeats}};
+}
+
+MeasureProtocol protocolFromJson(const QJsonObject& o)
+{
+    const std::string prefix = "device.";
+    MeasureProtocol p;
+    p.device = stringField(o, "device", p.device, prefix);
+    p.threads = intField(o, "threads", p.threads, prefix);
+    p.batch = intField(o, "batch", p.batch, prefix);
+    p.seqLen = intField(o, "seq_len", p.seqLen, prefix);
+    p.warmup = intField(o, "warmup", p.warmup, prefix);
+    p.repeats = intField(o, "repeats", p.repeats, prefix);
+    try {
+        p.validate();
+    } catch (const InputError& e) {
+        throw InputError(prefix + e.field(), std::string(e.what()).substr(e.field().size() + 2));
+    }
+    return p;
+}
+
+SearchConfig searchConfigFromJson(const QJsonObject& o)
+{
+    SearchConfig c;
+    const QJsonObject space = o.contains(q("space")) ? o.value(q("space")).toObject() : o;
+    c.space = spaceFromJson(space);
+    for (const char* section : {"search", "device"})
+        if (o.contains(q(section)) && !o.value(q(section)).isObject())
+            throw InputError(section, "must be an object");
+    c.search = paramsFromJson(o.value(q("search")).toObject());
+    c.protocol = protocolFromJson(o.value(q("device")).toObject());
+    return c;
+}
+
+QJsonObject searchConfigToJson(const SearchConfig& c)
+{
+    QJsonObject o = spaceToJson(c.space);
+    o.insert(q("search"), paramsToJson(c.search));
+    o.insert(q("device"), protocolToJson(c.protocol));
+    return o;
+}
+
+QJsonObject measurementToJson(const Measurement& m)
+{
+    QJsonObject o{{q("latency_ms"), m.latencyMs},       {q("latency_iqr_ms"), m.latencyIqrMs},
+                  {q("latency_min_ms"), m.latencyMinMs}, {q("latency_max_ms"), m.latencyMaxMs},
+                  {q("repeats"), m.repeats},             {q("peak_memory_mb"), m.peakMemoryMb},
+                  {q("weights_mb"), m.weightsMb},        {q("activations_mb"), m.activationsMb},
+                  {q("cpu_utilisation"), m.cpuUtilisation}, {q("build_ms"), m.buildMs}};
+    if (m.status != Measurement::Status::Ok)
+        o.insert(q("error"), QString::fromStdString(m.error));
+    return o;
+}
+
+QJsonObject candidateToJson(const Candidate& c)
+{
+    QJsonObject o = measurementToJson(c.measurement);
+    o.insert(q("id"), c.id);
+    o.insert(q("arch"), archToJson(c.arch));
+    o.insert(q("decoder_params"), double(c.decoderParams));
+    o.insert(q("total_params"), double(c.totalParams));
+    o.insert(q("status"), QString::fromStdString(candidateStatusName(c.status)));
+    o.insert(q("iteration"), c.iteration);
+    o.insert(q("elapsed_s"), c.elapsedS);
+    return o;
+}
+
+Candidate candidateFromJson(const QJsonObject& o)
+{
+    Candidate c;
+    c.id = intField(o, "id", 0);
+    if (!o.value(q("arch")).isObject())
+        throw InputError("arch", "must be an architecture object");
+    c.arch = archFromJson(o.value(q("arch")).toObject());
+    const ParamBreakdown p = countParams(c.arch);
+    c.decoderParams = p.decoder();
+    c.totalParams = p.total();
+    if (o.contains(q("decoder_params")) && toInteger(o.value(q("decoder_params")), "decoder_params") != c.decoderParams)
+        throw InputError("decoder_params", "does not match the architecture (" + std::to_string(c.decoderParams) + ")");
+    const std::string status = stringField(o, "status", "ok");
+    if (status == "ok")
+        c.status = Candidate::Status::Ok;
+    else if (status == "failed")
+        c.status = Candidate::Status::Failed;
+    else if (status == "over_ceiling")
+        c.status = Candidate::Status::OverCeiling;
+    else
+        throw InputError("status", "must be ok, failed or over_ceiling, got \"" + status + "\"");
+    Measurement& m = c.measurement;
+    m.status = c.status == Candidate::Status::Failed ? Measurement::Status::Failed : Measurement::Status::Ok;
+    m.error = stringField(o, "error", "");
+    m.latencyMs = numberField(o, "latency_ms", 0);
+    m.latencyIqrMs = numberField(o, "latency_iqr_ms", 0);
+    m.latencyMinMs = numberField(o, "latency_min_ms", m.latencyMs);
+    m.latencyMaxMs = numberField(o, "latency_max_ms", m.latencyMs);
+    m.repeats = intField(o, "repeats", 0);
+    m.peakMemoryMb = numberField(o, "peak_memory_mb", 0);
+    m.weightsMb = numberField(o, "weights_mb", 0);
+    m.activationsMb = numberField(o, "activations_mb", 0);
+    m.cpuUtilisation = numberField(o, "cpu_utilisation", 0);
+    m.buildMs = numberField(o, "build_ms", 0);
+    if (c.status == Candidate::Status::Ok && (m.latencyMs < 0 || m.peakMemoryMb < 0))
+        throw InputError("latency_ms", "measurements must not be negative");
+    c.iteration = intField(o, "iteration", 0);
+    c.elapsedS = numberField(o, "elapsed_s", 0);
+    return c;
+}
+
+QJsonObject parseJsonObject(const QByteArray& bytes, const std::string& what)
+{
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
+    if (error.error != QJsonParseError::NoError)
+        throw InputError(what, "is not valid JSON: " + error.errorString().toStdString() + " at offset "
+                                   + std::to_string(error.offset));
+    if (!doc.isObject())
+        throw InputError(what, "must hold a JSON object");
+    return doc.object();
+}
+
+QJsonObject readJsonFile(const QString& path)
+{
+    QFile f(path);
+    const std::string name = QFileInfo(path).fileName().toStdString();
+    if (!f.open(QIODevice::ReadOnly))
+        throw InputError(name, "cannot be read: " + f.errorString().toStdString());
+    if (f.size() > kMaxJsonFileBytes)
+        throw InputError(name, "is larger than " + std::to_string(kMaxJsonFileBytes >> 20) + " MiB");
+    return parseJsonObject(f.readAll(), name);
+}
+
+void writeFileAtomically(const QString& path, const QByteArray& bytes)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
+        throw std::runtime_error(QDir::toNativeSeparators(path).toStdString() + ": cannot write: "
+                                 + f.errorString().toStdString());
+}
+
+} // namespace lts

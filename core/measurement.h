@@ -1,0 +1,40 @@
+// What a measurement on the target device yields, and how it was taken: plain value types.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lts {
+
+// How candidates are run on the device. Recorded with every result.
+struct MeasureProtocol {
+    std::string device = "cpu"; // "cpu", "cuda" or "cuda:N"
+    int threads = 1;            // CPU compute threads, BLAS included (the paper used 1)
+    int batch = 1;
+    int seqLen = 0;             // tokens per forward pass; 0 = the architecture's seq_len
+    int warmup = 2;             // first calls pay for allocation and kernel selection
+    int repeats = 10;
+
+    // Throws InputError naming the field and the rule.
+    void validate() const;
+};
+
+struct Measurement {
+    enum class Status { Ok, Failed, Cancelled };
+    Status status = Status::Ok;
+    std::string error; // set when Failed
+    double latencyMs = 0;    // median of the timed repeats
+    double latencyIqrMs = 0; // interquartile range of the timed repeats
+    double latencyMinMs = 0;
+    double latencyMaxMs = 0;
+    int repeats = 0;
+    double peakMemoryMb = 0;  // high-water mark of bytes held during one forward pass, weights included
+    double weightsMb = 0;     // parameters and buffers of the model
+    double activationsMb = 0; // peak minus what was held before the forward pass
+    double cpuUtilisation = 0; // process CPU time / wall time while timing (CPU only)
+    double buildMs = 0;        // time to construct the model
+};
+
+std::string statusName(Measurement::Status s);
+
+} // namespace lts

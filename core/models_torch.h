@@ -1,0 +1,124 @@
+// LibTorch models of the two backbones. Private to core: only core's .cpp files include this
+// header (it pulls in torch, which clashes with Qt's keyword macros).
+#pragma once
+
+#include "archconfig.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+
+namespace lts::torchmodels {
+
+// Token embedding: a plain table (div_val 1, projected when d_embed != d_model) or an adaptive
+// input embedding with one table and projection per cluster.
+class AdaptiveEmbeddingImpl : public torch::nn::Module {
+public:
+    explicit AdaptiveEmbeddingImpl(const ArchConfig& a);
+    torch::Tensor forward(const torch::Tensor& ids);
+
+    std::vector<std::int64_t> bounds; // 0, cutoffs..., vocab
+    torch::nn::ModuleList tables;
+    std::vector<torch::Tensor> projs; // [d_model, width]; empty tensor where none
+    int divVal = 1;
+    int dModel = 0;
+    double scale = 1.0;
+};
+TORCH_MODULE(AdaptiveEmbedding);
+
+// Output head tied to the embedding: dense logits for div_val 1, else adaptive log-softmax
+// log-probabilities over the whole vocabulary.
+class TiedHeadImpl : public torch::nn::Module {
+public:
+    TiedHeadImpl(const ArchConfig& a, AdaptiveEmbedding embedding);
+    torch::Tensor forward(const torch::Tensor& hidden); // [N, d_model] -> [N, vocab]
+
+    AdaptiveEmbedding emb{nullptr}; // tied, deliberately not registered as a submodule
+    torch::Tensor headProj, clusterWeight, clusterBias;
+    std::vector<torch::Tensor> biases;
+};
+TORCH_MODULE(TiedHead);
+
+class Gpt2BlockImpl : public torch::nn::Module {
+public:
+    Gpt2BlockImpl(int dModel, int nHead, int dInner);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& causal);
+
+    int nHead;
+    torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
+    torch::nn::Linear cAttn{nullptr}, cProj{nullptr}, cFc{nullptr}, mlpProj{nullptr};
+};
+TORCH_MODULE(Gpt2Block);
+
+class RelAttentionImpl : public torch::nn::Module {
+public:
+    RelAttentionImpl(int dModel, int nHead);
+    // w: [qlen, B, d]; r: [klen, d]; mem: [mlen, B, d] (may be undefined); mask: [qlen, klen]
+    torch::Tensor forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
+                          const torch::Tensor& mask);
+
+    int nHead, dHead;
+    torch::nn::Linear qkvNet{nullptr}, oNet{nullptr}, rNet{nullptr};
+    torch::nn::LayerNorm layerNorm{nullptr};
+    torch::Tensor rwBias, rrBias; // [n_head, d_head], per layer
+};
+TORCH_MODULE(RelAttention);
+
+class XlLayerImpl : public torch::nn::Module {
+public:
+    XlLayerImpl(int dModel, int nHead, int dInner);
+    torch::Tensor forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
+                          const torch::Tensor& mask);
+
+    RelAttention attn{nullptr};
+    torch::nn::Linear ff1{nullptr}, ff2{nullptr};
+    torch::nn::LayerNorm ffNorm{nullptr};
+};
+TORCH_MODULE(XlLayer);
+
+// A language model that the profiler runs: ids [B, T] in, scores [B*T, vocab] out.
+class LanguageModel : public torch::nn::Module {
+public:
+    virtual torch::Tensor forward(const torch::Tensor& ids) = 0;
+    // Parameters of the decoder modules (layers and final norm), counted on the built model.
+    virtual std::int64_t decoderParamCount() = 0;
+    // Transformer-XL: fill the segment memory so later calls run in steady state.
+    virtual void resetState() {}
+};
+
+class Gpt2ModelImpl final : public LanguageModel {
+public:
+    explicit Gpt2ModelImpl(const ArchConfig& a);
+    torch::Tensor forward(const torch::Tensor& ids) override;
+    std::int64_t decoderParamCount() override;
+
+    AdaptiveEmbedding emb{nullptr};
+    torch::nn::Embedding wpe{nullptr};
+    torch::nn::ModuleList blocks;
+    torch::nn::LayerNorm lnF{nullptr};
+    TiedHead head{nullptr};
+    torch::Tensor causal;
+};
+
+class TransformerXlModelImpl final : public LanguageModel {
+public:
+    explicit TransformerXlModelImpl(const ArchConfig& a);
+    // Runs one segment against the current memory, then updates the memory with it.
+    torch::Tensor forward(const torch::Tensor& ids) override;
+    std::int64_t decoderParamCount() override;
+    void resetState() override { mems.clear(); }
+
+    int memLen;
+    int dModel;
+    AdaptiveEmbedding emb{nullptr};
+    torch::nn::ModuleList layers;
+    TiedHead head{nullptr};
+    torch::Tensor invFreq;
+    std::vector<torch::Tensor> mems; // one [mlen, B, d] per layer
+};
+
+std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a);
+// Distinct parameters of a module (tied tensors counted once).
+std::int64_t countDistinctParams(torch::nn::Module& m);
+
+} // namespace lts::torchmodels

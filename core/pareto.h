@@ -1,0 +1,22 @@
+// Non-dominated sorting and hypervolume for minimisation problems of 2 or 3 objectives.
+// Maximised objectives (decoder parameters) are negated by the caller.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace lts {
+
+using Point = std::vector<double>;
+
+// True when a is no worse than b in every objective and better in at least one.
+bool dominates(const Point& a, const Point& b);
+// Rank of each point: 0 for the non-dominated front, 1 for the front behind it, and so on.
+std::vector<int> nonDominatedRanks(const std::vector<Point>& points);
+// Indices of the non-dominated points, in input order.
+std::vector<std::size_t> paretoFront(const std::vector<Point>& points);
+// Volume dominated by `points` and bounded by the reference point `ref` (2 or 3 objectives).
+// Points not strictly better than ref in every objective contribute nothing.
+double hypervolume(const std::vector<Point>& points, const Point& ref);
+
+} // namespace lts

@@ -1,0 +1,354 @@
+#include "profiler.h"
+
+#include "errors.h"
+#include "models_torch.h"
+#include "paramcount.h"
+#include "stats.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+#ifdef LTS_HAVE_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+#include <QtGlobal>
+
+#include <dlfcn.h>
+#include <time.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace lts {
+
+namespace {
+
+constexpr double kMb = 1024.0 * 1024.0;
+constexpr std::uint64_t kIdsSeed = 42; // same token ids for every candidate
+// Refuse a model whose weights alone would take more than this share of available memory,
+// before allocating it: the kernel's OOM killer would otherwise end the whole search.
+constexpr double kMaxWeightsShareOfMemory = 0.8;
+
+// Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark.
+class TrackingAllocator final : public c10::Allocator {
+public:
+    explicit TrackingAllocator(c10::Allocator* inner) : m_inner(inner) {}
+
+    c10::DataPtr allocate(size_t n) const override
+    {
+        c10::DataPtr inner = m_inner->allocate(n);
+        void* data = inner.get();
+        auto* ctx = new Context{std::move(inner), n, this};
+        const auto now = m_current.fetch_add(std::int64_t(n)) + std::int64_t(n);
+        auto peak = m_peak.load();
+        while (now > peak && !m_peak.compare_exchange_weak(peak, now)) {
+        }
+        return {data, ctx, &TrackingAllocator::release, c10::Device(c10::DeviceType::CPU)};
+    }
+
+    std::int64_t current() const { return m_current.load(); }
+    std::int64_t peak() const { return m_peak.load(); }
+    void resetPeak() { m_peak.store(m_current.load()); }
+
+private:
+    struct Context {
+        c10::DataPtr inner;
+        std::size_t bytes;
+        const TrackingAllocator* owner;
+    };
+    static void release(void* p)
+    {
+        auto* ctx = static_cast<Context*>(p);
+        ctx->owner->m_current.fetch_sub(std::int64_t(ctx->bytes));
+        delete ctx; // frees the inner allocation
+    }
+
+    c10::Allocator* m_inner;
+    mutable std::atomic<std::int64_t> m_current{0};
+    mutable std::atomic<std::int64_t> m_peak{0};
+};
+
+TrackingAllocator& trackingAllocator()
+{
+    static TrackingAllocator* allocator = [] {
+        auto* a = new TrackingAllocator(c10::GetCPUAllocator()); // lives as long as the process
+        c10::SetCPUAllocator(a, /*priority=*/1);
+        return a;
+    }();
+    return *allocator;
+}
+
+using SetThreadsFn = void (*)(int);
+using GetConfigFn = char* (*)();
+
+std::string readCpuModel()
+{
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
+            return line.substr(line.find(':') + 2);
+    return "unknown CPU";
+}
+
+double readMemInfoMb(const char* key)
+{
+    std::ifstream in("/proc/meminfo");
+    std::string name;
+    double kb = 0;
+    std::string unit;
+    while (in >> name >> kb >> unit)
+        if (name == key)
+            return kb / 1024.0;
+    return 0;
+}
+
+double processCpuSeconds()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+struct ParsedDevice {
+    bool cuda = false;
+    int index = 0;
+};
+
+ParsedDevice parseDevice(const std::string& device)
+{
+    if (device == "cpu")
+        return {};
+    if (device == "cuda")
+        return {true, 0};
+    if (device.rfind("cuda:", 0) == 0) {
+        const std::string rest = device.substr(5);
+        if (!rest.empty() && rest.size() < 4 && rest.find_first_not_of("0123456789") == std::string::npos)
+            return {true, std::stoi(rest)};
+    }
+    throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
+}
+
+std::int64_t bytesOf(torch::nn::Module& m)
+{
+    std::int64_t n = 0;
+    for (const auto& p : m.parameters())
+        n += p.nbytes();
+    for (const auto& b : m.buffers())
+        n += b.nbytes();
+    return n;
+}
+
+} // namespace
+
+std::string statusName(Measurement::Status s)
+{
+    switch (s) {
+    case Measurement::Status::Ok: return "ok";
+    case Measurement::Status::Failed: return "failed";
+    case Measurement::Status::Cancelled: return "cancelled";
+    }
+    return "ok";
+}
+
+void MeasureProtocol::validate() const
+{
+    parseDevice(device);
+    if (threads < 1 || threads > 1024)
+        throw InputError("threads", "must be between 1 and 1024, got " + std::to_string(threads));
+    if (batch < 1 || batch > 4096)
+        throw InputError("batch", "must be between 1 and 4096, got " + std::to_string(batch));
+    if (seqLen < 0 || seqLen > kMaxSeqLen)
+        throw InputError("seq_len", "must be between 0 (the architecture's) and " + std::to_string(kMaxSeqLen));
+    if (warmup < 0 || warmup > 1000)
+        throw InputError("warmup", "must be between 0 and 1000, got " + std::to_string(warmup));
+    if (repeats < 1 || repeats > 10000)
+        throw InputError("repeats", "must be between 1 and 10000, got " + std::to_string(repeats));
+}
+
+void setComputeThreads(int threads)
+{
+    torch::set_num_threads(threads);
+    // Debian's LibTorch multiplies matrices in OpenBLAS, whose pool ignores torch's setting.
+    static auto setBlasThreads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (setBlasThreads)
+        setBlasThreads(threads);
+}
+
+RuntimeInfo runtimeInfo()
+{
+    static const RuntimeInfo info = [] {
+        RuntimeInfo r;
+        r.torchVersion = TORCH_VERSION;
+        r.qtVersion = qVersion();
+        if (auto getConfig = reinterpret_cast<GetConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
+            r.blas = getConfig();
+        else {
+            r.blas = "reference BLAS (no OpenBLAS loaded)";
+            r.blasIsReference = true;
+        }
+        r.devices.push_back({"cpu", readCpuModel(), int(std::thread::hardware_concurrency()),
+                             readMemInfoMb("MemTotal:")});
+        r.cudaAvailable = torch::cuda::is_available();
+#ifdef LTS_HAVE_CUDA
+        for (std::size_t i = 0; r.cudaAvailable && i < torch::cuda::device_count(); ++i)
+            r.devices.push_back({"cuda:" + std::to_string(i), "CUDA device " + std::to_string(i), 0, 0});
+#endif
+        return r;
+    }();
+    return info;
+}
+
+std::string blasWarning()
+{
+    const RuntimeInfo r = runtimeInfo();
+    if (!r.blasIsReference)
+        return {};
+    return "warning: LibTorch is using the reference BLAS; every latency will be about 12x too slow. "
+           "Install libopenblas0-pthread (apt-get install libopenblas0-pthread).";
+}
+
+TorchMeasurer::TorchMeasurer(MeasureProtocol protocol) : m_protocol(std::move(protocol))
+{
+    m_protocol.validate();
+    const ParsedDevice d = parseDevice(m_protocol.device);
+    if (d.cuda) {
+#ifdef LTS_HAVE_CUDA
+        if (!torch::cuda::is_available() || d.index >= int(torch::cuda::device_count()))
+            throw InputError("device", "no CUDA device " + std::to_string(d.index) + " on this machine");
+#else
+        throw InputError("device", "this LibTorch build has no CUDA support; use \"cpu\"");
+#endif
+    }
+    trackingAllocator();
+}
+
+Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
+{
+    Measurement m;
+    m.status = Measurement::Status::Cancelled;
+    if (cancel.load())
+        return m;
+    const ParsedDevice dev = parseDevice(m_protocol.device);
+    const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+    try {
+        validate(arch);
+        if (arch.backbone == Backbone::Gpt2 && tokens > arch.seqLen)
+            throw InputError("seq_len", "a GPT-2 model cannot run " + std::to_string(tokens)
+                                            + " tokens with only " + std::to_string(arch.seqLen) + " positions");
+        const double weightsMb = double(countParams(arch).total()) * sizeof(float) / kMb;
+        const double availableMb = readMemInfoMb("MemAvailable:");
+        if (!dev.cuda && availableMb > 0 && weightsMb > kMaxWeightsShareOfMemory * availableMb)
+            throw std::runtime_error("out of memory: the weights need " + std::to_string(int(weightsMb)) + " MB, "
+                                     + std::to_string(int(availableMb)) + " MB are available");
+
+        setComputeThreads(m_protocol.threads);
+        TrackingAllocator& alloc = trackingAllocator();
+        const auto buildStart = std::chrono::steady_clock::now();
+        std::shared_ptr<torchmodels::LanguageModel> model;
+        {
+            torch::NoGradGuard noGrad; // per thread: made here, in the measuring thread
+            model = torchmodels::buildModel(arch);
+            model->eval();
+        }
+        const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
+        if (dev.cuda)
+            model->to(device);
+        m.buildMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - buildStart).count();
+        m.weightsMb = double(bytesOf(*model)) / kMb;
+
+        c10::InferenceMode inference; // per thread, like the guard above
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
+        const auto ids = torch::randint(arch.vocabSize, {m_protocol.batch, tokens}, gen, torch::kLong).to(device);
+        auto sync = [&] {
+            if (dev.cuda)
+                torch::cuda::synchronize(dev.index);
+        };
+        // Transformer-XL runs in steady state: enough warm-up calls to fill its memory.
+        int warmup = m_protocol.warmup;
+        if (arch.backbone == Backbone::TransformerXL && arch.memLen > 0)
+            warmup = std::max(warmup, (arch.memLen + tokens - 1) / tokens);
+        for (int i = 0; i < warmup; ++i) {
+            if (cancel.load())
+                return m;
+            model->forward(ids);
+        }
+        sync();
+
+        // Peak memory of one forward pass, on its own so timing code cannot disturb it.
+        if (dev.cuda) {
+#ifdef LTS_HAVE_CUDA
+            namespace cca = c10::cuda::CUDACachingAllocator;
+            const auto before = cca::getDeviceStats(dev.index).allocated_bytes[0].current;
+            cca::resetPeakStats(dev.index);
+            model->forward(ids);
+            sync();
+            const auto peak = cca::getDeviceStats(dev.index).allocated_bytes[0].peak;
+            m.peakMemoryMb = double(peak) / kMb;
+            m.activationsMb = double(peak - before) / kMb;
+#endif
+        } else {
+            // Bytes held before the pass are the weights, the ids and Transformer-XL's memory.
+            const auto before = alloc.current();
+            alloc.resetPeak();
+            model->forward(ids);
+            const auto peak = alloc.peak();
+            m.peakMemoryMb = double(peak) / kMb;
+            m.activationsMb = double(peak - before) / kMb;
+        }
+
+        std::vector<double> samples;
+        samples.reserve(m_protocol.repeats);
+        const double cpu0 = processCpuSeconds();
+        const auto wall0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < m_protocol.repeats; ++i) {
+            if (cancel.load())
+                return m;
+            const auto t0 = std::chrono::steady_clock::now();
+            model->forward(ids);
+            sync();
+            samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        m.cpuUtilisation = wall > 0 ? (processCpuSeconds() - cpu0) / wall : 0;
+        const SampleSummary s = summarize(samples);
+        m.latencyMs = s.median;
+        m.latencyIqrMs = s.iqr();
+        m.latencyMinMs = s.min;
+        m.latencyMaxMs = s.max;
+        m.repeats = int(samples.size());
+        m.status = Measurement::Status::Ok;
+    } catch (const c10::Error& e) {
+        m.status = Measurement::Status::Failed;
+        m.error = e.what_without_backtrace();
+    } catch (const std::bad_alloc&) {
+        m.status = Measurement::Status::Failed;
+        m.error = "out of memory";
+    } catch (const std::exception& e) {
+        m.status = Measurement::Status::Failed;
+        m.error = e.what();
+    }
+    return m;
+}
+
+BuiltModelInfo inspectModel(const ArchConfig& arch, int batch, int tokens, bool runForward)
+{
+    validate(arch);
+    BuiltModelInfo info;
+    torch::NoGradGuard noGrad;
+    auto model = torchmodels::buildModel(arch);
+    info.decoderParams = model->decoderParamCount();
+    info.totalParams = torchmodels::countDistinctParams(*model);
+    if (runForward) {
+        c10::InferenceMode inference;
+        auto ids = torch::randint(arch.vocabSize, {batch, tokens}, torch::kLong);
+        info.outputShape = model->forward(ids).sizes().vec();
+    }
+    return info;
+}
+
+} // namespace lts

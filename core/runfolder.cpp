@@ -1,0 +1,200 @@
+#include "runfolder.h"
+
+#include "errors.h"
+#include "profiler.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace lts {
+
+namespace {
+
+QString q(const char* s)
+{
+    return QString::fromLatin1(s);
+}
+
+QString pathIn(const QString& dir, const char* file)
+{
+    return QDir(dir).filePath(q(file));
+}
+
+QJsonObject sessionJson(const RunInfo& info)
+{
+    const RuntimeInfo rt = runtimeInfo();
+    QJsonObject runtime{{q("torch"), QString::fromStdString(rt.torchVersion)},
+                        {q("qt"), QString::fromStdString(rt.qtVersion)},
+                        {q("blas"), QString::fromStdString(rt.blas)},
+                        {q("cpu"), QString::fromStdString(rt.devices.front().name)},
+                        {q("cores"), rt.devices.front().cores},
+                        {q("lts_version"), q(LTS_VERSION)}};
+    QJsonArray ref;
+    for (double r : info.hvReference)
+        ref.append(r);
+    return {{q("config"), searchConfigToJson(info.config)},
+            {q("started_at"), QString::fromStdString(info.startedAt)},
+            {q("elapsed_s"), info.elapsedS},
+            {q("iterations_done"), info.iterationsDone},
+            {q("hv_reference"), ref},
+            {q("hypervolume"), info.hypervolume},
+            {q("finished"), info.finished},
+            {q("cancelled"), info.cancelled},
+            {q("runtime"), runtime}};
+}
+
+} // namespace
+
+QByteArray frontierCsv(const std::vector<Candidate>& all, const std::vector<std::size_t>& rows)
+{
+    auto join = [](const std::vector<int>& v) {
+        std::string s;
+        for (int x : v)
+            s += (s.empty() ? "" : ";") + std::to_string(x);
+        return s;
+    };
+    std::string out = "id,backbone,decoder_params,total_params,latency_ms,latency_iqr_ms,peak_memory_mb,"
+                      "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s\n";
+    for (std::size_t i : rows) {
+        const Candidate& c = all[i];
+        out += std::to_string(c.id) + ',' + backboneName(c.arch.backbone) + ',' + std::to_string(c.decoderParams) + ','
+            + std::to_string(c.totalParams) + ',' + QByteArray::number(c.measurement.latencyMs, 'f', 4).toStdString()
+            + ',' + QByteArray::number(c.measurement.latencyIqrMs, 'f', 4).toStdString() + ','
+            + QByteArray::number(c.measurement.peakMemoryMb, 'f', 3).toStdString() + ',' + std::to_string(c.arch.nLayer)
+            + ',' + std::to_string(c.arch.dModel) + ',' + join(c.arch.nHead) + ',' + join(c.arch.dInner) + ','
+            + candidateStatusName(c.status) + ',' + std::to_string(c.iteration) + ','
+            + QByteArray::number(c.elapsedS, 'f', 3).toStdString() + '\n';
+    }
+    return QByteArray::fromStdString(out);
+}
+
+LoadedRun loadRun(const QString& dir)
+{
+    if (!QFileInfo(dir).isDir())
+        throw InputError(QDir::toNativeSeparators(dir).toStdString(), "is not a folder");
+    LoadedRun run;
+    const QJsonObject session = readJsonFile(pathIn(dir, kSessionFile));
+    if (!session.value(q("config")).isObject())
+        throw InputError("session.json: config", "is required");
+    try {
+        run.info.config = searchConfigFromJson(session.value(q("config")).toObject());
+    } catch (const InputError& e) {
+        throw InputError("session.json: config." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
+    }
+    run.info.startedAt = session.value(q("started_at")).toString().toStdString();
+    run.info.elapsedS = std::max(0.0, session.value(q("elapsed_s")).toDouble());
+    run.info.iterationsDone = session.value(q("iterations_done")).toInt();
+    for (const auto& v : session.value(q("hv_reference")).toArray())
+        run.info.hvReference.push_back(v.toDouble());
+    run.info.hypervolume = session.value(q("hypervolume")).toDouble();
+    run.info.finished = session.value(q("finished")).toBool();
+    run.info.cancelled = session.value(q("cancelled")).toBool();
+
+    QFile f(pathIn(dir, kCandidatesFile));
+    if (!f.exists())
+        return run;
+    if (!f.open(QIODevice::ReadOnly))
+        throw InputError(kCandidatesFile, "cannot be read: " + f.errorString().toStdString());
+    const QByteArray all = f.readAll();
+    const QList<QByteArray> lines = all.split('\n');
+    std::unordered_set<std::string> keys;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QByteArray line = lines[i].trimmed();
+        if (line.isEmpty())
+            continue;
+        const bool last = i == lines.size() - 1; // no newline after it: the write was cut short
+        try {
+            Candidate c = candidateFromJson(parseJsonObject(line, "line " + std::to_string(i + 1)));
+            if (!keys.insert(c.arch.key()).second) {
+                run.warnings.push_back("candidates.jsonl line " + std::to_string(i + 1)
+                                       + ": architecture already listed, skipped");
+                continue;
+            }
+            run.candidates.push_back(std::move(c));
+        } catch (const InputError& e) {
+            run.warnings.push_back("candidates.jsonl line " + std::to_string(i + 1)
+                                   + (last ? " (truncated last line)" : "") + " skipped: " + e.what());
+        }
+    }
+    return run;
+}
+
+RunWriter::RunWriter(const QString& dir, RunInfo info, bool resume)
+    : m_dir(dir), m_info(std::move(info)), m_candidates(pathIn(dir, kCandidatesFile))
+{
+    const std::string where = QDir::toNativeSeparators(dir).toStdString();
+    if (!QDir().mkpath(dir))
+        throw std::runtime_error(where + ": cannot create the output folder");
+    if (!resume && m_candidates.exists() && m_candidates.size() > 0)
+        throw std::runtime_error(where + " already holds a run; resume it with --resume or choose another folder");
+    if (resume && m_candidates.exists()) {
+        // Drop a last line cut short by a kill, so the next record starts on its own line.
+        if (!m_candidates.open(QIODevice::ReadWrite))
+            throw std::runtime_error(where + ": cannot open candidates.jsonl: " + m_candidates.errorString().toStdString());
+        const QByteArray bytes = m_candidates.readAll();
+        const qsizetype end = bytes.lastIndexOf('\n') + 1;
+        if (end != bytes.size() && !m_candidates.resize(end))
+            throw std::runtime_error(where + ": cannot repair candidates.jsonl");
+        m_candidates.close();
+    }
+    if (!m_candidates.open(QIODevice::WriteOnly | QIODevice::Append))
+        throw std::runtime_error(where + ": cannot write candidates.jsonl: " + m_candidates.errorString().toStdString());
+    if (m_info.startedAt.empty())
+        m_info.startedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
+    writeFileAtomically(pathIn(dir, kSessionFile), QJsonDocument(sessionJson(m_info)).toJson());
+}
+
+void RunWriter::onEvent(const SearchEvent& event)
+{
+    if (event.kind == SearchEvent::Kind::Candidate) {
+        m_all.push_back(event.candidate);
+        if (event.fromCache)
+            return;
+        const QByteArray line = QJsonDocument(candidateToJson(event.candidate)).toJson(QJsonDocument::Compact) + '\n';
+        if (m_candidates.write(line) != line.size() || !m_candidates.flush())
+            throw std::runtime_error(QDir::toNativeSeparators(m_candidates.fileName()).toStdString()
+                                     + ": cannot write: " + m_candidates.errorString().toStdString());
+    } else if (event.kind == SearchEvent::Kind::IterationDone) {
+        m_info.iterationsDone = event.iteration + 1;
+        m_info.hypervolume = event.hypervolume;
+        m_info.elapsedS = event.elapsedS;
+        writeSummary(m_all, frontierOf(m_all, m_info.config.search.objectives));
+    }
+}
+
+void RunWriter::finish(const SearchResult& result)
+{
+    m_info.iterationsDone = result.iterationsDone;
+    m_info.hvReference = result.hvReference;
+    m_info.hypervolume = result.hypervolume;
+    m_info.elapsedS = result.elapsedS;
+    m_info.cancelled = result.cancelled;
+    m_info.finished = true;
+    writeSummary(result.candidates, result.frontier);
+}
+
+void RunWriter::writeSummary(const std::vector<Candidate>& all, const std::vector<std::size_t>& frontier)
+{
+    std::vector<std::size_t> rows = frontier;
+    std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
+        return all[a].decoderParams < all[b].decoderParams;
+    });
+    QJsonArray list;
+    for (std::size_t i : rows)
+        list.append(candidateToJson(all[i]));
+    const QJsonObject doc{{q("objectives"), QString::fromStdString(objectivesString(m_info.config.search.objectives))},
+                          {q("hypervolume"), m_info.hypervolume},
+                          {q("evaluated"), int(all.size())},
+                          {q("frontier"), list}};
+    writeFileAtomically(pathIn(m_dir, kFrontierJsonFile), QJsonDocument(doc).toJson());
+    writeFileAtomically(pathIn(m_dir, kFrontierCsvFile), frontierCsv(all, rows));
+    writeFileAtomically(pathIn(m_dir, kSessionFile), QJsonDocument(sessionJson(m_info)).toJson());
+}
+
+} // namespace lts

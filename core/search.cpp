@@ -1,0 +1,374 @@
+#include "search.h"
+
+#include "errors.h"
+#include "paramcount.h"
+#include "pareto.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace lts {
+
+namespace {
+
+constexpr int kPatience = 20000;         // sampling tries per batch before giving up on filling it
+constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
+
+} // namespace
+
+std::string algorithmName(Algorithm a)
+{
+    return a == Algorithm::Evolution ? "evolution" : "random";
+}
+
+Algorithm algorithmFromName(const std::string& name, const std::string& field)
+{
+    if (name == "evolution")
+        return Algorithm::Evolution;
+    if (name == "random")
+        return Algorithm::Random;
+    throw InputError(field, "must be \"evolution\" or \"random\", not \"" + name + "\"");
+}
+
+void SearchParams::validate() const
+{
+    if (iterations < 1 || iterations > 100000)
+        throw InputError("iterations", "must be between 1 and 100000, got " + std::to_string(iterations));
+    if (parents < 1 || parents > 100000)
+        throw InputError("parents", "must be between 1 and 100000, got " + std::to_string(parents));
+    if (mutants < 0 || mutants > 100000)
+        throw InputError("mutants", "must be between 0 and 100000, got " + std::to_string(mutants));
+    if (crossovers < 0 || crossovers > 100000)
+        throw InputError("crossovers", "must be between 0 and 100000, got " + std::to_string(crossovers));
+    if (mutants + crossovers < 1)
+        throw InputError("mutants", "mutants + crossovers must be at least 1");
+    if (!(mutationProb >= 0 && mutationProb <= 1))
+        throw InputError("mutation_prob", "must be between 0 and 1");
+    if (!(crossoverProb >= 0 && crossoverProb <= 1))
+        throw InputError("crossover_prob", "must be between 0 and 1");
+    if (!(timeBudgetS >= 0) || !std::isfinite(timeBudgetS))
+        throw InputError("time_budget_s", "must be 0 (none) or a positive number of seconds");
+    if (objectives.size() < 2 || objectives.front() != Objective::DecoderParams)
+        throw InputError("objectives", "must be params followed by latency, memory or both");
+}
+
+SearchEngine::SearchEngine(SearchSpace space, SearchParams params, Measurer& measurer)
+    : m_space(std::move(space)), m_params(std::move(params)), m_measurer(measurer), m_rng(m_params.seed)
+{
+    m_space.validate();
+    m_params.validate();
+}
+
+void SearchEngine::setKnownCandidates(std::vector<Candidate> known, double elapsedOffsetS)
+{
+    m_known = std::move(known);
+    m_elapsedOffsetS = elapsedOffsetS;
+}
+
+void SearchEngine::cancel()
+{
+    m_cancel.store(true);
+    m_pauseCv.notify_all();
+}
+
+void SearchEngine::setPaused(bool paused)
+{
+    m_paused.store(paused);
+    m_pauseCv.notify_all();
+}
+
+void SearchEngine::waitWhilePaused()
+{
+    std::unique_lock<std::mutex> lock(m_pauseMutex);
+    m_pauseCv.wait(lock, [this] { return !m_paused.load() || m_cancel.load(); });
+}
+
+SearchEngine::Genes SearchEngine::randomGenes()
+{
+    const auto& s = m_space;
+    auto pick = [this](const std::vector<int>& v) {
+        return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(m_rng)];
+    };
+    Genes g;
+    g.nLayer = std::uniform_int_distribution<int>(s.nLayerMin, s.nLayerMax)(m_rng);
+    g.dModel = pick(s.dModel);
+    std::vector<int> inner;
+    for (int di : s.dInner)
+        if (di >= s.minInnerRatio * g.dModel)
+            inner.push_back(di);
+    const int length = s.homogeneous ? 1 : s.nLayerMax;
+    for (int i = 0; i < length; ++i) {
+        g.nHead.push_back(pick(s.nHead));
+        g.dInner.push_back(pick(inner)); // validate() guarantees a choice for every d_model
+    }
+    return g;
+}
+
+SearchEngine::Genes SearchEngine::mutate(const Genes& g)
+{
+    const Genes fresh = randomGenes();
+    std::bernoulli_distribution flip(m_params.mutationProb);
+    Genes c = g;
+    if (flip(m_rng))
+        c.nLayer = fresh.nLayer;
+    if (flip(m_rng))
+        c.dModel = fresh.dModel;
+    for (std::size_t i = 0; i < c.nHead.size(); ++i)
+        if (flip(m_rng))
+            c.nHead[i] = fresh.nHead[i];
+    for (std::size_t i = 0; i < c.dInner.size(); ++i)
+        if (flip(m_rng))
+            c.dInner[i] = fresh.dInner[i];
+    return c;
+}
+
+SearchEngine::Genes SearchEngine::crossover(const Genes& a, const Genes& b)
+{
+    std::bernoulli_distribution first(m_params.crossoverProb);
+    Genes c;
+    c.nLayer = first(m_rng) ? a.nLayer : b.nLayer;
+    c.dModel = first(m_rng) ? a.dModel : b.dModel;
+    for (std::size_t i = 0; i < a.nHead.size(); ++i)
+        c.nHead.push_back(first(m_rng) ? a.nHead[i] : b.nHead[i]);
+    for (std::size_t i = 0; i < a.dInner.size(); ++i)
+        c.dInner.push_back(first(m_rng) ? a.dInner[i] : b.dInner[i]);
+    return c;
+}
+
+ArchConfig SearchEngine::toArch(const Genes& g) const
+{
+    ArchConfig a = m_space.baseArch();
+    a.nLayer = g.nLayer;
+    a.dModel = g.dModel;
+    for (int i = 0; i < g.nLayer; ++i) {
+        const std::size_t gene = m_space.homogeneous ? 0 : std::size_t(i);
+        a.nHead.push_back(g.nHead[gene]);
+        a.dInner.push_back(g.dInner[gene]);
+    }
+    return a;
+}
+
+SearchEngine::Genes SearchEngine::genesOf(const ArchConfig& a) const
+{
+    // Layers beyond n_layer repeat the last one, so growing n_layer by mutation stays plausible.
+    Genes g;
+    g.nLayer = a.nLayer;
+    g.dModel = a.dModel;
+    const int length = m_space.homogeneous ? 1 : m_space.nLayerMax;
+    for (int i = 0; i < length; ++i) {
+        const int layer = std::min(i, a.nLayer - 1);
+        g.nHead.push_back(a.nHead[layer]);
+        g.dInner.push_back(a.dInner[layer]);
+    }
+    return g;
+}
+
+SearchResult SearchEngine::run(SearchObserver* observer)
+{
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+        return m_elapsedOffsetS + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    auto sessionTime = [&] { return elapsed() - m_elapsedOffsetS; };
+    auto emit = [&](const SearchEvent& e) {
+        if (observer)
+            observer->onEvent(e);
+    };
+
+    SearchResult result;
+    std::vector<Genes> genes; // parallel to result.candidates
+    std::unordered_set<std::string> seen;
+    // Earlier results join the candidates when the replayed course reaches them, so every
+    // frontier, and with it every random draw, is the one the original run had.
+    std::unordered_map<std::string, const Candidate*> known;
+    int nextId = 0;
+    for (const auto& c : m_known) {
+        known.emplace(c.arch.key(), &c);
+        nextId = std::max(nextId, c.id + 1);
+    }
+    std::unordered_map<std::string, int> parentUses;
+
+    auto addCandidate = [&](const Candidate& c, const Genes& g, bool fromCache) {
+        result.candidates.push_back(c);
+        genes.push_back(g);
+        SearchEvent e;
+        e.kind = SearchEvent::Kind::Candidate;
+        e.candidate = c;
+        e.fromCache = fromCache;
+        e.iteration = c.iteration;
+        e.evaluated = int(result.candidates.size());
+        e.elapsedS = c.elapsedS;
+        emit(e);
+    };
+
+    auto frontierHypervolume = [&] {
+        std::vector<Point> front;
+        for (std::size_t i : result.frontier)
+            front.push_back(result.candidates[i].point(m_params.objectives));
+        return hypervolume(front, result.hvReference);
+    };
+
+    auto outOfTime = [&] { return m_params.timeBudgetS > 0 && sessionTime() >= m_params.timeBudgetS; };
+    std::string stopReason;
+
+    // Offers one sampled architecture: true when it joins the batch.
+    auto accept = [&](const Genes& g, std::vector<Genes>& batch) {
+        const ArchConfig a = toArch(g);
+        const std::string key = a.key();
+        if (seen.count(key) || (!known.count(key) && !m_space.contains(a)))
+            return false;
+        seen.insert(key);
+        batch.push_back(g);
+        return true;
+    };
+
+    // Measures (or recalls) a batch; false when the search must stop.
+    auto evaluate = [&](const std::vector<Genes>& batch, int iteration) {
+        for (const Genes& g : batch) {
+            waitWhilePaused();
+            if (m_cancel.load()) {
+                result.cancelled = true;
+                stopReason = "cancelled";
+                return false;
+            }
+            const ArchConfig a = toArch(g);
+            if (const auto k = known.find(a.key()); k != known.end()) {
+                addCandidate(*k->second, g, true);
+                known.erase(k);
+                continue;
+            }
+            if (outOfTime()) {
+                stopReason = "time budget reached";
+                return false;
+            }
+            Candidate c;
+            c.id = nextId++;
+            c.arch = a;
+            const ParamBreakdown p = countParams(a);
+            c.decoderParams = p.decoder();
+            c.totalParams = p.total();
+            c.iteration = iteration;
+            c.measurement = m_measurer.measure(a, m_cancel);
+            if (c.measurement.status == Measurement::Status::Cancelled) {
+                result.cancelled = true;
+                stopReason = "cancelled";
+                return false;
+            }
+            c.elapsedS = elapsed();
+            if (c.measurement.status == Measurement::Status::Failed)
+                c.status = Candidate::Status::Failed;
+            else if ((m_space.latencyCeilingMs > 0 && c.measurement.latencyMs > m_space.latencyCeilingMs)
+                     || (m_space.memoryCeilingMb > 0 && c.measurement.peakMemoryMb > m_space.memoryCeilingMb))
+                c.status = Candidate::Status::OverCeiling;
+            addCandidate(c, g, false);
+        }
+        return true;
+    };
+
+    auto randomBatch = [&](int size) {
+        std::vector<Genes> batch;
+        for (int tries = 0; int(batch.size()) < size && tries < kPatience; ++tries)
+            accept(randomGenes(), batch);
+        return batch;
+    };
+
+    auto finishIteration = [&](int iteration) {
+        result.frontier = frontierOf(result.candidates, m_params.objectives);
+        if (result.hvReference.empty()) {
+            // Fixed after the first population so hypervolumes stay comparable over time.
+            result.hvReference.push_back(-double(m_space.paramsMin));
+            for (std::size_t o = 1; o < m_params.objectives.size(); ++o) {
+                const bool latency = m_params.objectives[o] == Objective::Latency;
+                const double ceiling = latency ? m_space.latencyCeilingMs : m_space.memoryCeilingMb;
+                double worst = 0;
+                for (const auto& c : result.candidates)
+                    if (c.status == Candidate::Status::Ok)
+                        worst = std::max(worst, latency ? c.measurement.latencyMs : c.measurement.peakMemoryMb);
+                result.hvReference.push_back(ceiling > 0 ? ceiling : worst * kHvReferenceMargin);
+            }
+        }
+        result.hypervolume = frontierHypervolume();
+        result.iterationsDone = iteration + 1;
+        SearchEvent e;
+        e.kind = SearchEvent::Kind::IterationDone;
+        e.iteration = iteration;
+        e.evaluated = int(result.candidates.size());
+        e.frontierSize = int(result.frontier.size());
+        e.hypervolume = result.hypervolume;
+        e.elapsedS = elapsed();
+        emit(e);
+    };
+
+    for (int iteration = 0; iteration < m_params.iterations; ++iteration) {
+        std::vector<Genes> batch;
+        if (iteration == 0 || m_params.algorithm == Algorithm::Random) {
+            batch = randomBatch(m_params.populationSize());
+        } else {
+            std::vector<std::size_t> pool = result.frontier;
+            if (pool.empty()) { // nothing measured well yet: breed from random samples
+                batch = randomBatch(m_params.populationSize());
+            } else {
+                // Parents from the frontier, favouring those used least so far.
+                std::vector<double> weights;
+                for (std::size_t i : pool)
+                    weights.push_back(1.0 / (1.0 + parentUses[result.candidates[i].arch.key()]));
+                std::discrete_distribution<std::size_t> choose(weights.begin(), weights.end());
+                std::vector<std::size_t> parents;
+                for (int p = 0; p < m_params.parents; ++p) {
+                    const std::size_t i = pool[choose(m_rng)];
+                    ++parentUses[result.candidates[i].arch.key()];
+                    parents.push_back(i);
+                }
+                auto parent = [&]() -> const Genes& {
+                    return genes[parents[std::uniform_int_distribution<std::size_t>(0, parents.size() - 1)(m_rng)]];
+                };
+                for (int tries = 0; int(batch.size()) < m_params.mutants && tries < kPatience; ++tries)
+                    accept(mutate(parent()), batch);
+                const std::size_t target = batch.size() + std::size_t(m_params.crossovers);
+                for (int tries = 0; batch.size() < target && tries < kPatience; ++tries) {
+                    const Genes& a = parent();
+                    accept(crossover(a, parent()), batch);
+                }
+            }
+        }
+        if (batch.empty()) {
+            stopReason = "no new architecture left to sample in the space";
+            break;
+        }
+        const bool goOn = evaluate(batch, iteration);
+        finishIteration(iteration);
+        if (!goOn)
+            break;
+    }
+    // Earlier results this run did not reach are kept, in their original order.
+    for (const auto& c : m_known) {
+        if (const auto k = known.find(c.arch.key()); k != known.end() && k->second == &c) {
+            addCandidate(c, genesOf(c.arch), true);
+            known.erase(k);
+        }
+    }
+    result.frontier = frontierOf(result.candidates, m_params.objectives);
+    if (!result.hvReference.empty())
+        result.hypervolume = frontierHypervolume();
+    for (auto& c : result.candidates)
+        c.onFrontier = false;
+    for (std::size_t i : result.frontier)
+        result.candidates[i].onFrontier = true;
+    result.elapsedS = elapsed();
+    SearchEvent done;
+    done.kind = SearchEvent::Kind::Finished;
+    done.evaluated = int(result.candidates.size());
+    done.frontierSize = int(result.frontier.size());
+    done.hypervolume = result.hypervolume;
+    done.iteration = result.iterationsDone;
+    done.elapsedS = result.elapsedS;
+    done.message = stopReason.empty() ? "finished" : stopReason;
+    emit(done);
+    return result;
+}
+
+} // namespace lts
