@@ -172,12 +172,11 @@ public:
                 std::fprintf(stderr, "  (%s)", c.measurement.error.c_str());
             std::fprintf(stderr, "\n");
         } else if (e.kind == SearchEvent::Kind::IterationDone) {
-            if (m_cached)
-                std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
-            m_cached = 0;
             std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
                          e.evaluated, e.frontierSize, e.hypervolume);
         } else if (e.kind == SearchEvent::Kind::Finished) {
+            if (m_cached)
+                std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
             std::fprintf(stderr, "search %s after %s: %d evaluated, frontier %d\n", e.message.c_str(),
                          clock(e.elapsedS).c_str(), e.evaluated, e.frontierSize);
         }

@@ -1,0 +1,89 @@
+// Shared helpers for the core tests: small architectures and spaces, and a deterministic fake
+// measurer so search tests do not depend on the machine's speed.
+#pragma once
+
+#include "archconfig.h"
+#include "paramcount.h"
+#include "profiler.h"
+#include "searchspace.h"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace lts::test {
+
+inline ArchConfig gpt2(int nLayer, int dModel, int nHead, int dInner, int vocab = 1000, int seqLen = 32)
+{
+    ArchConfig a;
+    a.backbone = Backbone::Gpt2;
+    a.nLayer = nLayer;
+    a.dModel = dModel;
+    a.nHead.assign(std::size_t(nLayer), nHead);
+    a.dInner.assign(std::size_t(nLayer), dInner);
+    a.divVal = 1;
+    a.dEmbed = dModel;
+    a.vocabSize = vocab;
+    a.seqLen = seqLen;
+    return a;
+}
+
+// A space small enough to measure for real in a few seconds.
+inline SearchSpace tinySpace()
+{
+    SearchSpace s;
+    s.name = "tiny";
+    s.backbone = Backbone::Gpt2;
+    s.nLayerMin = 1;
+    s.nLayerMax = 3;
+    s.dModel = {32, 64};
+    s.nHead = {2, 4};
+    s.dInner = {64, 128, 192};
+    s.minInnerRatio = 1.0;
+    s.divVal = 1;
+    s.dEmbed = 32;
+    s.vocabSize = 500;
+    s.seqLen = 16;
+    s.paramsMin = 0;
+    s.paramsMax = 0;
+    return s;
+}
+
+// Latency and memory as smooth functions of the architecture, with a per-architecture wobble
+// so that the frontier is not trivially the parameter order.
+class FakeMeasurer final : public Measurer {
+public:
+    Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        ++calls;
+        ++perKey[arch.key()];
+        if (onMeasure)
+            onMeasure(arch);
+        Measurement m;
+        if (cancel.load()) {
+            m.status = Measurement::Status::Cancelled;
+            return m;
+        }
+        if (failWhen && failWhen(arch)) {
+            m.status = Measurement::Status::Failed;
+            m.error = "injected failure";
+            return m;
+        }
+        const double p = double(decoderParams(arch));
+        const double wobble = double(std::hash<std::string>{}(arch.key()) % 1000) / 1000.0;
+        m.latencyMs = p / 1e5 * (1.0 + 0.3 * wobble) + arch.nLayer * 0.5;
+        m.peakMemoryMb = p * 4 / 1e6 * (1.0 + 0.2 * (1.0 - wobble)) + 1.0;
+        m.weightsMb = p * 4 / 1e6;
+        m.repeats = 1;
+        return m;
+    }
+    MeasureProtocol protocol() const override { return {}; }
+
+    int calls = 0;
+    std::map<std::string, int> perKey;
+    std::function<bool(const ArchConfig&)> failWhen;
+    std::function<void(const ArchConfig&)> onMeasure;
+};
+
+} // namespace lts::test

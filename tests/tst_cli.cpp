@@ -1,0 +1,297 @@
+// lts-search end to end: a real run on a tiny space, resume, eval, export, and every bad-input
+// path (exit status 2, one clear line, nothing half-written).
+#include "jsonio.h"
+#include "pareto.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+#include <set>
+
+using namespace lts;
+
+namespace {
+
+struct Result {
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+Result runCli(const QStringList& args, int timeoutMs = 120000)
+{
+    QProcess p;
+    p.start(QStringLiteral(LTS_SEARCH_BIN), args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+// A search configuration on a space small enough to measure for real in seconds.
+QByteArray tinyConfig(int iterations)
+{
+    return QStringLiteral(R"({
+  "name": "tiny", "backbone": "gpt2",
+  "n_layer": {"min": 1, "max": 3}, "d_model": [32, 64], "n_head": [2, 4], "d_inner": [64, 128, 192],
+  "min_inner_ratio": 1.0, "div_val": 1, "d_embed": 32, "vocab_size": 500, "seq_len": 16,
+  "params_min": 0, "params_max": 0,
+  "search": {"iterations": %1, "parents": 2, "mutants": 4, "crossovers": 4, "seed": 5},
+  "device": {"warmup": 1, "repeats": 3}
+})").arg(iterations).toUtf8();
+}
+
+QList<QJsonObject> readLines(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QList<QJsonObject> out;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.isEmpty())
+            out.append(QJsonDocument::fromJson(line).object());
+    return out;
+}
+
+void writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+} // namespace
+
+class TestCli final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void version();
+    void presets();
+    void runTinySearch();
+    void resumeAddsWithoutRemeasuring();
+    void evalCounts();
+    void exportHuggingFace();
+    void badInput_data();
+    void badInput();
+    void refusesToOverwriteARun();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestCli::version()
+{
+    const Result r = runCli({QStringLiteral("--version")});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith(QStringLiteral("lts-search " LTS_VERSION)));
+}
+
+void TestCli::presets()
+{
+    const Result r = runCli({QStringLiteral("presets")});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains(QStringLiteral("gpt2-lts")));
+    QVERIFY(r.out.contains(QStringLiteral("transformer-xl-lts")));
+    const Result one = runCli({QStringLiteral("presets"), QStringLiteral("gpt2-lts")});
+    QCOMPARE(one.code, 0);
+    // The printed configuration is a valid --space file.
+    const SearchConfig c = searchConfigFromJson(parseJsonObject(one.out.toUtf8(), "stdout"));
+    QCOMPARE(c.space.vocabSize, 50257);
+}
+
+void TestCli::runTinySearch()
+{
+    const QString space = m_tmp.filePath(QStringLiteral("tiny.json"));
+    writeFile(space, tinyConfig(3));
+    const QString out = m_tmp.filePath(QStringLiteral("run"));
+    const Result r = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out,
+                          QStringLiteral("--time-budget"), QStringLiteral("120")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains(QStringLiteral("Pareto frontier")));
+    QVERIFY(r.err.contains(QStringLiteral("iteration 2 done")));
+
+    const QList<QJsonObject> lines = readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
+    // A population of 10, then at most 4 mutants + 4 crossovers per iteration (identical parents
+    // breed nothing new, and which parents are drawn depends on the measured latencies).
+    std::map<int, int> perIteration;
+    for (const QJsonObject& o : lines)
+        ++perIteration[o.value(QStringLiteral("iteration")).toInt()];
+    QCOMPARE(perIteration.size(), std::size_t(3));
+    QCOMPARE(perIteration[0], 10);
+    QVERIFY(perIteration[1] >= 4 && perIteration[1] <= 8);
+    QVERIFY(perIteration[2] >= 4 && perIteration[2] <= 8);
+    QVERIFY(r.out.contains(QStringLiteral(" of %1 candidates").arg(lines.size())));
+    std::vector<Candidate> all;
+    std::set<std::string> keys;
+    for (const QJsonObject& o : lines) {
+        for (const char* field : {"arch", "decoder_params", "total_params", "latency_ms", "peak_memory_mb", "status",
+                                  "iteration", "elapsed_s"})
+            QVERIFY2(o.contains(QLatin1String(field)), field);
+        all.push_back(candidateFromJson(o));
+        QVERIFY(all.back().measurement.latencyMs > 0);
+        QVERIFY(all.back().measurement.peakMemoryMb >= all.back().measurement.weightsMb);
+        keys.insert(all.back().arch.key());
+    }
+    QCOMPARE(keys.size(), all.size());
+
+    // frontier.json holds exactly the non-dominated candidates.
+    const QJsonObject frontier = readJsonFile(QDir(out).filePath(QStringLiteral("frontier.json")));
+    std::set<int> frontIds;
+    for (const auto& v : frontier.value(QStringLiteral("frontier")).toArray())
+        frontIds.insert(v.toObject().value(QStringLiteral("id")).toInt());
+    std::set<int> expected;
+    for (std::size_t i : frontierOf(all, {Objective::DecoderParams, Objective::Latency}))
+        expected.insert(all[i].id);
+    QCOMPARE(frontIds, expected);
+    QFile csv(QDir(out).filePath(QStringLiteral("frontier.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), qsizetype(expected.size() + 1));
+
+    const QJsonObject session = readJsonFile(QDir(out).filePath(QStringLiteral("session.json")));
+    QCOMPARE(session.value(QStringLiteral("finished")).toBool(), true);
+    QCOMPARE(session.value(QStringLiteral("iterations_done")).toInt(), 3);
+    QVERIFY(session.value(QStringLiteral("hypervolume")).toDouble() > 0);
+    QVERIFY(!session.value(QStringLiteral("runtime")).toObject().value(QStringLiteral("blas")).toString().isEmpty());
+}
+
+void TestCli::resumeAddsWithoutRemeasuring()
+{
+    const QString space = m_tmp.filePath(QStringLiteral("tiny2.json"));
+    writeFile(space, tinyConfig(2));
+    const QString out = m_tmp.filePath(QStringLiteral("resumed"));
+    Result r = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString file = QDir(out).filePath(QStringLiteral("candidates.jsonl"));
+    const QList<QJsonObject> before = readLines(file);
+    QVERIFY(before.size() >= 14);
+    r = runCli({QStringLiteral("run"), QStringLiteral("--resume"), out, QStringLiteral("--iterations"), QStringLiteral("4")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.err.contains(QStringLiteral("%1 candidates taken from the earlier run").arg(before.size())));
+    const QList<QJsonObject> after = readLines(file);
+    QVERIFY(after.size() >= before.size() + 8);
+    for (const auto& o : after.mid(before.size()))
+        QVERIFY(o.value(QStringLiteral("iteration")).toInt() >= 2);
+    for (int i = 0; i < before.size(); ++i)
+        QCOMPARE(after[i], before[i]); // earlier lines untouched
+    std::set<QByteArray> keys;
+    for (const auto& o : after)
+        keys.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
+    QCOMPARE(int(keys.size()), after.size()); // nothing measured twice
+    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("iterations_done")).toInt(), 4);
+}
+
+void TestCli::evalCounts()
+{
+    const QString hf = m_tmp.filePath(QStringLiteral("config.json"));
+    writeFile(hf, R"({"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12, "n_inner": null})");
+    const Result r = runCli({QStringLiteral("eval"), hf, QStringLiteral("--no-measure")});
+    QCOMPARE(r.code, 0);
+    const QJsonObject o = parseJsonObject(r.out.toUtf8(), "stdout");
+    QCOMPARE(o.value(QStringLiteral("total_params")).toDouble(), 124439808.0);
+    QCOMPARE(o.value(QStringLiteral("decoder_params")).toDouble(), 124439808.0 - 50257 * 768 - 1024 * 768);
+    QCOMPARE(o.value(QStringLiteral("dialect")).toString(), QStringLiteral("huggingface-gpt2"));
+
+    const QString small = m_tmp.filePath(QStringLiteral("small.json"));
+    writeFile(small, R"({"backbone": "transformer-xl", "n_layer": 2, "d_model": 64, "n_head": 2, "d_inner": 128,
+                         "vocab_size": 1000, "seq_len": 16, "mem_len": 16})");
+    const Result m = runCli({QStringLiteral("eval"), small, QStringLiteral("--repeats"), QStringLiteral("3")});
+    QVERIFY2(m.code == 0, qPrintable(m.err));
+    const QJsonObject mo = parseJsonObject(m.out.toUtf8(), "stdout").value(QStringLiteral("measurement")).toObject();
+    QCOMPARE(mo.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(mo.value(QStringLiteral("repeats")).toInt(), 3);
+    QVERIFY(mo.value(QStringLiteral("latency_ms")).toDouble() > 0);
+}
+
+void TestCli::exportHuggingFace()
+{
+    const QString arch = m_tmp.filePath(QStringLiteral("arch.json"));
+    writeFile(arch, R"({"backbone": "gpt2", "n_layer": 4, "d_model": 256, "n_head": 4, "d_inner": 1024,
+                        "vocab_size": 50257, "seq_len": 192})");
+    const QString out = m_tmp.filePath(QStringLiteral("hf/config.json"));
+    QDir().mkpath(m_tmp.filePath(QStringLiteral("hf")));
+    Result r = runCli({QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"),
+                    QStringLiteral("--out"), out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject hf = readJsonFile(out);
+    QCOMPARE(hf.value(QStringLiteral("n_inner")).toInt(), 1024);
+    QCOMPARE(hf.value(QStringLiteral("n_embd")).toInt(), 256);
+
+    writeFile(arch, R"({"backbone": "gpt2", "n_layer": 2, "d_model": 256, "n_head": 4, "d_inner": [1024, 512],
+                        "vocab_size": 50257, "seq_len": 192})");
+    r = runCli({QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"), QStringLiteral("--out"),
+             m_tmp.filePath(QStringLiteral("hf/other.json"))});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains(QStringLiteral("n_head/d_inner")));
+    QVERIFY(!QFile::exists(m_tmp.filePath(QStringLiteral("hf/other.json"))));
+}
+
+void TestCli::badInput_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("fileContent"); // written to bad.json when not empty
+    QTest::addColumn<QString>("expected");
+    const QString out = QStringLiteral("--out=%1");
+    QTest::newRow("unknown command") << QStringList{QStringLiteral("train")} << QByteArray() << "unknown command";
+    QTest::newRow("unknown option") << QStringList{QStringLiteral("run"), QStringLiteral("--fast")} << QByteArray() << "fast";
+    QTest::newRow("no out") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts")} << QByteArray() << "--out";
+    QTest::newRow("unknown preset") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=bert"), out} << QByteArray() << "preset";
+    QTest::newRow("both sources") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--space=bad.json"), out} << QByteArray("{}") << "--preset/--space";
+    QTest::newRow("malformed json") << QStringList{QStringLiteral("run"), QStringLiteral("--space=bad.json"), out} << QByteArray("{\"preset\": ") << "not valid JSON";
+    QTest::newRow("wrong type") << QStringList{QStringLiteral("run"), QStringLiteral("--space=bad.json"), out} << QByteArray(R"({"preset": "gpt2-lts", "seq_len": "long"})") << "seq_len";
+    QTest::newRow("bad threads") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--threads=0"), out} << QByteArray() << "--threads";
+    QTest::newRow("bad objectives") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--objectives=speed"), out} << QByteArray() << "--objectives";
+    QTest::newRow("no cuda") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--device=cuda:7"), out} << QByteArray() << "device";
+    QTest::newRow("unwritable out") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--out=/proc/lts-run")} << QByteArray() << "--out";
+    QTest::newRow("eval bad arch") << QStringList{QStringLiteral("eval"), QStringLiteral("bad.json")} << QByteArray(R"({"backbone": "gpt2", "n_layer": 2, "d_model": 60, "n_head": 8, "d_inner": 64, "vocab_size": 10, "seq_len": 4})") << "n_head[0]";
+    QTest::newRow("eval missing file") << QStringList{QStringLiteral("eval"), QStringLiteral("missing.json")} << QByteArray() << "missing.json";
+    QTest::newRow("resume not a run") << QStringList{QStringLiteral("run"), QStringLiteral("--resume=.")} << QByteArray() << "session.json";
+}
+
+void TestCli::badInput()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, fileContent);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    QVERIFY(QDir::setCurrent(dir.path()));
+    if (!fileContent.isEmpty())
+        writeFile(QStringLiteral("bad.json"), fileContent);
+    for (QString& a : args)
+        if (a.contains(QLatin1String("%1")))
+            a = a.arg(dir.filePath(QStringLiteral("out")));
+    const Result r = runCli(args);
+    QCOMPARE(r.code, 2);
+    const QStringList lines = r.err.trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 1);
+    QVERIFY2(lines.front().contains(expected), qPrintable(lines.front()));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("out/candidates.jsonl")))); // nothing half-written
+}
+
+void TestCli::refusesToOverwriteARun()
+{
+    const QString space = m_tmp.filePath(QStringLiteral("tiny3.json"));
+    writeFile(space, tinyConfig(1));
+    const QString out = m_tmp.filePath(QStringLiteral("taken"));
+    QCOMPARE(runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out}).code, 0);
+    const QByteArray before = [&] {
+        QFile f(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
+    const Result again = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out});
+    QCOMPARE(again.code, 2);
+    QVERIFY(again.err.contains(QStringLiteral("already holds a run")));
+    QFile f(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), before);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,189 @@
+// On-device measurement with LibTorch: forward shapes, sanity of latency and peak memory,
+// thread binding (BLAS included), failures and cancellation.
+#include "errors.h"
+#include "paramcount.h"
+#include "profiler.h"
+#include "searchspace.h"
+#include "testutil.h"
+
+#include <QtTest>
+
+#include <thread>
+
+using namespace lts;
+
+class TestProfiler final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void forwardShapes_data();
+    void forwardShapes();
+    void moreLayersAreNotFaster();
+    void peakMemoryCoversWeights();
+    void memoryGrowsWithSequence();
+    void threadsBindBlas();
+    void failedCandidateIsRecorded();
+    void cancelInsideMeasurement();
+    void badProtocol();
+};
+
+void TestProfiler::initTestCase()
+{
+    const RuntimeInfo rt = runtimeInfo();
+    qInfo("LibTorch %s, BLAS: %s", rt.torchVersion.c_str(), rt.blas.c_str());
+    QVERIFY2(blasWarning().empty(), "OpenBLAS must be installed (libopenblas0-pthread)");
+}
+
+void TestProfiler::forwardShapes_data()
+{
+    QTest::addColumn<int>("backbone");
+    QTest::addColumn<int>("divVal");
+    QTest::addColumn<int>("batch");
+    QTest::newRow("gpt2-plain") << int(Backbone::Gpt2) << 1 << 1;
+    QTest::newRow("gpt2-adaptive") << int(Backbone::Gpt2) << 4 << 2;
+    QTest::newRow("txl-plain") << int(Backbone::TransformerXL) << 1 << 2;
+    QTest::newRow("txl-adaptive") << int(Backbone::TransformerXL) << 2 << 1;
+}
+
+void TestProfiler::forwardShapes()
+{
+    QFETCH(int, backbone);
+    QFETCH(int, divVal);
+    QFETCH(int, batch);
+    ArchConfig a = test::gpt2(2, 64, 4, 128, 3000, 24);
+    a.backbone = Backbone(backbone);
+    a.memLen = a.backbone == Backbone::TransformerXL ? 16 : 0;
+    a.divVal = divVal;
+    if (divVal > 1) {
+        a.dEmbed = 64;
+        a.cutoffs = {1000, 2000};
+    }
+    const BuiltModelInfo info = inspectModel(a, batch, 10, true);
+    QCOMPARE(info.outputShape, (std::vector<std::int64_t>{batch * 10, 3000}));
+}
+
+void TestProfiler::moreLayersAreNotFaster()
+{
+    // Same widths, 1 vs 8 layers: the deeper model must not measure faster (allowing noise).
+    MeasureProtocol p;
+    p.repeats = 7;
+    TorchMeasurer measurer(p);
+    std::atomic<bool> never{false};
+    const Measurement shallow = measurer.measure(test::gpt2(1, 256, 4, 1024, 2000, 64), never);
+    const Measurement deep = measurer.measure(test::gpt2(8, 256, 4, 1024, 2000, 64), never);
+    QCOMPARE(shallow.status, Measurement::Status::Ok);
+    QCOMPARE(deep.status, Measurement::Status::Ok);
+    qInfo("1 layer %.2f ms, 8 layers %.2f ms", shallow.latencyMs, deep.latencyMs);
+    QVERIFY(deep.latencyMs > 1.5 * shallow.latencyMs);
+    QVERIFY(shallow.latencyMinMs <= shallow.latencyMs && shallow.latencyMs <= shallow.latencyMaxMs);
+    QCOMPARE(shallow.repeats, 7);
+}
+
+void TestProfiler::peakMemoryCoversWeights()
+{
+    TorchMeasurer measurer(MeasureProtocol{});
+    std::atomic<bool> never{false};
+    ArchConfig a = preset("gpt2-lts").baseArch();
+    a.nLayer = 3;
+    a.dModel = 256;
+    a.nHead = {4, 4, 4};
+    a.dInner = {512, 1024, 512};
+    const Measurement m = measurer.measure(a, never);
+    QCOMPARE(m.status, Measurement::Status::Ok);
+    const double expectedWeightsMb = double(countParams(a).total()) * 4 / (1024.0 * 1024.0);
+    // Buffers (the causal mask) come on top of the parameters.
+    QVERIFY(m.weightsMb >= expectedWeightsMb);
+    QVERIFY(m.weightsMb < expectedWeightsMb * 1.05);
+    QVERIFY(m.peakMemoryMb >= m.weightsMb + m.activationsMb * 0.99);
+    // The adaptive softmax alone writes 192 x 50257 log-probabilities (36.8 MB).
+    QVERIFY(m.activationsMb > 36.8);
+}
+
+void TestProfiler::memoryGrowsWithSequence()
+{
+    std::atomic<bool> never{false};
+    const ArchConfig a = test::gpt2(2, 128, 4, 256, 4000, 256);
+    MeasureProtocol shortSeq, longSeq;
+    shortSeq.seqLen = 32;
+    longSeq.seqLen = 256;
+    shortSeq.repeats = longSeq.repeats = 2;
+    const Measurement s = TorchMeasurer(shortSeq).measure(a, never);
+    const Measurement l = TorchMeasurer(longSeq).measure(a, never);
+    QCOMPARE(s.weightsMb, l.weightsMb);
+    // Logits alone grow from 32 to 256 rows of 4000 floats (0.49 MB to 3.9 MB).
+    QVERIFY(l.activationsMb > s.activationsMb + 3.0);
+}
+
+void TestProfiler::threadsBindBlas()
+{
+    // CPU time over wall time while timing must stay near the thread count: OpenBLAS's pool
+    // would otherwise spin on every core.
+    std::atomic<bool> never{false};
+    const ArchConfig a = test::gpt2(4, 512, 8, 2048, 2000, 192);
+    MeasureProtocol one;
+    one.repeats = 8;
+    const Measurement m1 = TorchMeasurer(one).measure(a, never);
+    qInfo("1 thread: CPU/wall %.2f", m1.cpuUtilisation);
+    QVERIFY(m1.cpuUtilisation < 1.25);
+    QVERIFY(m1.cpuUtilisation > 0.5);
+    if (std::thread::hardware_concurrency() >= 2) {
+        MeasureProtocol two = one;
+        two.threads = 2;
+        const Measurement m2 = TorchMeasurer(two).measure(a, never);
+        qInfo("2 threads: CPU/wall %.2f", m2.cpuUtilisation);
+        QVERIFY(m2.cpuUtilisation > 1.2);
+        QVERIFY(m2.cpuUtilisation < 2.3);
+    }
+}
+
+void TestProfiler::failedCandidateIsRecorded()
+{
+    TorchMeasurer measurer(MeasureProtocol{});
+    std::atomic<bool> never{false};
+    // About 1.1e12 parameters: refused before anything is allocated.
+    const Measurement huge = measurer.measure(test::gpt2(1000, 16384, 8, 16384, 1000, 16), never);
+    QCOMPARE(huge.status, Measurement::Status::Failed);
+    QVERIFY2(QString::fromStdString(huge.error).contains(QStringLiteral("out of memory")), huge.error.c_str());
+    // A GPT-2 asked for more tokens than it has positions.
+    MeasureProtocol tooLong;
+    tooLong.seqLen = 64;
+    const Measurement positions = TorchMeasurer(tooLong).measure(test::gpt2(1, 32, 2, 64, 100, 16), never);
+    QCOMPARE(positions.status, Measurement::Status::Failed);
+    QVERIFY(QString::fromStdString(positions.error).startsWith(QStringLiteral("seq_len")));
+    // The measurer still works afterwards.
+    QCOMPARE(measurer.measure(test::gpt2(1, 32, 2, 64, 100, 16), never).status, Measurement::Status::Ok);
+}
+
+void TestProfiler::cancelInsideMeasurement()
+{
+    MeasureProtocol p;
+    p.repeats = 10000;
+    TorchMeasurer measurer(p);
+    std::atomic<bool> cancel{false};
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        cancel.store(true);
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    const Measurement m = measurer.measure(test::gpt2(2, 128, 4, 256, 1000, 64), cancel);
+    stopper.join();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    QCOMPARE(m.status, Measurement::Status::Cancelled);
+    QVERIFY(seconds < 5); // 10000 repeats would take far longer
+}
+
+void TestProfiler::badProtocol()
+{
+    MeasureProtocol p;
+    p.device = "cuda:0";
+    if (!runtimeInfo().cudaAvailable)
+        QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer{p});
+    p.device = "gpu";
+    QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer{p});
+    p.device = "cpu";
+    p.threads = 0;
+    QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer{p});
+}
+
+QTEST_APPLESS_MAIN(TestProfiler)
+#include "tst_profiler.moc"

@@ -1,0 +1,289 @@
+// The LTS evolution and the random baseline with a deterministic fake measurer: reproducibility,
+// no duplicates, resume by replay, failures, ceilings, cancellation, pause and time budget.
+#include "pareto.h"
+#include "search.h"
+#include "testutil.h"
+
+#include <QtTest>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+using namespace lts;
+
+namespace {
+
+struct Recorder final : SearchObserver {
+    void onEvent(const SearchEvent& e) override { events.push_back(e); }
+    std::vector<SearchEvent> events;
+    int count(SearchEvent::Kind k, bool cached = false) const
+    {
+        int n = 0;
+        for (const auto& e : events)
+            n += e.kind == k && e.fromCache == cached;
+        return n;
+    }
+};
+
+SearchParams smallParams(std::uint64_t seed = 7)
+{
+    SearchParams p;
+    p.iterations = 6;
+    p.parents = 4;
+    p.mutants = 8;
+    p.crossovers = 8;
+    p.seed = seed;
+    return p;
+}
+
+std::vector<std::string> keys(const SearchResult& r)
+{
+    std::vector<std::string> k;
+    for (const auto& c : r.candidates)
+        k.push_back(c.arch.key());
+    return k;
+}
+
+SearchSpace gptSpace()
+{
+    SearchSpace s = preset("gpt2-lts");
+    s.paramsMax = 40'000'000; // keeps the bounds check busy
+    return s;
+}
+
+} // namespace
+
+class TestSearch final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void reproducible();
+    void populationAndUniqueness();
+    void frontierIsNonDominated();
+    void hypervolumeNeverDecreases();
+    void resumeReplaysWithoutMeasuring();
+    void randomBaseline();
+    void failuresAreRecorded();
+    void ceilingsExcludeFromFrontier();
+    void homogeneousLayers();
+    void cancelFromAnotherThread();
+    void pauseHoldsTheWorker();
+    void timeBudget();
+};
+
+void TestSearch::reproducible()
+{
+    test::FakeMeasurer m1, m2, m3;
+    SearchEngine a(gptSpace(), smallParams(7), m1), b(gptSpace(), smallParams(7), m2), c(gptSpace(), smallParams(8), m3);
+    const SearchResult ra = a.run(nullptr), rb = b.run(nullptr), rc = c.run(nullptr);
+    QCOMPARE(keys(ra), keys(rb));
+    QCOMPARE(ra.frontier, rb.frontier);
+    QCOMPARE(ra.hypervolume, rb.hypervolume);
+    QVERIFY(keys(ra) != keys(rc)); // another seed, another course
+}
+
+void TestSearch::populationAndUniqueness()
+{
+    test::FakeMeasurer m;
+    const SearchParams p = smallParams();
+    const SearchSpace space = gptSpace();
+    Recorder rec;
+    SearchEngine e(space, p, m);
+    const SearchResult r = e.run(&rec);
+    QCOMPARE(r.iterationsDone, p.iterations);
+    std::map<int, int> perIteration;
+    for (const auto& c : r.candidates)
+        ++perIteration[c.iteration];
+    QCOMPARE(perIteration[0], p.populationSize());
+    for (int i = 1; i < p.iterations; ++i)
+        QCOMPARE(perIteration[i], p.mutants + p.crossovers);
+    // Never the same architecture twice, each measured once, all inside the space's bounds.
+    const auto k = keys(r);
+    QCOMPARE(std::set<std::string>(k.begin(), k.end()).size(), k.size());
+    QCOMPARE(m.calls, int(k.size()));
+    for (const auto& c : r.candidates) {
+        std::string why;
+        QVERIFY2(space.contains(c.arch, &why), why.c_str());
+    }
+    QCOMPARE(rec.count(SearchEvent::Kind::Candidate), int(k.size()));
+    QCOMPARE(rec.count(SearchEvent::Kind::IterationDone), p.iterations);
+    QCOMPARE(rec.events.back().kind, SearchEvent::Kind::Finished);
+}
+
+void TestSearch::frontierIsNonDominated()
+{
+    test::FakeMeasurer m;
+    SearchParams p = smallParams();
+    p.objectives = {Objective::DecoderParams, Objective::Latency, Objective::Memory};
+    SearchEngine e(gptSpace(), p, m);
+    const SearchResult r = e.run(nullptr);
+    QVERIFY(!r.frontier.empty());
+    std::set<std::size_t> front(r.frontier.begin(), r.frontier.end());
+    for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+        bool dominated = false;
+        for (std::size_t j = 0; j < r.candidates.size() && !dominated; ++j)
+            dominated = dominates(r.candidates[j].point(p.objectives), r.candidates[i].point(p.objectives));
+        QCOMPARE(front.count(i) == 1, !dominated);
+        QCOMPARE(r.candidates[i].onFrontier, !dominated);
+    }
+}
+
+void TestSearch::hypervolumeNeverDecreases()
+{
+    test::FakeMeasurer m;
+    Recorder rec;
+    SearchEngine e(gptSpace(), smallParams(), m);
+    e.run(&rec);
+    double last = 0;
+    int iterations = 0;
+    for (const auto& ev : rec.events) {
+        if (ev.kind != SearchEvent::Kind::IterationDone)
+            continue;
+        QVERIFY(ev.hypervolume >= last);
+        QVERIFY(ev.hypervolume > 0);
+        last = ev.hypervolume;
+        ++iterations;
+    }
+    QCOMPARE(iterations, smallParams().iterations);
+}
+
+void TestSearch::resumeReplaysWithoutMeasuring()
+{
+    const SearchParams p = smallParams(11);
+    test::FakeMeasurer full;
+    const SearchResult whole = SearchEngine(gptSpace(), p, full).run(nullptr);
+
+    // Interrupted after 37 measurements, as a kill or Stop would leave it.
+    test::FakeMeasurer first;
+    SearchEngine interrupted(gptSpace(), p, first);
+    first.onMeasure = [&](const ArchConfig&) {
+        if (first.calls == 37)
+            interrupted.cancel();
+    };
+    const SearchResult part = interrupted.run(nullptr);
+    QVERIFY(part.cancelled);
+    QCOMPARE(int(part.candidates.size()), 36);
+
+    test::FakeMeasurer second;
+    SearchEngine resumed(gptSpace(), p, second);
+    resumed.setKnownCandidates(part.candidates, part.elapsedS);
+    Recorder rec;
+    const SearchResult rest = resumed.run(&rec);
+    QCOMPARE(rec.count(SearchEvent::Kind::Candidate, true), 36);
+    QCOMPARE(second.calls, int(whole.candidates.size()) - 36); // nothing measured twice
+    for (const auto& c : part.candidates)
+        QCOMPARE(second.perKey.count(c.arch.key()), std::size_t(0));
+    QCOMPARE(keys(rest), keys(whole)); // the same course as an uninterrupted run
+    QCOMPARE(rest.frontier, whole.frontier);
+    QCOMPARE(rest.hypervolume, whole.hypervolume);
+}
+
+void TestSearch::randomBaseline()
+{
+    test::FakeMeasurer m;
+    SearchParams p = smallParams();
+    p.algorithm = Algorithm::Random;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
+    QCOMPARE(int(r.candidates.size()), p.iterations * p.populationSize());
+    const auto k = keys(r);
+    QCOMPARE(std::set<std::string>(k.begin(), k.end()).size(), k.size());
+    QVERIFY(!r.frontier.empty());
+}
+
+void TestSearch::failuresAreRecorded()
+{
+    test::FakeMeasurer m;
+    m.failWhen = [](const ArchConfig& a) { return a.nLayer % 2 == 0; };
+    const SearchResult r = SearchEngine(gptSpace(), smallParams(), m).run(nullptr);
+    int failed = 0;
+    for (const auto& c : r.candidates) {
+        if (c.arch.nLayer % 2 == 0) {
+            QCOMPARE(c.status, Candidate::Status::Failed);
+            QCOMPARE(QString::fromStdString(c.measurement.error), QStringLiteral("injected failure"));
+            QVERIFY(!c.onFrontier);
+            ++failed;
+        }
+    }
+    QVERIFY(failed > 0);
+    QCOMPARE(r.iterationsDone, smallParams().iterations); // the search went on
+    QVERIFY(!r.frontier.empty());
+}
+
+void TestSearch::ceilingsExcludeFromFrontier()
+{
+    test::FakeMeasurer m;
+    SearchSpace s = gptSpace();
+    s.latencyCeilingMs = 150;
+    const SearchResult r = SearchEngine(s, smallParams(), m).run(nullptr);
+    int over = 0;
+    for (const auto& c : r.candidates) {
+        const bool above = c.measurement.latencyMs > 150;
+        QCOMPARE(c.status == Candidate::Status::OverCeiling, above);
+        over += above;
+        if (above)
+            QVERIFY(!c.onFrontier);
+    }
+    QVERIFY(over > 0);
+    QCOMPARE(r.hvReference.at(1), 150.0); // the ceiling bounds the hypervolume
+}
+
+void TestSearch::homogeneousLayers()
+{
+    test::FakeMeasurer m;
+    SearchSpace s = gptSpace();
+    s.homogeneous = true;
+    const SearchResult r = SearchEngine(s, smallParams(), m).run(nullptr);
+    QVERIFY(r.candidates.size() > 50);
+    for (const auto& c : r.candidates)
+        QVERIFY(c.arch.homogeneous());
+}
+
+void TestSearch::cancelFromAnotherThread()
+{
+    test::FakeMeasurer m;
+    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(5)); };
+    SearchEngine e(gptSpace(), smallParams(), m);
+    SearchResult r;
+    std::thread worker([&] { r = e.run(nullptr); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    const auto t0 = std::chrono::steady_clock::now();
+    e.cancel();
+    worker.join();
+    const double waitedMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    QVERIFY(r.cancelled);
+    QVERIFY(r.candidates.size() < std::size_t(smallParams().iterations * smallParams().populationSize()));
+    QVERIFY2(waitedMs < 1000, "cancel must take effect within the current measurement");
+}
+
+void TestSearch::pauseHoldsTheWorker()
+{
+    test::FakeMeasurer m;
+    SearchEngine e(gptSpace(), smallParams(), m);
+    e.setPaused(true);
+    SearchResult r;
+    std::thread worker([&] { r = e.run(nullptr); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    const int whilePaused = m.calls; // read after the sleep; the worker is blocked, not measuring
+    e.setPaused(false);
+    worker.join();
+    QCOMPARE(whilePaused, 0);
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.iterationsDone, smallParams().iterations);
+}
+
+void TestSearch::timeBudget()
+{
+    test::FakeMeasurer m;
+    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    SearchParams p = smallParams();
+    p.timeBudgetS = 0.3;
+    Recorder rec;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
+    QVERIFY(!r.cancelled);
+    QVERIFY(r.candidates.size() >= 5);
+    QVERIFY(r.candidates.size() < 60);
+    QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+}
+
+QTEST_APPLESS_MAIN(TestSearch)
+#include "tst_search.moc"
