@@ -82,6 +82,7 @@ private Q_SLOTS:
     void badInput_data();
     void badInput();
     void refusesToOverwriteARun();
+    void killThenResume();
 
 private:
     QTemporaryDir m_tmp;
@@ -291,6 +292,46 @@ void TestCli::refusesToOverwriteARun()
     QFile f(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), before);
+}
+
+void TestCli::killThenResume()
+{
+    // SIGKILL mid-run, as a crash or a power cut would; then a truncated line, as a kill during a
+    // write would leave. Resuming keeps every finished candidate once and measures none again.
+    const QString space = m_tmp.filePath(QStringLiteral("slow.json"));
+    QByteArray config = tinyConfig(3);
+    config.replace("\"repeats\": 3", "\"repeats\": 200"); // slow enough to be caught mid-run
+    writeFile(space, config);
+    const QString out = m_tmp.filePath(QStringLiteral("killed"));
+    const QString file = QDir(out).filePath(QStringLiteral("candidates.jsonl"));
+    QProcess p;
+    p.start(QStringLiteral(LTS_SEARCH_BIN), {QStringLiteral("run"), QStringLiteral("--space"), space,
+                                             QStringLiteral("--out"), out});
+    QTRY_VERIFY_WITH_TIMEOUT(readLines(file).size() >= 4, 60000);
+    p.kill(); // SIGKILL
+    p.waitForFinished();
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::Append));
+    f.write("{\"id\": 99, \"arch\": {\"backbone\": \"gp"); // a write cut short
+    f.close();
+    const QList<QJsonObject> before = readLines(file).mid(0, readLines(file).size() - 1);
+    QVERIFY(before.size() >= 4);
+
+    const Result r = runCli({QStringLiteral("run"), QStringLiteral("--resume"), out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.err.contains(QStringLiteral("truncated last line")));
+    QVERIFY(r.err.contains(QStringLiteral("%1 candidates taken from the earlier run").arg(before.size())));
+    const QList<QJsonObject> after = readLines(file);
+    for (int i = 0; i < before.size(); ++i)
+        QCOMPARE(after[i], before[i]);
+    std::set<QByteArray> keys;
+    for (const auto& o : after) {
+        QVERIFY(o.contains(QStringLiteral("latency_ms"))); // the broken line is gone
+        keys.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
+    }
+    QCOMPARE(int(keys.size()), after.size());
+    QVERIFY(after.size() >= 10 + 4 + 4);
+    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(), true);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
