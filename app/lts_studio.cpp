@@ -1,0 +1,166 @@
+// lts-studio: the desktop application. Opens an optional run folder or search configuration
+// given on the command line; --demo-search runs short searches and saves screenshots (used by
+// packaging/screenshots.sh).
+#include "configpanel.h"
+#include "frontiertable.h"
+#include "mainwindow.h"
+#include "paretoplot.h"
+#include "theme.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+
+constexpr int kDemoWidth = 1480; // screenshots at a size that shows every dock legibly
+constexpr int kDemoHeight = 940;
+constexpr double kDemoParamsFloor = 1e6; // the demo's "fastest above N decoder params" pick
+
+// A small GPT-2 space whose candidates measure in tens of milliseconds, so a short demo still
+// finds a frontier with a few dozen points.
+lts::SearchConfig demoConfig(double seconds, int batch)
+{
+    lts::SearchConfig c;
+    lts::SearchSpace& s = c.space;
+    s.name = "gpt2-demo";
+    s.backbone = lts::Backbone::Gpt2;
+    s.nLayerMin = 1;
+    s.nLayerMax = 6;
+    s.dModel = lts::rangeChoices(128, 384, 64);
+    s.nHead = {2, 4, 8};
+    s.dInner = lts::rangeChoices(256, 1536, 128);
+    s.minInnerRatio = 1.5;
+    s.divVal = 1;
+    s.dEmbed = 256;
+    s.vocabSize = 8000;
+    s.seqLen = 64;
+    c.search.iterations = 40;
+    c.search.parents = 8;
+    c.search.mutants = 12;
+    c.search.crossovers = 12;
+    c.search.timeBudgetS = seconds;
+    c.protocol.batch = batch;
+    c.protocol.warmup = 1;
+    c.protocol.repeats = 5;
+    return c;
+}
+
+void grabTo(studio::MainWindow& w, const QString& path)
+{
+    w.plot()->canvas()->replot();
+    QApplication::processEvents();
+    if (!w.grab().save(path))
+        std::fprintf(stderr, "lts-studio: cannot write %s\n", qPrintable(path));
+    else
+        std::fprintf(stderr, "lts-studio: wrote %s\n", qPrintable(path));
+}
+
+// Selects the fastest frontier architecture above the parameter floor, as a user would.
+void selectFastestAbove(studio::MainWindow& w, double floor)
+{
+    studio::RunStore* store = w.store();
+    studio::PointRef best;
+    for (studio::PointRef p : store->allFrontierPoints()) {
+        const lts::Candidate& c = store->candidate(p);
+        if (double(c.decoderParams) < floor)
+            continue;
+        if (!best.valid() || c.measurement.latencyMs < store->candidate(best).measurement.latencyMs)
+            best = p;
+    }
+    if (best.valid())
+        store->setSelection({best});
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("lts-studio"));
+    QApplication::setApplicationName(QStringLiteral("lts-studio"));
+    QApplication::setApplicationVersion(QStringLiteral(LTS_VERSION));
+    QApplication::setWindowIcon(studio::appIcon());
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("LTS Studio: training-free, hardware-aware Transformer search"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("A run folder or search configuration to open"),
+                                 QStringLiteral("[path]"));
+    const QCommandLineOption demo(QStringLiteral("demo-search"),
+                                  QStringLiteral("Run two short demo searches (batch 1 and 4) of SECONDS each, save screenshots, quit"),
+                                  QStringLiteral("SECONDS"));
+    const QCommandLineOption shots(QStringLiteral("screenshots"),
+                                   QStringLiteral("Folder for the demo's screenshots (default docs/screenshots)"),
+                                   QStringLiteral("DIR"), QStringLiteral("docs/screenshots"));
+    parser.addOption(demo);
+    parser.addOption(shots);
+    parser.process(app);
+
+    studio::MainWindow window;
+    const QStringList args = parser.positionalArguments();
+    if (!args.isEmpty() && !window.openPath(args.front()))
+        std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+
+    if (!parser.isSet(demo)) {
+        window.show();
+        return app.exec();
+    }
+
+    bool ok = false;
+    const double seconds = parser.value(demo).toDouble(&ok);
+    if (!ok || seconds <= 0) {
+        std::fprintf(stderr, "lts-studio: --demo-search needs a positive number of seconds\n");
+        return 2;
+    }
+    const QString outDir = parser.value(shots);
+    QDir().mkpath(outDir);
+    const QString runs = QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
+    window.resize(kDemoWidth, kDemoHeight);
+    window.setDark(false);
+    window.show();
+
+    // Two searches of the same space, at batch 1 and batch 4, stand in for two deployment targets.
+    int stage = 0;
+    QString firstRun;
+    auto startStage = [&](int batch) {
+        window.configPanel()->setConfig(demoConfig(seconds, batch));
+        window.configPanel()->setOutputFolder(QDir(runs).filePath(QStringLiteral("cpu-batch-%1").arg(batch)));
+        if (!window.startSearch()) {
+            std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+            QApplication::exit(1);
+        }
+    };
+    QObject::connect(&window, &studio::MainWindow::searchFinished, &window, [&](const QString& failure) {
+        if (!failure.isEmpty()) {
+            std::fprintf(stderr, "lts-studio: demo search failed: %s\n", qPrintable(failure));
+            QApplication::exit(1);
+            return;
+        }
+        if (stage == 0) {
+            firstRun = window.liveRunFolder();
+            selectFastestAbove(window, kDemoParamsFloor);
+            window.plot()->resetView();
+            grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-search.png")));
+            stage = 1;
+            QTimer::singleShot(0, &window, [&] { startStage(4); });
+            return;
+        }
+        const QString secondRun = window.liveRunFolder();
+        window.openRun(firstRun, false);
+        window.openRun(secondRun, true);
+        window.plot()->resetView();
+        window.setDark(true);
+        selectFastestAbove(window, kDemoParamsFloor);
+        grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-compare-dark.png")));
+        window.setDark(false);
+        QDir(runs).removeRecursively();
+        QApplication::quit();
+    });
+    QTimer::singleShot(0, &window, [&] { startStage(1); });
+    return app.exec();
+}

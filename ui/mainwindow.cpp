@@ -1,0 +1,751 @@
+#include "mainwindow.h"
+
+#include "configpanel.h"
+#include "convergenceplot.h"
+#include "detailspanel.h"
+#include "errors.h"
+#include "format.h"
+#include "frontiertable.h"
+#include "paretoplot.h"
+#include "searchcontroller.h"
+#include "theme.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+
+#include <algorithm>
+#include <cmath>
+
+namespace studio {
+
+namespace {
+
+constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the eye, cheap to draw
+constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
+constexpr int kMaxRecent = 8;
+constexpr int kProgressSteps = 1000;
+
+bool isRunFolder(const QString& path)
+{
+    return QFileInfo(QDir(path).filePath(QString::fromLatin1(lts::kSessionFile))).isFile();
+}
+
+// Candidates a search will evaluate when it runs every iteration, for the progress bar.
+double expectedCandidates(const lts::SearchConfig& c)
+{
+    const lts::SearchParams& p = c.search;
+    double n = p.algorithm == lts::Algorithm::Random
+        ? double(p.iterations) * p.populationSize()
+        : p.populationSize() + double(p.iterations - 1) * (p.mutants + p.crossovers);
+    return std::max(1.0, std::min(n, c.space.size()));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_store(new RunStore(this)), m_controller(new SearchController(this)),
+      m_config(new ConfigPanel(this)), m_plot(new ParetoPlot(m_store, this)), m_table(new FrontierTable(m_store, this)),
+      m_details(new DetailsPanel(m_store, this)), m_convergence(new ConvergencePlot(m_store, this))
+{
+    setWindowTitle(QStringLiteral("LTS Studio"));
+    setWindowIcon(appIcon());
+    setAcceptDrops(true);
+    setCentralWidget(m_plot);
+    setDockNestingEnabled(true);
+
+    auto dock = [this](const QString& title, const char* name, QWidget* w, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(QString::fromLatin1(name));
+        d->setWidget(w);
+        addDockWidget(area, d);
+        return d;
+    };
+    QDockWidget* configDock = dock(QStringLiteral("Configure"), "configureDock", m_config, Qt::LeftDockWidgetArea);
+    QDockWidget* tableDock = dock(QStringLiteral("Frontier"), "frontierDock", m_table, Qt::BottomDockWidgetArea);
+    QDockWidget* detailsDock = dock(QStringLiteral("Details"), "detailsDock", m_details, Qt::RightDockWidgetArea);
+    QDockWidget* convergenceDock =
+        dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::RightDockWidgetArea);
+    splitDockWidget(detailsDock, convergenceDock, Qt::Vertical);
+    resizeDocks({configDock, detailsDock}, {380, 330}, Qt::Horizontal);
+    resizeDocks({tableDock}, {200}, Qt::Vertical);
+    resizeDocks({detailsDock, convergenceDock}, {420, 200}, Qt::Vertical);
+
+    buildActions();
+    buildStatusBar();
+    QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"));
+    for (QDockWidget* d : {configDock, tableDock, detailsDock, convergenceDock})
+        view->addAction(d->toggleViewAction());
+
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(kFlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &MainWindow::flushPending);
+    m_clockTimer.setInterval(kClockIntervalMs);
+    connect(&m_clockTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+
+    connect(m_controller, &SearchController::event, this, &MainWindow::onSearchEvent);
+    connect(m_controller, &SearchController::finished, this, &MainWindow::onSearchFinished);
+    connect(m_controller, &SearchController::problem, this, &MainWindow::onSearchProblem);
+    connect(m_config, &ConfigPanel::validityChanged, this, &MainWindow::updateActions);
+    connect(m_details, &DetailsPanel::copyRequested, this, &MainWindow::copySelection);
+    connect(m_details, &DetailsPanel::exportRequested, this, [this] { exportInteractive(ExportFormat::ArchJson); });
+    connect(m_store, &RunStore::layersChanged, this, [this] {
+        const int l = m_store->primaryLayer();
+        setWindowTitle(l < 0 ? QStringLiteral("LTS Studio")
+                             : QStringLiteral("%1 — LTS Studio").arg(m_store->layer(l).name));
+    });
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_plot->setMetrics(Metric(settings.value(QStringLiteral("plot/x"), int(Metric::DecoderParams)).toInt()),
+                       Metric(settings.value(QStringLiteral("plot/y"), int(Metric::Latency)).toInt()));
+    setDark(settings.value(QStringLiteral("view/dark"), false).toBool());
+    updateActions();
+    updateStatus();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions()
+{
+    QStyle* s = style();
+    QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
+    file->setObjectName(QStringLiteral("fileMenu"));
+    QAction* openRunAction = file->addAction(s->standardIcon(QStyle::SP_DialogOpenButton), QStringLiteral("&Open Run Folder…"));
+    openRunAction->setShortcut(QKeySequence::Open);
+    openRunAction->setToolTip(QStringLiteral("Show a run folder written by lts-studio or lts-search"));
+    connect(openRunAction, &QAction::triggered, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Open run folder"));
+        if (!dir.isEmpty() && !openRun(dir, false))
+            showError(QStringLiteral("Open run folder"), m_lastError);
+    });
+    QAction* addRunAction = file->addAction(QStringLiteral("&Add Run to Compare…"));
+    addRunAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    addRunAction->setToolTip(QStringLiteral("Overlay another run folder's frontier, e.g. one measured on another device"));
+    connect(addRunAction, &QAction::triggered, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Add run folder to compare"));
+        if (!dir.isEmpty() && !openRun(dir, true))
+            showError(QStringLiteral("Add run folder"), m_lastError);
+    });
+    m_recentMenu = file->addMenu(QStringLiteral("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    QAction* closeRuns = file->addAction(QStringLiteral("&Close Runs"));
+    closeRuns->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
+    connect(closeRuns, &QAction::triggered, this, [this] {
+        if (!isSearchRunning())
+            m_store->clear();
+    });
+    file->addSeparator();
+    QAction* openConfigAction = file->addAction(QStringLiteral("Open Search &Configuration…"));
+    openConfigAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(openConfigAction, &QAction::triggered, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Open search configuration"), QString(),
+                                                       QStringLiteral("Search configuration (*.json)"));
+        if (!f.isEmpty() && !openConfig(f))
+            showError(QStringLiteral("Open search configuration"), m_lastError);
+    });
+    QAction* saveConfigAction =
+        file->addAction(s->standardIcon(QStyle::SP_DialogSaveButton), QStringLiteral("&Save Search Configuration…"));
+    saveConfigAction->setShortcut(QKeySequence::Save);
+    saveConfigAction->setToolTip(QStringLiteral("Save the settings as JSON, the file lts-search run --space reads"));
+    connect(saveConfigAction, &QAction::triggered, this, [this] {
+        QString f = QFileDialog::getSaveFileName(this, QStringLiteral("Save search configuration"),
+                                                 QStringLiteral("search.json"), QStringLiteral("JSON (*.json)"));
+        if (f.isEmpty())
+            return;
+        if (QFileInfo(f).suffix().isEmpty())
+            f += QStringLiteral(".json");
+        if (!saveConfig(f))
+            showError(QStringLiteral("Save search configuration"), m_lastError);
+    });
+    file->addSeparator();
+    QMenu* exportMenu = file->addMenu(QStringLiteral("&Export"));
+    QAction* exportJson = exportMenu->addAction(QStringLiteral("Architecture &JSON…"));
+    exportJson->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    connect(exportJson, &QAction::triggered, this, [this] { exportInteractive(ExportFormat::ArchJson); });
+    QAction* exportHf = exportMenu->addAction(QStringLiteral("&Hugging Face GPT2Config…"));
+    connect(exportHf, &QAction::triggered, this, [this] { exportInteractive(ExportFormat::HuggingFace); });
+    QAction* exportCsv = exportMenu->addAction(QStringLiteral("&CSV…"));
+    connect(exportCsv, &QAction::triggered, this, [this] { exportInteractive(ExportFormat::Csv); });
+    exportMenu->addSeparator();
+    QAction* exportImage = exportMenu->addAction(QStringLiteral("&Plot as PNG, PDF or SVG…"));
+    exportImage->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    connect(exportImage, &QAction::triggered, this, &MainWindow::exportPlotInteractive);
+    file->addSeparator();
+    QAction* quit = file->addAction(QStringLiteral("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(QStringLiteral("&Edit"));
+    QAction* copy = edit->addAction(QStringLiteral("&Copy Architecture JSON"));
+    copy->setShortcut(QKeySequence::Copy);
+    connect(copy, &QAction::triggered, this, &MainWindow::copySelection);
+    QAction* selectFrontier = edit->addAction(QStringLiteral("Select &Frontier"));
+    selectFrontier->setShortcut(QKeySequence::SelectAll);
+    connect(selectFrontier, &QAction::triggered, this, [this] { m_store->setSelection(m_store->allFrontierPoints()); });
+    QAction* clearSelection = edit->addAction(QStringLiteral("Clear Selection"));
+    clearSelection->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(clearSelection, &QAction::triggered, this, [this] { m_store->setSelection({}); });
+
+    QMenu* search = menuBar()->addMenu(QStringLiteral("&Search"));
+    m_start = search->addAction(s->standardIcon(QStyle::SP_MediaPlay), QStringLiteral("&Start"));
+    m_start->setObjectName(QStringLiteral("startAction"));
+    m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(m_start, &QAction::triggered, this, [this] {
+        if (!startSearch())
+            showError(QStringLiteral("Start search"), m_lastError);
+    });
+    m_pause = search->addAction(s->standardIcon(QStyle::SP_MediaPause), QStringLiteral("&Pause"));
+    m_pause->setObjectName(QStringLiteral("pauseAction"));
+    m_pause->setCheckable(true);
+    m_pause->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_pause->setToolTip(QStringLiteral("Pause after the current measurement; press again to go on"));
+    connect(m_pause, &QAction::toggled, this, &MainWindow::setPaused);
+    m_stop = search->addAction(s->standardIcon(QStyle::SP_MediaStop), QStringLiteral("S&top"));
+    m_stop->setObjectName(QStringLiteral("stopAction"));
+    m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_stop->setToolTip(QStringLiteral("Stop within the current measurement; everything measured stays in the run folder"));
+    connect(m_stop, &QAction::triggered, this, &MainWindow::stopSearch);
+
+    QMenu* view = menuBar()->addMenu(QStringLiteral("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    QAction* reset = view->addAction(QStringLiteral("&Reset Plot View"));
+    reset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    connect(reset, &QAction::triggered, m_plot, &ParetoPlot::resetView);
+    QAction* follow = view->addAction(QStringLiteral("&Follow New Points"));
+    follow->setCheckable(true);
+    follow->setChecked(m_plot->follow());
+    follow->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F));
+    connect(follow, &QAction::toggled, m_plot, &ParetoPlot::setFollow);
+    connect(m_plot, &ParetoPlot::followChanged, follow, &QAction::setChecked);
+    m_dark = view->addAction(QStringLiteral("&Dark Theme"));
+    m_dark->setCheckable(true);
+    m_dark->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    connect(m_dark, &QAction::toggled, this, &MainWindow::setDark);
+    view->addSeparator();
+
+    QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
+    QAction* about = help->addAction(QStringLiteral("&About LTS Studio"));
+    connect(about, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, QStringLiteral("About LTS Studio"),
+                           QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
+                                          "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
+                                          "Decoder parameters stand in for perplexity; latency and peak memory are "
+                                          "measured on this machine with LibTorch.</p>")
+                               .arg(QString::fromLatin1(LTS_VERSION)));
+    });
+
+    QToolBar* bar = addToolBar(QStringLiteral("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_start);
+    bar->addAction(m_pause);
+    bar->addAction(m_stop);
+    bar->addSeparator();
+    bar->addAction(openRunAction);
+    bar->addAction(addRunAction);
+    bar->addAction(saveConfigAction);
+    bar->addAction(exportImage);
+}
+
+void MainWindow::buildStatusBar()
+{
+    auto label = [this](const char* name, const QString& tip) {
+        auto* l = new QLabel(this);
+        l->setObjectName(QString::fromLatin1(name));
+        l->setToolTip(tip);
+        statusBar()->addPermanentWidget(l);
+        return l;
+    };
+    m_problemLabel = new QLabel(this);
+    m_problemLabel->setObjectName(QStringLiteral("statusProblem"));
+    m_problemLabel->setStyleSheet(QStringLiteral("color: #d62728;"));
+    statusBar()->addWidget(m_problemLabel, 1);
+    m_stateLabel = label("statusState", QStringLiteral("What the search is doing"));
+    m_evaluatedLabel = label("statusEvaluated", QStringLiteral("Candidates evaluated so far"));
+    m_iterationLabel = label("statusIteration", QStringLiteral("Current iteration of the search"));
+    m_elapsedLabel = label("statusElapsed", QStringLiteral("Time since the search started"));
+    m_etaLabel = label("statusEta", QStringLiteral("Estimated time left, from the pace so far"));
+    m_hvLabel = label("statusHypervolume",
+                      QStringLiteral("Hypervolume of the frontier after the last iteration (larger is better)"));
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("statusProgress"));
+    m_progress->setRange(0, kProgressSteps);
+    m_progress->setMaximumWidth(160);
+    m_progress->setToolTip(QStringLiteral("Share of the planned candidates (or of the time budget) done"));
+    statusBar()->addPermanentWidget(m_progress);
+}
+
+bool MainWindow::isSearchRunning() const
+{
+    return m_controller->isRunning();
+}
+
+QString MainWindow::automaticRunFolder() const
+{
+    const QString base = QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+                             .filePath(QStringLiteral("runs"));
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    QString dir = QDir(base).filePath(stamp);
+    for (int n = 2; QFileInfo::exists(dir); ++n)
+        dir = QDir(base).filePath(QStringLiteral("%1-%2").arg(stamp).arg(n));
+    return dir;
+}
+
+bool MainWindow::startSearch()
+{
+    if (isSearchRunning()) {
+        m_lastError = QStringLiteral("a search is already running");
+        return false;
+    }
+    lts::SearchConfig config;
+    try {
+        config = m_config->config();
+    } catch (const lts::InputError& e) {
+        m_lastError = QString::fromStdString(e.what());
+        return false;
+    }
+    QString folder = m_config->outputFolder();
+    if (folder.isEmpty()) {
+        folder = automaticRunFolder();
+    } else if (QFileInfo(QDir(folder).filePath(QString::fromLatin1(lts::kCandidatesFile))).size() > 0) {
+        m_lastError = QStringLiteral("%1 already holds a run: choose another folder, or clear the field for an "
+                                     "automatic one").arg(QDir::toNativeSeparators(folder));
+        return false;
+    }
+    flushPending();
+    m_store->clear();
+    RunLayer layer;
+    layer.name = QFileInfo(folder).fileName();
+    layer.folder = folder;
+    layer.config = config;
+    layer.live = true;
+    m_liveLayer = m_store->addLayer(std::move(layer));
+    m_liveFolder = folder;
+    m_liveConfig = config;
+    m_evaluated = 0;
+    m_iteration = 0;
+    m_hypervolume = 0;
+    m_finishReason.clear();
+    m_lastError.clear();
+    m_problemLabel->clear();
+    m_clock.start();
+    {
+        const QSignalBlocker block(m_pause);
+        m_pause->setChecked(false);
+    }
+    m_controller->start(config, folder);
+    m_clockTimer.start();
+    statusBar()->showMessage(QStringLiteral("Writing %1").arg(QDir::toNativeSeparators(folder)), 5000);
+    updateActions();
+    updateStatus();
+    return true;
+}
+
+void MainWindow::stopSearch()
+{
+    m_controller->stop();
+    updateStatus();
+}
+
+void MainWindow::setPaused(bool paused)
+{
+    m_controller->setPaused(paused);
+    const QSignalBlocker block(m_pause);
+    m_pause->setChecked(paused && isSearchRunning());
+    updateStatus();
+}
+
+void MainWindow::onSearchEvent(const lts::SearchEvent& e)
+{
+    switch (e.kind) {
+    case lts::SearchEvent::Kind::Candidate:
+        m_pending.push_back(e.candidate);
+        m_evaluated = e.evaluated;
+        m_iteration = e.iteration;
+        if (!m_flushTimer.isActive())
+            m_flushTimer.start();
+        break;
+    case lts::SearchEvent::Kind::IterationDone:
+        flushPending();
+        m_hypervolume = e.hypervolume;
+        m_store->appendHistory(m_liveLayer, {e.elapsedS, e.hypervolume, e.frontierSize, e.iteration});
+        break;
+    case lts::SearchEvent::Kind::Message:
+        statusBar()->showMessage(QString::fromStdString(e.message), 5000);
+        break;
+    case lts::SearchEvent::Kind::Finished:
+        flushPending();
+        m_hypervolume = e.hypervolume;
+        m_finishReason = QString::fromStdString(e.message);
+        break;
+    }
+}
+
+void MainWindow::flushPending()
+{
+    m_flushTimer.stop();
+    if (m_pending.empty())
+        return;
+    m_store->appendCandidates(m_liveLayer, m_pending);
+    m_pending.clear();
+    updateStatus();
+}
+
+void MainWindow::onSearchFinished(const QString& failure)
+{
+    flushPending();
+    m_store->setLive(m_liveLayer, false);
+    m_clockTimer.stop();
+    if (!failure.isEmpty()) {
+        m_lastError = failure;
+        m_finishReason = QStringLiteral("failed");
+        m_problemLabel->setText(failure);
+        showError(QStringLiteral("Search stopped"),
+                  QStringLiteral("%1<p>Everything measured before this is in %2.</p>")
+                      .arg(failure.toHtmlEscaped(), QDir::toNativeSeparators(m_liveFolder).toHtmlEscaped()));
+    }
+    {
+        const QSignalBlocker block(m_pause);
+        m_pause->setChecked(false);
+    }
+    updateActions();
+    updateStatus();
+    addRecent(m_liveFolder);
+    Q_EMIT searchFinished(failure);
+}
+
+void MainWindow::onSearchProblem(const QString& message)
+{
+    m_problemLabel->setText(message);
+    m_lastError = message;
+    showError(QStringLiteral("Run folder"), message);
+}
+
+void MainWindow::updateActions()
+{
+    const bool running = isSearchRunning();
+    const bool valid = m_config->isValid();
+    m_start->setEnabled(!running && valid);
+    m_start->setToolTip(running ? QStringLiteral("A search is running")
+                        : valid ? QStringLiteral("Start the search with the Configure panel's settings")
+                                : QStringLiteral("Cannot start: %1").arg(m_config->problem()));
+    m_start->setStatusTip(m_start->toolTip());
+    m_pause->setEnabled(running);
+    m_stop->setEnabled(running);
+    m_config->setEnabled(!running);
+}
+
+void MainWindow::updateStatus()
+{
+    const bool running = isSearchRunning();
+    QString state;
+    if (running)
+        state = m_controller->isPaused() ? QStringLiteral("Paused") : QStringLiteral("Running");
+    else if (!m_finishReason.isEmpty())
+        state = m_finishReason == QLatin1String("finished")  ? QStringLiteral("Finished")
+              : m_finishReason == QLatin1String("cancelled") ? QStringLiteral("Stopped by the user")
+              : m_finishReason == QLatin1String("failed")    ? QStringLiteral("Failed")
+                                                             : QStringLiteral("Finished (%1)").arg(m_finishReason);
+    else
+        state = QStringLiteral("Idle");
+    m_stateLabel->setText(state);
+    m_evaluatedLabel->setText(QStringLiteral("Evaluated %1").arg(m_evaluated));
+    const int iterations = m_liveConfig.search.iterations;
+    m_iterationLabel->setText(m_liveLayer < 0 ? QStringLiteral("Iteration –")
+                                              : QStringLiteral("Iteration %1/%2").arg(m_iteration + 1).arg(iterations));
+    const double elapsed = m_clock.isValid() ? m_clock.elapsed() / 1000.0 : 0;
+    m_elapsedLabel->setText(QStringLiteral("Elapsed %1").arg(m_liveLayer < 0 ? QStringLiteral("–") : clockText(elapsed)));
+    double fraction = 0;
+    QString eta = QStringLiteral("–");
+    if (m_liveLayer >= 0) {
+        const double expected = expectedCandidates(m_liveConfig);
+        fraction = std::min(1.0, m_evaluated / expected);
+        const double budget = m_liveConfig.search.timeBudgetS;
+        if (budget > 0)
+            fraction = std::max(fraction, std::min(1.0, elapsed / budget));
+        if (!running) {
+            fraction = 1;
+            eta = clockText(0);
+        } else if (m_evaluated > 0) {
+            double left = elapsed / m_evaluated * std::max(0.0, expected - m_evaluated);
+            if (budget > 0)
+                left = std::min(left, std::max(0.0, budget - elapsed));
+            eta = clockText(left);
+        }
+    }
+    m_etaLabel->setText(QStringLiteral("ETA %1").arg(eta));
+    m_hvLabel->setText(QStringLiteral("HV %1").arg(m_hypervolume, 0, 'g', 4));
+    m_progress->setValue(int(std::lround(fraction * kProgressSteps)));
+}
+
+bool MainWindow::openPath(const QString& path, bool overlay)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        return openRun(path, overlay);
+    if (info.isFile() && info.fileName() == QLatin1String(lts::kSessionFile))
+        return openRun(info.absolutePath(), overlay);
+    if (info.isFile())
+        return openConfig(path);
+    m_lastError = QStringLiteral("%1 does not exist").arg(QDir::toNativeSeparators(path));
+    return false;
+}
+
+bool MainWindow::openRun(const QString& folder, bool overlay)
+{
+    if (!isRunFolder(folder)) {
+        m_lastError = QStringLiteral("%1 is not a run folder (it has no %2)")
+                          .arg(QDir::toNativeSeparators(folder), QString::fromLatin1(lts::kSessionFile));
+        return false;
+    }
+    lts::LoadedRun run;
+    try {
+        run = lts::loadRun(folder);
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        return false;
+    }
+    flushPending();
+    if (!overlay && !isSearchRunning())
+        m_store->clear();
+    m_store->addLayer(layerFromRun(run, QFileInfo(folder).absoluteFilePath()));
+    m_plot->resetView();
+    QString message = QStringLiteral("Opened %1: %2 candidates").arg(QDir::toNativeSeparators(folder)).arg(run.candidates.size());
+    if (!run.warnings.empty())
+        message += QStringLiteral(" (%1 damaged lines skipped)").arg(run.warnings.size());
+    statusBar()->showMessage(message, 8000);
+    addRecent(QFileInfo(folder).absoluteFilePath());
+    return true;
+}
+
+bool MainWindow::openConfig(const QString& file)
+{
+    try {
+        const lts::SearchConfig c = lts::searchConfigFromJson(lts::readJsonFile(file));
+        m_config->setConfig(c);
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        return false;
+    }
+    statusBar()->showMessage(QStringLiteral("Loaded %1").arg(QDir::toNativeSeparators(file)), 5000);
+    addRecent(QFileInfo(file).absoluteFilePath());
+    return true;
+}
+
+bool MainWindow::saveConfig(const QString& file)
+{
+    try {
+        lts::writeFileAtomically(file, QJsonDocument(lts::searchConfigToJson(m_config->config())).toJson());
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        return false;
+    }
+    statusBar()->showMessage(QStringLiteral("Saved %1").arg(QDir::toNativeSeparators(file)), 5000);
+    addRecent(QFileInfo(file).absoluteFilePath());
+    return true;
+}
+
+std::vector<lts::Candidate> MainWindow::exportSet() const
+{
+    std::vector<PointRef> refs = m_store->selection();
+    if (refs.empty())
+        refs = m_store->allFrontierPoints();
+    std::vector<lts::Candidate> out;
+    for (PointRef p : refs)
+        out.push_back(m_store->candidate(p));
+    return out;
+}
+
+ExportReport MainWindow::exportTo(ExportFormat format, const QString& target)
+{
+    const ExportReport report = exportCandidates(exportSet(), format, target);
+    m_lastError = report.problems.join(QLatin1Char('\n'));
+    return report;
+}
+
+void MainWindow::exportInteractive(ExportFormat format)
+{
+    const std::vector<lts::Candidate> set = exportSet();
+    if (set.empty()) {
+        showError(QStringLiteral("Export"), QStringLiteral("Nothing to export: run a search or open a run first."));
+        return;
+    }
+    const QString what = m_store->selection().empty() ? QStringLiteral("the frontier (%1 architectures)").arg(set.size())
+                                                      : QStringLiteral("%1 selected architecture(s)").arg(set.size());
+    QString target;
+    if (format == ExportFormat::Csv) {
+        target = QFileDialog::getSaveFileName(this, QStringLiteral("Export %1 as CSV").arg(what),
+                                              QStringLiteral("frontier.csv"), QStringLiteral("CSV (*.csv)"));
+    } else if (set.size() == 1) {
+        const QString name = format == ExportFormat::ArchJson ? QStringLiteral("arch-%1.json").arg(set.front().id)
+                                                              : QStringLiteral("config.json");
+        target = QFileDialog::getSaveFileName(this, QStringLiteral("Export %1").arg(what), name,
+                                              QStringLiteral("JSON (*.json)"));
+    } else {
+        target = QFileDialog::getExistingDirectory(this, QStringLiteral("Folder for %1").arg(what));
+    }
+    if (target.isEmpty())
+        return;
+    const ExportReport report = exportTo(format, target);
+    if (!report.problems.isEmpty())
+        showError(QStringLiteral("Export"),
+                  QStringLiteral("Wrote %1 file(s).\n\n%2").arg(report.written.size()).arg(report.problems.join(QLatin1Char('\n'))));
+    else
+        statusBar()->showMessage(QStringLiteral("Wrote %1 file(s)").arg(report.written.size()), 5000);
+}
+
+bool MainWindow::exportPlot(const QString& path)
+{
+    QString error;
+    const bool ok = m_plot->saveImage(path, &error);
+    if (!ok)
+        m_lastError = error;
+    return ok;
+}
+
+void MainWindow::exportPlotInteractive()
+{
+    QString filter;
+    QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export plot"), QStringLiteral("pareto.png"),
+                                                QStringLiteral("PNG image (*.png);;PDF document (*.pdf);;SVG image (*.svg)"),
+                                                &filter);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += filter.contains(QLatin1String("pdf")) ? QStringLiteral(".pdf")
+              : filter.contains(QLatin1String("svg")) ? QStringLiteral(".svg")
+                                                      : QStringLiteral(".png");
+    if (exportPlot(path))
+        statusBar()->showMessage(QStringLiteral("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
+    else
+        showError(QStringLiteral("Export plot"), m_lastError);
+}
+
+void MainWindow::copySelection()
+{
+    const PointRef p = m_store->current();
+    if (!m_store->contains(p)) {
+        statusBar()->showMessage(QStringLiteral("Select an architecture first"), 4000);
+        return;
+    }
+    QApplication::clipboard()->setText(QString::fromUtf8(archJsonText(m_store->candidate(p))));
+    statusBar()->showMessage(QStringLiteral("Copied the JSON of #%1").arg(m_store->candidate(p).id), 4000);
+}
+
+void MainWindow::setDark(bool dark)
+{
+    applyPalette(dark);
+    m_plot->setDark(dark);
+    m_convergence->setDark(dark);
+    const QSignalBlocker block(m_dark);
+    m_dark->setChecked(dark);
+}
+
+void MainWindow::addRecent(const QString& path)
+{
+    if (path.isEmpty())
+        return;
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    settings.setValue(QStringLiteral("recent"), recent);
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+    for (const QString& path : recent) {
+        QAction* a = m_recentMenu->addAction(QDir::toNativeSeparators(path));
+        a->setEnabled(QFileInfo::exists(path));
+        connect(a, &QAction::triggered, this, [this, path] {
+            if (!openPath(path))
+                showError(QStringLiteral("Open"), m_lastError);
+        });
+    }
+    if (recent.isEmpty())
+        m_recentMenu->addAction(QStringLiteral("(none)"))->setEnabled(false);
+}
+
+void MainWindow::showError(const QString& title, const QString& message)
+{
+    // Non-modal: a search may be streaming points, and nothing should wait on the user.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (isSearchRunning()) {
+        const auto answer = QMessageBox::question(
+            this, QStringLiteral("Quit LTS Studio"),
+            QStringLiteral("A search is running. Stop it and quit? Everything measured so far is saved in %1.")
+                .arg(QDir::toNativeSeparators(m_liveFolder)));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_controller->stop();
+        m_controller->waitForStop();
+    }
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("view/dark"), m_dark->isChecked());
+    settings.setValue(QStringLiteral("plot/x"), int(m_plot->xMetric()));
+    settings.setValue(QStringLiteral("plot/y"), int(m_plot->yMetric()));
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls())
+        for (const QUrl& url : event->mimeData()->urls())
+            if (url.isLocalFile()) {
+                event->acceptProposedAction();
+                return;
+            }
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    // Several run folders dropped at once are overlaid, to compare them.
+    bool first = true;
+    QStringList problems;
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        if (!openPath(url.toLocalFile(), !first))
+            problems << m_lastError;
+        first = false;
+    }
+    event->acceptProposedAction();
+    if (!problems.isEmpty())
+        showError(QStringLiteral("Open"), problems.join(QLatin1Char('\n')));
+}
+
+} // namespace studio
