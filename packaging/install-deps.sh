@@ -1,17 +1,19 @@
 #!/bin/sh
-# Installs every Debian 12 package that LTS Studio needs to build, test and run. Run as root.
+# Installs every Debian 12 package that LTS Studio needs to build, test and run, and any more
+# named as arguments (the fuzz job adds clang). Run as root.
 # libopenblas0-pthread matters: without it LibTorch multiplies matrices with the reference BLAS
 # and every measured latency is about 12x too slow.
 set -eu
 
 PACKAGES="
-  cmake ninja-build g++ pkg-config git
+  cmake ninja-build g++ pkg-config git dpkg-dev file
   qt6-base-dev qt6-svg-dev libgl-dev
   libtorch-dev libopenblas0-pthread
   libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth imagemagick
 "
 
+PACKAGES="$PACKAGES $*"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
