@@ -1,0 +1,488 @@
+// GUI tests of a search in lts-studio with real LibTorch measurements of tiny models: points
+// stream onto the plot, selection drives the details panel and the table (and back), exports
+// write the files they claim, Stop ends the thread inside a measurement with a valid run folder,
+// and a reopened run shows the same frontier.
+#include "configpanel.h"
+#include "convergenceplot.h"
+#include "detailspanel.h"
+#include "exporter.h"
+#include "frontiertable.h"
+#include "guitestutil.h"
+#include "mainwindow.h"
+#include "paretoplot.h"
+#include "runfolder.h"
+
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QImage>
+#include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <set>
+
+using namespace studio;
+
+namespace {
+
+constexpr int kSearchTimeoutMs = 60000; // a tiny search takes a second or two; a loaded CI box more
+
+std::set<int> frontierIds(const RunStore& store, int layer)
+{
+    std::set<int> ids;
+    for (std::size_t i : store.layer(layer).frontier)
+        ids.insert(store.layer(layer).candidates[i].id);
+    return ids;
+}
+
+std::set<int> runFrontierIds(const lts::LoadedRun& run)
+{
+    std::set<int> ids;
+    for (std::size_t i : lts::frontierOf(run.candidates, run.info.config.search.objectives))
+        ids.insert(run.candidates[i].id);
+    return ids;
+}
+
+QString statusText(MainWindow& w, const char* name)
+{
+    auto* label = w.findChild<QLabel*>(QString::fromLatin1(name));
+    return label ? label->text() : QString();
+}
+
+void sendMouse(QWidget* target, QEvent::Type type, QPoint pos, Qt::MouseButtons buttons, Qt::KeyboardModifiers mods = {})
+{
+    const Qt::MouseButton button = type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton;
+    QMouseEvent e(type, QPointF(pos), target->mapToGlobal(QPointF(pos)), button, buttons, mods);
+    QApplication::sendEvent(target, &e);
+}
+
+// True when `value` lies within a pixel and a half of `pixel` on `axis`: pixels are whole numbers.
+bool withinPixels(const QCPAxis* axis, int pixel, double value)
+{
+    const double here = axis->pixelToCoord(pixel);
+    const double step = std::abs(axis->pixelToCoord(pixel + 1) - here);
+    return std::abs(here - value) <= 1.5 * step;
+}
+
+} // namespace
+
+class TestStudioSearch : public QObject {
+    Q_OBJECT
+
+private:
+    // Runs the tiny search to its end in a fresh window, writing `folder`.
+    void runTinySearch(MainWindow& w, const QString& folder)
+    {
+        w.configPanel()->setConfig(test::tinyConfig());
+        w.configPanel()->setOutputFolder(folder);
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+        QVERIFY2(test::startFromAction(w), qPrintable(w.lastError()));
+        QVERIFY(!w.startAction()->isEnabled());
+        QVERIFY(w.stopAction()->isEnabled());
+        QVERIFY(!w.configPanel()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(w.plot()->plottedPoints() > 0, kSearchTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
+        QCOMPARE(finished.front().front().toString(), QString());
+        QVERIFY(!w.isSearchRunning());
+    }
+
+    QTemporaryDir m_dir;
+    QString m_finishedRun; // a finished tiny run, shared by the tests that only read it
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        test::isolateSettings();
+        QVERIFY(m_dir.isValid());
+    }
+
+    void tinySearchFillsPlotTableAndRunFolder()
+    {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        m_finishedRun = m_dir.filePath(QStringLiteral("tiny"));
+        runTinySearch(w, m_finishedRun);
+        if (QTest::currentTestFailed())
+            return;
+
+        // Everything measured is on the plot, and in the run folder lts-search would have written.
+        const lts::LoadedRun run = lts::loadRun(m_finishedRun);
+        QVERIFY(run.info.finished);
+        QVERIFY(!run.info.cancelled);
+        QVERIFY(run.warnings.empty());
+        const RunStore* store = w.store();
+        QCOMPARE(store->layerCount(), 1);
+        QCOMPARE(int(run.candidates.size()), int(store->layer(0).candidates.size()));
+        QCOMPARE(w.plot()->plottedPoints(), int(run.candidates.size()));
+        QVERIFY(run.candidates.size() >= 8); // the first population alone is 8
+        QCOMPARE(frontierIds(*store, 0), runFrontierIds(run));
+        QVERIFY(!frontierIds(*store, 0).empty());
+        QCOMPARE(w.frontierTable()->model()->rowCount(), int(store->layer(0).frontier.size()));
+        for (const char* file : {lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile})
+            QVERIFY(QFileInfo::exists(QDir(m_finishedRun).filePath(QString::fromLatin1(file))));
+
+        // The status bar and convergence plot saw the search through.
+        QCOMPARE(statusText(w, "statusEvaluated"), QStringLiteral("Evaluated %1").arg(run.candidates.size()));
+        QVERIFY(statusText(w, "statusState").startsWith(QStringLiteral("Finished")));
+        QCOMPARE(w.findChild<QProgressBar*>(QStringLiteral("statusProgress"))->value(), 1000);
+        QCOMPARE(int(store->layer(0).history.size()), run.info.iterationsDone);
+        QCOMPARE(store->layer(0).history.back().hypervolume, run.info.hypervolume);
+        QVERIFY(w.startAction()->isEnabled());
+        QVERIFY(!w.stopAction()->isEnabled());
+
+        // A second Start into the same folder is refused: it would mix two runs.
+        QVERIFY(!w.startSearch());
+        QVERIFY(w.lastError().contains(QStringLiteral("already holds a run")));
+    }
+
+    void clickSelectsAndDetailsShowIt()
+    {
+        QVERIFY(!m_finishedRun.isEmpty());
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY2(w.openRun(m_finishedRun), qPrintable(w.lastError()));
+        RunStore* store = w.store();
+        PlotCanvas* canvas = w.plot()->canvas();
+        canvas->replot();
+
+        // Click the frontier point with the most decoder parameters.
+        PointRef target;
+        for (std::size_t i : store->layer(0).frontier)
+            if (!target.valid() || store->layer(0).candidates[i].decoderParams > store->candidate(target).decoderParams)
+                target = {0, int(i)};
+        const QPoint pixel = w.plot()->pixelOf(target);
+        QVERIFY(canvas->rect().contains(pixel));
+        QVERIFY(w.plot()->pointAt(pixel) == target || w.plot()->pointAt(pixel).valid());
+        const PointRef hit = w.plot()->pointAt(pixel);
+        QTest::mouseClick(canvas, Qt::LeftButton, {}, pixel);
+        QCOMPARE(int(store->selection().size()), 1);
+        QVERIFY(store->selection().front() == hit);
+
+        // The details panel shows that candidate's own values.
+        const lts::Candidate& c = store->candidate(hit);
+        DetailsPanel* d = w.details();
+        QVERIFY(d->shown() == hit);
+        QVERIFY2(d->headerLabel()->text().contains(QStringLiteral("#%1").arg(c.id)), qPrintable(d->headerLabel()->text()));
+        QVERIFY(d->headerLabel()->text().contains(QStringLiteral("d_model %1").arg(c.arch.dModel)));
+        QVERIFY(d->measurementLabel()->text().contains(QString::number(c.measurement.latencyMs, 'f', 3)));
+        QVERIFY(d->measurementLabel()->text().contains(QString::number(c.measurement.latencyIqrMs, 'f', 3)));
+        QVERIFY(d->measurementLabel()->text().contains(QString::number(c.measurement.peakMemoryMb, 'f', 2)));
+        QVERIFY(d->protocolLabel()->text().contains(QStringLiteral("2 timed passes")));
+        QCOMPARE(d->layerTable()->rowCount(), c.arch.nLayer);
+        for (int i = 0; i < c.arch.nLayer; ++i) {
+            QCOMPARE(d->layerTable()->item(i, 1)->text(), QString::number(c.arch.nHead[std::size_t(i)]));
+            QCOMPARE(d->layerTable()->item(i, 2)->text(), QString::number(c.arch.dInner[std::size_t(i)]));
+        }
+        // "Decoder total" row of the breakdown is the candidate's decoder count (thin-space groups).
+        QTableWidget* params = d->paramTable();
+        QString decoderRow;
+        for (int r = 0; r < params->rowCount(); ++r)
+            if (params->item(r, 0)->text() == QLatin1String("Decoder total"))
+                decoderRow = params->item(r, 1)->text();
+        QCOMPARE(decoderRow.remove(QChar(0x202f)), QString::number(c.decoderParams));
+
+        // The frontier table follows the plot...
+        QTableView* view = w.frontierTable()->view();
+        const QModelIndexList rows = view->selectionModel()->selectedRows();
+        if (std::find(store->layer(0).frontier.begin(), store->layer(0).frontier.end(), std::size_t(hit.index))
+            != store->layer(0).frontier.end()) {
+            QCOMPARE(rows.size(), 1);
+            QVERIFY(w.frontierTable()->refAtViewRow(rows.front().row()) == hit);
+        }
+
+        // ...and the plot and details follow the table.
+        const int otherRow = w.frontierTable()->viewRowOf(hit) == 0 ? 1 : 0;
+        const PointRef other = w.frontierTable()->refAtViewRow(otherRow);
+        const QRect cell = view->visualRect(view->model()->index(otherRow, 2));
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(int(store->selection().size()), 1);
+        QVERIFY(store->selection().front() == other);
+        QVERIFY(d->shown() == other);
+        QVERIFY(d->headerLabel()->text().contains(QStringLiteral("#%1").arg(store->candidate(other).id)));
+
+        // Clicking empty plot space clears the selection.
+        QTest::mouseClick(canvas, Qt::LeftButton, {}, canvas->axisRect()->rect().topLeft() + QPoint(3, 3));
+        QVERIFY(store->selection().empty());
+        QVERIFY(!d->shown().valid());
+    }
+
+    void boxSelectAndAxes()
+    {
+        QVERIFY(!m_finishedRun.isEmpty());
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openRun(m_finishedRun));
+        RunStore* store = w.store();
+        ParetoPlot* plot = w.plot();
+        PlotCanvas* canvas = plot->canvas();
+        canvas->replot();
+        const QRect area = canvas->axisRect()->rect();
+
+        // Shift-drag over the whole axis rect selects every point; the table selects the frontier rows.
+        sendMouse(canvas, QEvent::MouseButtonPress, area.topLeft() + QPoint(1, 1), Qt::LeftButton, Qt::ShiftModifier);
+        sendMouse(canvas, QEvent::MouseMove, area.center(), Qt::LeftButton, Qt::ShiftModifier);
+        sendMouse(canvas, QEvent::MouseMove, area.bottomRight() - QPoint(1, 1), Qt::LeftButton, Qt::ShiftModifier);
+        sendMouse(canvas, QEvent::MouseButtonRelease, area.bottomRight() - QPoint(1, 1), Qt::NoButton, Qt::ShiftModifier);
+        QCOMPARE(int(store->selection().size()), plot->plottedPoints());
+        QCOMPARE(w.frontierTable()->view()->selectionModel()->selectedRows().size(),
+                 int(store->layer(0).frontier.size()));
+        QVERIFY(plot->follow()); // a box selection is no pan
+
+        // A plain drag pans, which stops following new points; Reset view fits the data again.
+        const QCPRange before = canvas->xAxis->range();
+        sendMouse(canvas, QEvent::MouseButtonPress, area.center(), Qt::LeftButton);
+        sendMouse(canvas, QEvent::MouseMove, area.center() + QPoint(60, 0), Qt::LeftButton);
+        sendMouse(canvas, QEvent::MouseButtonRelease, area.center() + QPoint(60, 0), Qt::NoButton);
+        QVERIFY(!plot->follow());
+        QVERIFY(canvas->xAxis->range().lower < before.lower);
+        plot->resetView();
+        QCOMPARE(canvas->xAxis->range().lower, before.lower);
+        QCOMPARE(canvas->xAxis->range().upper, before.upper);
+
+        // New axes: peak memory against total parameters on log scales; every point still drawn.
+        plot->setMetrics(Metric::TotalParams, Metric::PeakMemory);
+        plot->setLogScale(true, true);
+        QCOMPARE(canvas->xAxis->label(), QStringLiteral("Total parameters (M)"));
+        QCOMPARE(canvas->yAxis->label(), QStringLiteral("Peak memory (MB)"));
+        QCOMPARE(canvas->yAxis->scaleType(), QCPAxis::stLogarithmic);
+        canvas->replot();
+        const lts::Candidate& first = store->layer(0).candidates.front();
+        const QPoint p = plot->pixelOf({0, 0});
+        QVERIFY(canvas->axisRect()->rect().contains(p));
+        QVERIFY(withinPixels(canvas->xAxis, p.x(), double(first.totalParams) / 1e6));
+    }
+
+    void failedAndOverCeilingShownApart()
+    {
+        // A hand-made layer: one good, one over the latency ceiling, one failed.
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        RunLayer layer;
+        layer.name = QStringLiteral("handmade");
+        layer.config = test::tinyConfig();
+        lts::Candidate good;
+        good.id = 0;
+        good.arch.nLayer = 1;
+        good.arch.nHead = {2};
+        good.arch.dInner = {64};
+        good.decoderParams = 2'000'000;
+        good.totalParams = 3'000'000;
+        good.measurement.latencyMs = 4;
+        good.measurement.peakMemoryMb = 10;
+        lts::Candidate slow = good;
+        slow.id = 1;
+        slow.decoderParams = 5'000'000;
+        slow.measurement.latencyMs = 40;
+        slow.status = lts::Candidate::Status::OverCeiling;
+        lts::Candidate failed = good;
+        failed.id = 2;
+        failed.decoderParams = 8'000'000;
+        failed.status = lts::Candidate::Status::Failed;
+        failed.measurement.status = lts::Measurement::Status::Failed;
+        failed.measurement.error = "out of memory";
+        layer.candidates = {good, slow, failed};
+        layer.frontier = lts::frontierOf(layer.candidates, layer.config.search.objectives);
+        QCOMPARE(layer.frontier, std::vector<std::size_t>{0});
+        w.store()->addLayer(layer);
+
+        QCustomPlot* canvas = w.plot()->canvas();
+        QStringList names;
+        for (int i = 0; i < canvas->graphCount(); ++i)
+            names << canvas->graph(i)->name();
+        QVERIFY2(names.contains(QStringLiteral("frontier (1)")), qPrintable(names.join(',')));
+        QVERIFY(names.contains(QStringLiteral("over ceiling (1)")));
+        QVERIFY(names.contains(QStringLiteral("failed (1)")));
+        QCOMPARE(w.plot()->plottedPoints(), 3);
+        // The failed one sits at its parameter count, on the lower edge of the latency axis.
+        canvas->replot();
+        const QPoint p = w.plot()->pixelOf({0, 2});
+        QVERIFY(withinPixels(canvas->xAxis, p.x(), 8.0));
+        QVERIFY(canvas->yAxis->pixelToCoord(p.y()) < good.measurement.latencyMs);
+        w.store()->setSelection({{0, 2}});
+        QVERIFY(w.details()->measurementLabel()->text().contains(QStringLiteral("out of memory")));
+    }
+
+    void exportsWriteWhatTheySay()
+    {
+        QVERIFY(!m_finishedRun.isEmpty());
+        QTemporaryDir out;
+        QVERIFY(out.isValid());
+        MainWindow w;
+        w.resize(1200, 800);
+        QVERIFY(w.openRun(m_finishedRun));
+        RunStore* store = w.store();
+        const RunLayer& layer = store->layer(0);
+
+        // Nothing selected: CSV gets the whole frontier, one row each.
+        const QString csv = out.filePath(QStringLiteral("frontier.csv"));
+        ExportReport r = w.exportTo(ExportFormat::Csv, csv);
+        QVERIFY2(r.problems.isEmpty(), qPrintable(r.problems.join('\n')));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), int(layer.frontier.size()) + 1);
+        QVERIFY(lines.front().startsWith("id,backbone,decoder_params"));
+
+        // One selected: its architecture JSON reads back as the same architecture.
+        const PointRef one{0, int(layer.frontier.front())};
+        store->setSelection({one});
+        const lts::Candidate& c = store->candidate(one);
+        const QString json = out.filePath(QStringLiteral("arch.json"));
+        r = w.exportTo(ExportFormat::ArchJson, json);
+        QVERIFY(r.problems.isEmpty());
+        QCOMPARE(r.written, QStringList{json});
+        QVERIFY(lts::archFromJson(lts::readJsonFile(json)) == c.arch);
+
+        // Hugging Face: a homogeneous GPT-2 is representable...
+        lts::Candidate homo = c;
+        homo.arch.nLayer = 2;
+        homo.arch.nHead = {2, 2};
+        homo.arch.dInner = {64, 64};
+        lts::Candidate hetero = homo;
+        hetero.id = 99;
+        hetero.arch.dInner = {64, 128};
+        r = exportCandidates({homo, hetero}, ExportFormat::HuggingFace, out.filePath(QStringLiteral("hf")));
+        QCOMPARE(r.written.size(), 1);
+        const QJsonObject hf = lts::readJsonFile(r.written.front());
+        QCOMPARE(hf.value(QStringLiteral("n_embd")).toInt(), homo.arch.dModel);
+        QCOMPARE(hf.value(QStringLiteral("n_inner")).toInt(), 64);
+        QCOMPARE(hf.value(QStringLiteral("model_type")).toString(), QStringLiteral("gpt2"));
+        // ...a heterogeneous one is refused with the reason.
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY2(r.problems.front().contains(QStringLiteral("#99")) && r.problems.front().contains(QStringLiteral("same n_head and d_inner")),
+                 qPrintable(r.problems.front()));
+
+        // Several selected: one file per architecture in the folder.
+        store->setSelection(store->allFrontierPoints());
+        r = w.exportTo(ExportFormat::ArchJson, out.filePath(QStringLiteral("many")));
+        QCOMPARE(r.written.size(), int(layer.frontier.size()));
+        for (PointRef p : store->allFrontierPoints())
+            QVERIFY(QFileInfo::exists(out.filePath(QStringLiteral("many/arch-%1.json").arg(store->candidate(p).id))));
+
+        // Clipboard: the current architecture's JSON.
+        store->setSelection({one});
+        w.copySelection();
+        const QJsonObject clip = QJsonDocument::fromJson(QGuiApplication::clipboard()->text().toUtf8()).object();
+        QVERIFY(lts::archFromJson(clip) == c.arch);
+
+        // The plot as PNG, PDF and SVG.
+        QVERIFY(w.exportPlot(out.filePath(QStringLiteral("plot.png"))));
+        const QImage png(out.filePath(QStringLiteral("plot.png")));
+        QCOMPARE(png.size(), QSize(1200, 800));
+        QVERIFY(w.exportPlot(out.filePath(QStringLiteral("plot.pdf"))));
+        QFile pdf(out.filePath(QStringLiteral("plot.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.read(5) == "%PDF-");
+        QVERIFY(w.exportPlot(out.filePath(QStringLiteral("plot.svg"))));
+        QFile svg(out.filePath(QStringLiteral("plot.svg")));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QByteArray svgText = svg.readAll();
+        QVERIFY(svgText.contains("<svg"));
+        QVERIFY(svgText.contains("Latency (ms)") || svgText.contains("Latency"));
+        QVERIFY(!w.exportPlot(out.filePath(QStringLiteral("plot.gif"))));
+        QVERIFY(w.lastError().contains(QStringLiteral(".png")));
+    }
+
+    void pauseHoldsAndStopEndsInsideAMeasurement()
+    {
+        MainWindow w;
+        const QString folder = m_dir.filePath(QStringLiteral("stopped"));
+        w.configPanel()->setConfig(test::slowConfig());
+        w.configPanel()->setOutputFolder(folder);
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+        QVERIFY(test::startFromAction(w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.store()->layer(0).candidates.size() >= 1, kSearchTimeoutMs);
+
+        // Paused, the search measures at most the candidate it was in.
+        w.pauseAction()->trigger();
+        QVERIFY(w.pauseAction()->isChecked());
+        QTRY_COMPARE(statusText(w, "statusState"), QStringLiteral("Paused"));
+        QTest::qWait(3000); // let an in-flight measurement land
+        const std::size_t held = w.store()->layer(0).candidates.size();
+        QTest::qWait(1500);
+        QCOMPARE(w.store()->layer(0).candidates.size(), held);
+        w.pauseAction()->trigger();
+        QVERIFY(!w.pauseAction()->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(w.store()->layer(0).candidates.size() > held, kSearchTimeoutMs);
+
+        // Stop: the thread ends within the current measurement, not after the search.
+        QElapsedTimer clock;
+        clock.start();
+        w.stopAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY(!w.isSearchRunning());
+        QCOMPARE(statusText(w, "statusState"), QStringLiteral("Stopped by the user"));
+        QVERIFY(w.startAction()->isEnabled());
+
+        // The run folder is complete and holds exactly what the window shows.
+        const lts::LoadedRun run = lts::loadRun(folder);
+        QVERIFY(run.info.finished);
+        QVERIFY(run.info.cancelled);
+        QVERIFY(run.warnings.empty());
+        QCOMPARE(run.candidates.size(), w.store()->layer(0).candidates.size());
+        QVERIFY(run.candidates.size() < std::size_t(test::slowConfig().search.populationSize()));
+        for (std::size_t i = 0; i < run.candidates.size(); ++i)
+            QCOMPARE(run.candidates[i].id, w.store()->layer(0).candidates[i].id);
+    }
+
+    void reopenedRunShowsSameFrontier()
+    {
+        QVERIFY(!m_finishedRun.isEmpty());
+        MainWindow first;
+        QVERIFY(first.openRun(m_finishedRun));
+        const lts::LoadedRun run = lts::loadRun(m_finishedRun);
+        QCOMPARE(frontierIds(*first.store(), 0), runFrontierIds(run));
+        QCOMPARE(first.plot()->plottedPoints(), int(run.candidates.size()));
+        QCOMPARE(first.frontierTable()->model()->rowCount(), int(runFrontierIds(run).size()));
+        // Convergence rebuilt per iteration ends at the hypervolume the search recorded.
+        QCOMPARE(int(first.store()->layer(0).history.size()), run.info.iterationsDone);
+        QVERIFY(qFuzzyCompare(first.store()->layer(0).history.back().hypervolume, run.info.hypervolume));
+
+        // Opened from the session file, and overlaid with a copy: two layers, two colours, two legend rows.
+        const QString copy = m_dir.filePath(QStringLiteral("copy"));
+        QVERIFY(QDir().mkpath(copy));
+        for (const char* file : {lts::kCandidatesFile, lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile})
+            QVERIFY(QFile::copy(QDir(m_finishedRun).filePath(QString::fromLatin1(file)),
+                                QDir(copy).filePath(QString::fromLatin1(file))));
+        MainWindow w;
+        QVERIFY(w.openPath(QDir(m_finishedRun).filePath(QString::fromLatin1(lts::kSessionFile))));
+        QVERIFY(w.openPath(copy, true));
+        QCOMPARE(w.store()->layerCount(), 2);
+        QVERIFY(w.store()->layer(0).color != w.store()->layer(1).color);
+        QCOMPARE(frontierIds(*w.store(), 1), runFrontierIds(run));
+        QCOMPARE(w.plot()->plottedPoints(), 2 * int(run.candidates.size()));
+        QCOMPARE(w.frontierTable()->model()->rowCount(), 2 * int(runFrontierIds(run).size()));
+        QStringList legend;
+        QCustomPlot* canvas = w.plot()->canvas();
+        for (int i = 0; i < canvas->legend->itemCount(); ++i)
+            if (auto* item = qobject_cast<QCPPlottableLegendItem*>(canvas->legend->item(i)))
+                legend << item->plottable()->name();
+        QCOMPARE(legend.filter(QStringLiteral("tiny (")).size(), 1);
+        QCOMPARE(legend.filter(QStringLiteral("copy (")).size(), 1);
+
+        // Not a run folder: refused with the reason.
+        QVERIFY(!w.openPath(m_dir.path() + QStringLiteral("/nowhere")));
+        QVERIFY(!w.openRun(m_dir.path()));
+        QVERIFY(w.lastError().contains(QStringLiteral("not a run folder")));
+        QCOMPARE(w.store()->layerCount(), 2);
+    }
+};
+
+QTEST_MAIN(TestStudioSearch)
+#include "tst_studiosearch.moc"
