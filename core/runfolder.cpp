@@ -21,9 +21,28 @@ QString q(const char* s)
     return QString::fromLatin1(s);
 }
 
+// A candidate line is about 1 KB; anything far beyond is not one of ours.
+constexpr qint64 kMaxCandidateLineBytes = 1 << 20;
+
 QString pathIn(const QString& dir, const char* file)
 {
     return QDir(dir).filePath(q(file));
+}
+
+// Offset just past the last newline, searching backwards so a large file is not read whole.
+qint64 endOfLastCompleteLine(QFile& f)
+{
+    constexpr qint64 kChunk = 64 * 1024;
+    for (qint64 pos = f.size(); pos > 0;) {
+        const qint64 start = std::max<qint64>(0, pos - kChunk);
+        if (!f.seek(start))
+            break;
+        const qsizetype newline = f.read(pos - start).lastIndexOf('\n');
+        if (newline >= 0)
+            return start + newline + 1;
+        pos = start;
+    }
+    return 0;
 }
 
 QJsonObject sessionJson(const RunInfo& info)
@@ -101,25 +120,32 @@ LoadedRun loadRun(const QString& dir)
         return run;
     if (!f.open(QIODevice::ReadOnly))
         throw InputError(kCandidatesFile, "cannot be read: " + f.errorString().toStdString());
-    const QByteArray all = f.readAll();
-    const QList<QByteArray> lines = all.split('\n');
     std::unordered_set<std::string> keys;
-    for (qsizetype i = 0; i < lines.size(); ++i) {
-        const QByteArray line = lines[i].trimmed();
+    auto warn = [&](int lineNo, const std::string& what) {
+        run.warnings.push_back("candidates.jsonl line " + std::to_string(lineNo) + " skipped: " + what);
+    };
+    // Line by line, each bounded, so a huge or hostile file never has to fit in memory.
+    for (int lineNo = 1; !f.atEnd(); ++lineNo) {
+        QByteArray line = f.readLine(kMaxCandidateLineBytes + 1);
+        const bool complete = line.endsWith('\n');
+        if (!complete && !f.atEnd()) {
+            while (!f.atEnd() && !f.readLine(kMaxCandidateLineBytes).endsWith('\n')) {
+            }
+            warn(lineNo, "longer than " + std::to_string(kMaxCandidateLineBytes) + " bytes");
+            continue;
+        }
+        line = line.trimmed();
         if (line.isEmpty())
             continue;
-        const bool last = i == lines.size() - 1; // no newline after it: the write was cut short
         try {
-            Candidate c = candidateFromJson(parseJsonObject(line, "line " + std::to_string(i + 1)));
+            Candidate c = candidateFromJson(parseJsonObject(line, "candidate"));
             if (!keys.insert(c.arch.key()).second) {
-                run.warnings.push_back("candidates.jsonl line " + std::to_string(i + 1)
-                                       + ": architecture already listed, skipped");
+                warn(lineNo, "architecture already listed");
                 continue;
             }
             run.candidates.push_back(std::move(c));
         } catch (const InputError& e) {
-            run.warnings.push_back("candidates.jsonl line " + std::to_string(i + 1)
-                                   + (last ? " (truncated last line)" : "") + " skipped: " + e.what());
+            warn(lineNo, std::string(complete ? "" : "truncated last line: ") + e.what());
         }
     }
     return run;
@@ -137,9 +163,8 @@ RunWriter::RunWriter(const QString& dir, RunInfo info, bool resume)
         // Drop a last line cut short by a kill, so the next record starts on its own line.
         if (!m_candidates.open(QIODevice::ReadWrite))
             throw std::runtime_error(where + ": cannot open candidates.jsonl: " + m_candidates.errorString().toStdString());
-        const QByteArray bytes = m_candidates.readAll();
-        const qsizetype end = bytes.lastIndexOf('\n') + 1;
-        if (end != bytes.size() && !m_candidates.resize(end))
+        const qint64 end = endOfLastCompleteLine(m_candidates);
+        if (end != m_candidates.size() && !m_candidates.resize(end))
             throw std::runtime_error(where + ": cannot repair candidates.jsonl");
         m_candidates.close();
     }

@@ -1,0 +1,142 @@
+// Run folders: damaged or hostile candidates files are read with warnings, never fatally; a
+// resumed writer repairs a cut line; a full disk is a clear error that leaves valid files.
+#include "errors.h"
+#include "jsonio.h"
+#include "runfolder.h"
+#include "testutil.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace lts;
+
+namespace {
+
+Candidate sample(int id, int nLayer)
+{
+    Candidate c;
+    c.id = id;
+    c.arch = test::gpt2(nLayer, 64, 2, 128);
+    c.decoderParams = decoderParams(c.arch);
+    c.totalParams = countParams(c.arch).total();
+    c.measurement.latencyMs = 1.0 + nLayer;
+    c.measurement.peakMemoryMb = 2.0 * nLayer;
+    return c;
+}
+
+QByteArray line(const Candidate& c)
+{
+    return QJsonDocument(candidateToJson(c)).toJson(QJsonDocument::Compact) + '\n';
+}
+
+RunInfo info()
+{
+    RunInfo i;
+    i.config.space = test::tinySpace();
+    return i;
+}
+
+void writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+} // namespace
+
+class TestRunFolder final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void damagedLinesAreSkipped();
+    void missingOrBadSession();
+    void resumeRepairsCutLine();
+    void fullDiskIsAClearError();
+};
+
+void TestRunFolder::damagedLinesAreSkipped()
+{
+    QTemporaryDir dir;
+    { RunWriter w(dir.path(), info(), false); }
+    QByteArray nanLine = line(sample(3, 3));
+    nanLine.replace("\"latency_ms\":4", "\"latency_ms\":null"); // what a NaN becomes in JSON
+    QByteArray content = line(sample(1, 1)) + "garbage that is not json\n" + nanLine + line(sample(2, 2))
+        + line(sample(1, 1)) /* listed twice */ + QByteArray(2 << 20, 'x') + '\n' /* a 2 MiB line */
+        + line(sample(4, 4)) + "{\"id\": 5, \"arch\": {\"backb"; // cut short by a kill
+    writeFile(QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl")), content);
+    const LoadedRun run = loadRun(dir.path());
+    QCOMPARE(run.candidates.size(), std::size_t(3));
+    QCOMPARE(run.candidates[0].id, 1);
+    QCOMPARE(run.candidates[1].id, 2);
+    QCOMPARE(run.candidates[2].id, 4);
+    QCOMPARE(run.warnings.size(), std::size_t(5));
+    QVERIFY(QString::fromStdString(run.warnings[1]).contains(QStringLiteral("latency_ms")));
+    QVERIFY(QString::fromStdString(run.warnings[2]).contains(QStringLiteral("already listed")));
+    QVERIFY(QString::fromStdString(run.warnings[3]).contains(QStringLiteral("longer than")));
+    QVERIFY(QString::fromStdString(run.warnings[4]).contains(QStringLiteral("truncated last line")));
+}
+
+void TestRunFolder::missingOrBadSession()
+{
+    QTemporaryDir dir;
+    try {
+        loadRun(dir.path());
+        QFAIL("a folder without session.json is no run");
+    } catch (const InputError& e) {
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("session.json"));
+    }
+    writeFile(QDir(dir.path()).filePath(QStringLiteral("session.json")),
+              R"({"config": {"preset": "gpt2-lts", "device": {"repeats": 0}}})");
+    try {
+        loadRun(dir.path());
+        QFAIL("an invalid configuration must be refused");
+    } catch (const InputError& e) {
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("session.json: config.device.repeats"));
+    }
+    QVERIFY_THROWS_EXCEPTION(InputError, loadRun(dir.filePath(QStringLiteral("nowhere"))));
+}
+
+void TestRunFolder::resumeRepairsCutLine()
+{
+    QTemporaryDir dir;
+    const QString file = QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl"));
+    { RunWriter w(dir.path(), info(), false); }
+    writeFile(file, line(sample(1, 1)) + line(sample(2, 2)) + "{\"id\": 3, \"ar");
+    {
+        RunWriter w(dir.path(), info(), true);
+        SearchEvent e;
+        e.kind = SearchEvent::Kind::Candidate;
+        e.candidate = sample(3, 3);
+        w.onEvent(e);
+    }
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), line(sample(1, 1)) + line(sample(2, 2)) + line(sample(3, 3)));
+    QCOMPARE(loadRun(dir.path()).warnings.size(), std::size_t(0));
+}
+
+void TestRunFolder::fullDiskIsAClearError()
+{
+    if (!QFile::exists(QStringLiteral("/dev/full")))
+        QFAIL("/dev/full is needed to simulate a full disk");
+    QTemporaryDir dir;
+    QVERIFY(QFile::link(QStringLiteral("/dev/full"), QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl"))));
+    RunWriter w(dir.path(), info(), false);
+    SearchEvent e;
+    e.kind = SearchEvent::Kind::Candidate;
+    e.candidate = sample(1, 1);
+    try {
+        w.onEvent(e);
+        QFAIL("a write to a full disk must fail");
+    } catch (const std::runtime_error& err) {
+        QVERIFY2(QString::fromUtf8(err.what()).contains(QStringLiteral("cannot write")), err.what());
+    }
+    // What was written before stays valid: session.json was written atomically.
+    QVERIFY(!readJsonFile(QDir(dir.path()).filePath(QStringLiteral("session.json"))).isEmpty());
+}
+
+QTEST_APPLESS_MAIN(TestRunFolder)
+#include "tst_runfolder.moc"
