@@ -21,6 +21,7 @@
 #include <QStyle>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace studio {
@@ -29,12 +30,16 @@ namespace {
 
 constexpr int kMaxIntSpin = 1'000'000'000; // a spin box's ceiling where the core checks the real bound
 const char* const kCustomPreset = "(custom)";
+constexpr int kPanelWidth = 360; // leaves the plot most of a 1400-pixel-wide window
+// Spin boxes would otherwise ask for room for their largest value (a million, with decimals).
+constexpr int kSpinMinWidth = 64;
 
 QSpinBox* spin(QWidget* parent, int lo, int hi)
 {
     auto* s = new QSpinBox(parent);
     s->setRange(lo, hi);
     s->setKeyboardTracking(true);
+    s->setMinimumWidth(kSpinMinWidth);
     return s;
 }
 
@@ -44,6 +49,7 @@ QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, int decimals, const
     s->setRange(lo, hi);
     s->setDecimals(decimals);
     s->setSuffix(suffix);
+    s->setMinimumWidth(kSpinMinWidth);
     return s;
 }
 
@@ -104,7 +110,7 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_innerRatio = dspin(spaceBox, 0, 1000, 2);
     addField(QStringLiteral("min_inner_ratio"), m_innerRatio,
              QStringLiteral("Smallest d_inner allowed, as a multiple of d_model (0: no limit)"));
-    space->addRow(QStringLiteral("Min d_inner / d_model"), m_innerRatio);
+    space->addRow(QStringLiteral("Min d_inner ratio"), m_innerRatio);
     m_divVal = spin(spaceBox, 0, 65);
     addField(QStringLiteral("div_val"), m_divVal,
              QStringLiteral("Adaptive embedding width divisor per cluster; 1 = plain tied embedding"));
@@ -269,8 +275,8 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(content);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
-    // Wide enough for every field, so the form never hides the end of a value.
-    setMinimumWidth(content->sizeHint().width() + scroll->verticalScrollBar()->sizeHint().width() + 8);
+    // Wide enough for the form's labels and a readable value in every field.
+    setMinimumWidth(kPanelWidth);
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(m_status);

@@ -68,10 +68,12 @@ DetailsPanel::DetailsPanel(RunStore* store, QWidget* parent)
     m_protocol->setObjectName(QStringLiteral("detailsProtocol"));
     m_layers->setObjectName(QStringLiteral("detailsLayers"));
     m_params->setObjectName(QStringLiteral("detailsParams"));
-    for (QLabel* l : {m_header, m_measurement, m_protocol}) {
-        l->setWordWrap(true);
-        l->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    }
+    // Plain text without wrapping: the scroll area then knows each label's height for sure.
+    for (QLabel* l : {m_header, m_measurement, m_protocol})
+        l->setTextFormat(Qt::PlainText);
+    QFont bold = m_header->font();
+    bold.setBold(true);
+    m_header->setFont(bold);
     m_copy->setToolTip(QStringLiteral("Copy the architecture's JSON to the clipboard"));
     m_export->setToolTip(QStringLiteral("Save the selected architectures as JSON, Hugging Face config or CSV"));
     m_layers->setToolTip(QStringLiteral("Attention heads, feed-forward width and decoder parameters of each layer"));
@@ -133,47 +135,45 @@ void DetailsPanel::refresh()
     const lts::Candidate& c = m_store->candidate(m_shown);
     const lts::ArchConfig& a = c.arch;
     const std::size_t selected = m_store->selection().size();
-    m_header->setText(
-        QStringLiteral("<b>Candidate #%1</b> of <i>%2</i>%3<br>%4, n_layer %5, d_model %6, d_embed %7, div_val %8, "
-                       "vocab %9, seq_len %10<br>Status: %11 · iteration %12 · %13 on the frontier")
-            .arg(c.id)
-            .arg(layer.name.toHtmlEscaped(),
-                 selected > 1 ? QStringLiteral(" (first of %1 selected)").arg(selected) : QString(),
-                 QString::fromStdString(lts::backboneName(a.backbone)))
-            .arg(a.nLayer)
-            .arg(a.dModel)
-            .arg(a.dEmbed)
-            .arg(a.divVal)
-            .arg(a.vocabSize)
-            .arg(a.seqLen)
-            .arg(statusText(c).toHtmlEscaped())
-            .arg(c.iteration)
-            .arg(std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index))
-                         != layer.frontier.end()
-                     ? QStringLiteral("is")
-                     : QStringLiteral("not")));
+    const bool onFrontier =
+        std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index)) != layer.frontier.end();
+    m_header->setText(QStringLiteral("Candidate #%1 of %2%3\n%4, n_layer %5, d_model %6\nd_embed %7, div_val %8\n"
+                                     "vocab %9, seq_len %10\nStatus: %11, iteration %12\n%13 the frontier")
+                          .arg(c.id)
+                          .arg(layer.name,
+                               selected > 1 ? QStringLiteral(" (first of %1 selected)").arg(selected) : QString(),
+                               QString::fromStdString(lts::backboneName(a.backbone)))
+                          .arg(a.nLayer)
+                          .arg(a.dModel)
+                          .arg(a.dEmbed)
+                          .arg(a.divVal)
+                          .arg(a.vocabSize)
+                          .arg(a.seqLen)
+                          .arg(statusText(c))
+                          .arg(c.iteration)
+                          .arg(onFrontier ? QStringLiteral("On") : QStringLiteral("Not on")));
 
     const lts::Measurement& m = c.measurement;
+    auto ms = [](double v) { return QString::number(v, 'f', 3) + QStringLiteral(" ms"); };
+    auto mb = [](double v) { return QString::number(v, 'f', 2) + QStringLiteral(" MB"); };
     if (c.status == lts::Candidate::Status::Failed) {
-        m_measurement->setText(QStringLiteral("Not measured: %1").arg(QString::fromStdString(m.error).toHtmlEscaped()));
+        m_measurement->setText(QStringLiteral("Not measured: %1").arg(QString::fromStdString(m.error)));
     } else {
-        m_measurement->setText(
-            QStringLiteral("Latency: %1 ms median, IQR %2 ms (min %3, max %4, %5 repeats)<br>"
-                           "Peak memory: %6 MB (weights %7 MB, activations %8 MB)<br>"
-                           "CPU utilisation %9 · model built in %10 ms")
-                .arg(QString::number(m.latencyMs, 'f', 3), QString::number(m.latencyIqrMs, 'f', 3),
-                     QString::number(m.latencyMinMs, 'f', 3), QString::number(m.latencyMaxMs, 'f', 3))
-                .arg(m.repeats)
-                .arg(QString::number(m.peakMemoryMb, 'f', 2), QString::number(m.weightsMb, 'f', 2),
-                     QString::number(m.activationsMb, 'f', 2), QString::number(m.cpuUtilisation, 'f', 2),
-                     QString::number(m.buildMs, 'f', 1)));
+        m_measurement->setText(QStringLiteral("Latency, median: %1\nSpread (IQR): %2\nMin to max: %3 to %4\n"
+                                              "Timed repeats: %5\nPeak memory: %6\nWeights: %7, activations: %8\n"
+                                              "CPU utilisation: %9\nModel build: %10")
+                                   .arg(ms(m.latencyMs), ms(m.latencyIqrMs), ms(m.latencyMinMs), ms(m.latencyMaxMs))
+                                   .arg(m.repeats)
+                                   .arg(mb(m.peakMemoryMb), mb(m.weightsMb), mb(m.activationsMb),
+                                        QString::number(m.cpuUtilisation, 'f', 2),
+                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
     const lts::MeasureProtocol& p = layer.config.protocol;
-    m_protocol->setText(QStringLiteral("Device %1, %2 thread(s), batch %3, %4 tokens, %5 warm-up + %6 timed passes")
+    m_protocol->setText(QStringLiteral("Device %1, %2 thread(s)\nBatch %3 x %4 tokens\n%5 warm-up + %6 timed passes")
                             .arg(QString::fromStdString(p.device))
                             .arg(p.threads)
                             .arg(p.batch)
-                            .arg(p.seqLen > 0 ? QString::number(p.seqLen) : QString::number(a.seqLen))
+                            .arg(p.seqLen > 0 ? p.seqLen : a.seqLen)
                             .arg(p.warmup)
                             .arg(p.repeats));
 

@@ -42,6 +42,7 @@ constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the
 constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
 constexpr int kMaxRecent = 8;
 constexpr int kProgressSteps = 1000;
+constexpr int kDetailsMinWidth = 320; // the measurement table and per-layer columns fit without eliding
 
 bool isRunFolder(const QString& path)
 {
@@ -82,12 +83,13 @@ MainWindow::MainWindow(QWidget* parent)
     QDockWidget* tableDock = dock(QStringLiteral("Frontier"), "frontierDock", m_table, Qt::BottomDockWidgetArea);
     QDockWidget* detailsDock = dock(QStringLiteral("Details"), "detailsDock", m_details, Qt::RightDockWidgetArea);
     QDockWidget* convergenceDock =
-        dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::RightDockWidgetArea);
-    splitDockWidget(detailsDock, convergenceDock, Qt::Vertical);
-    resizeDocks({configDock, detailsDock}, {380, 330}, Qt::Horizontal);
-    resizeDocks({tableDock}, {200}, Qt::Vertical);
-    resizeDocks({detailsDock, convergenceDock}, {420, 200}, Qt::Vertical);
+        dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::BottomDockWidgetArea);
+    splitDockWidget(tableDock, convergenceDock, Qt::Horizontal);
+    resizeDocks({configDock, detailsDock}, {360, 330}, Qt::Horizontal);
+    resizeDocks({tableDock}, {230}, Qt::Vertical);
+    resizeDocks({tableDock, convergenceDock}, {1000, 400}, Qt::Horizontal);
 
+    m_details->setMinimumWidth(kDetailsMinWidth);
     buildActions();
     buildStatusBar();
     QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"));
