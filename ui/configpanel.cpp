@@ -18,7 +18,6 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSpinBox>
-#include <QStyle>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -33,6 +32,7 @@ const char* const kCustomPreset = "(custom)";
 constexpr int kPanelWidth = 360; // leaves the plot most of a 1400-pixel-wide window
 // Spin boxes would otherwise ask for room for their largest value (a million, with decimals).
 constexpr int kSpinMinWidth = 64;
+constexpr int kComboMinChars = 12;
 
 QSpinBox* spin(QWidget* parent, int lo, int hi)
 {
@@ -75,6 +75,8 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         m_preset->addItem(QString::fromStdString(n));
     m_preset->addItem(QString::fromLatin1(kCustomPreset));
     m_preset->setToolTip(QStringLiteral("Load one of the paper's search spaces; editing any knob makes it custom"));
+    m_preset->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_preset->setMinimumContentsLength(kComboMinChars);
     space->addRow(QStringLiteral("Preset"), m_preset);
     m_name = new QLineEdit(spaceBox);
     addField(QStringLiteral("name"), m_name, QStringLiteral("Name recorded in the run folder"));
@@ -281,7 +283,6 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(m_status);
     outer->addWidget(scroll, 1);
-    setStyleSheet(QStringLiteral("*[invalid=\"true\"] { border: 2px solid #d62728; border-radius: 3px; }"));
 
     connect(m_preset, qOverload<int>(&QComboBox::activated), this, [this] {
         if (m_preset->currentText() != QLatin1String(kCustomPreset))
@@ -340,6 +341,11 @@ void ConfigPanel::addField(const QString& field, QWidget* w, const QString& tip)
 {
     w->setToolTip(tip);
     w->setObjectName(field);
+    if (auto* combo = qobject_cast<QComboBox*>(w)) {
+        // Long entries (a CPU's full name) must not widen the whole panel.
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(kComboMinChars);
+    }
     m_fields.insert(field, w);
 }
 
@@ -509,12 +515,14 @@ void ConfigPanel::markInvalid(QWidget* w)
 {
     if (m_marked == w)
         return;
+    // Only the marked widget gets a style sheet: a panel-wide one would freeze every child's palette
+    // and break the switch between light and dark.
     for (QWidget* x : {m_marked, w}) {
         if (!x)
             continue;
-        x->setProperty("invalid", x == w);
-        x->style()->unpolish(x);
-        x->style()->polish(x);
+        const bool invalid = x == w;
+        x->setProperty("invalid", invalid);
+        x->setStyleSheet(invalid ? QStringLiteral("border: 2px solid #d62728; border-radius: 3px;") : QString());
     }
     m_marked = w;
 }

@@ -1,0 +1,169 @@
+// GUI tests of the desktop conventions: drag and drop of run folders and configuration files,
+// recent files and window state kept in QSettings, the dark palette, the icon and shortcuts.
+#include "configpanel.h"
+#include "guitestutil.h"
+#include "mainwindow.h"
+#include "paretoplot.h"
+#include "runfolder.h"
+#include "theme.h"
+
+#include <QAction>
+#include <QDockWidget>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QtTest>
+
+using namespace studio;
+
+namespace {
+
+constexpr int kSearchTimeoutMs = 60000;
+
+void drop(QWidget* target, const QStringList& paths)
+{
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString& p : paths)
+        urls << QUrl::fromLocalFile(p);
+    mime.setUrls(urls);
+    const QPoint at = target->rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropped(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &dropped);
+}
+
+} // namespace
+
+class TestStudioDesktop : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_runA;
+    QString m_runB;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        test::isolateSettings();
+        QSettings().clear();
+        QVERIFY(m_dir.isValid());
+        // Two real runs of the tiny space with different seeds.
+        for (int seed : {1, 2}) {
+            MainWindow w;
+            lts::SearchConfig c = test::tinyConfig();
+            c.search.seed = std::uint64_t(seed);
+            w.configPanel()->setConfig(c);
+            const QString folder = m_dir.filePath(QStringLiteral("seed-%1").arg(seed));
+            w.configPanel()->setOutputFolder(folder);
+            QSignalSpy finished(&w, &MainWindow::searchFinished);
+            QVERIFY2(w.startSearch(), qPrintable(w.lastError()));
+            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
+            (seed == 1 ? m_runA : m_runB) = folder;
+        }
+    }
+
+    void dropRunFoldersOverlaysThem()
+    {
+        MainWindow w;
+        drop(&w, {m_runA, m_runB});
+        QCOMPARE(w.store()->layerCount(), 2);
+        QCOMPARE(w.store()->layer(0).name, QStringLiteral("seed-1"));
+        QCOMPARE(w.store()->layer(1).name, QStringLiteral("seed-2"));
+        QCOMPARE(w.plot()->plottedPoints(),
+                 int(lts::loadRun(m_runA).candidates.size() + lts::loadRun(m_runB).candidates.size()));
+
+        // A dropped configuration file fills the Configure panel and leaves the runs alone.
+        lts::SearchConfig c = test::tinyConfig();
+        c.space.vocabSize = 777;
+        const QString file = m_dir.filePath(QStringLiteral("dropped.json"));
+        lts::writeFileAtomically(file, QJsonDocument(lts::searchConfigToJson(c)).toJson());
+        drop(&w, {file});
+        QCOMPARE(w.configPanel()->config().space.vocabSize, 777);
+        QCOMPARE(w.store()->layerCount(), 2);
+
+        // A single dropped run replaces what is shown.
+        drop(&w, {m_runB});
+        QCOMPARE(w.store()->layerCount(), 1);
+        QCOMPARE(w.store()->layer(0).name, QStringLiteral("seed-2"));
+    }
+
+    void recentFilesAndWindowStateAreKept()
+    {
+        QSettings().clear();
+        QSize closedSize;
+        {
+            MainWindow w;
+            QVERIFY(w.openRun(m_runA));
+            QVERIFY(w.openRun(m_runB));
+            w.resize(1500, 950);
+            w.findChild<QDockWidget*>(QStringLiteral("convergenceDock"))->hide();
+            w.plot()->setMetrics(Metric::PeakMemory, Metric::Latency);
+            w.setDark(true);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            closedSize = w.size();
+            QVERIFY(w.close());
+        }
+        const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+        QCOMPARE(recent.value(0), QFileInfo(m_runB).absoluteFilePath());
+        QCOMPARE(recent.value(1), QFileInfo(m_runA).absoluteFilePath());
+
+        MainWindow again;
+        QCOMPARE(again.size(), closedSize);
+        QCOMPARE(closedSize, QSize(1500, 950));
+        QVERIFY(again.findChild<QDockWidget*>(QStringLiteral("convergenceDock"))->isHidden());
+        QCOMPARE(again.plot()->xMetric(), Metric::PeakMemory);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 100);
+        QVERIFY(again.plot()->canvas()->toPixmap(200, 100).toImage().pixelColor(2, 2).lightness() < 100);
+
+        // The Open Recent menu lists them, newest first.
+        QMenu* file = again.menuBar()->findChild<QMenu*>(QStringLiteral("fileMenu"));
+        QVERIFY(file);
+        QMenu* recentMenu = nullptr;
+        for (QAction* a : file->actions())
+            if (a->menu() && a->text().contains(QStringLiteral("Recent")))
+                recentMenu = a->menu();
+        QVERIFY(recentMenu);
+        QMetaObject::invokeMethod(recentMenu, "aboutToShow");
+        QCOMPARE(recentMenu->actions().value(0)->text(), QDir::toNativeSeparators(QFileInfo(m_runB).absoluteFilePath()));
+        recentMenu->actions().value(1)->trigger();
+        QCOMPARE(again.store()->layer(0).name, QStringLiteral("seed-1"));
+
+        again.setDark(false);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 150);
+        QVERIFY(again.plot()->canvas()->toPixmap(200, 100).toImage().pixelColor(2, 2).lightness() > 150);
+    }
+
+    void iconAndShortcuts()
+    {
+        QVERIFY(!appIcon().pixmap(64, 64).isNull());
+        MainWindow w;
+        QVERIFY(!w.windowIcon().isNull());
+        QCOMPARE(w.startAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_R));
+        QCOMPARE(w.stopAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Period));
+        QStringList missing;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text().contains(QStringLiteral("Open Run")) && a->shortcut() != QKeySequence(QKeySequence::Open))
+                missing << a->text();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing.join(',')));
+        // Every knob of the Configure panel explains itself.
+        QStringList silent;
+        for (QWidget* child : w.configPanel()->findChildren<QWidget*>())
+            if ((qobject_cast<QAbstractSpinBox*>(child) || qobject_cast<QLineEdit*>(child)
+                 || qobject_cast<QComboBox*>(child) || qobject_cast<QCheckBox*>(child))
+                && child->toolTip().isEmpty() && !qobject_cast<QAbstractSpinBox*>(child->parentWidget())
+                && !qobject_cast<QComboBox*>(child->parentWidget()))
+                silent << child->objectName();
+        QVERIFY2(silent.isEmpty(), qPrintable(silent.join(',')));
+    }
+};
+
+QTEST_MAIN(TestStudioDesktop)
+#include "tst_studiodesktop.moc"
