@@ -11,8 +11,8 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QEventLoop>
-#include <QSettings>
 #include <QLineEdit>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
@@ -97,13 +97,13 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("A run folder or search configuration to open"),
-                                 QStringLiteral("[path]"));
+        QStringLiteral("[path]"));
     const QCommandLineOption demo(QStringLiteral("demo-search"),
-                                  QStringLiteral("Run two short demo searches (batch 1 and 4) of SECONDS each, save screenshots, quit"),
-                                  QStringLiteral("SECONDS"));
+        QStringLiteral("Run two short demo searches (batch 1 and 4) of SECONDS each, save screenshots, quit"),
+        QStringLiteral("SECONDS"));
     const QCommandLineOption shots(QStringLiteral("screenshots"),
-                                   QStringLiteral("Folder for the demo's screenshots (default docs/screenshots)"),
-                                   QStringLiteral("DIR"), QStringLiteral("docs/screenshots"));
+        QStringLiteral("Folder for the demo's screenshots (default docs/screenshots)"), QStringLiteral("DIR"),
+        QStringLiteral("docs/screenshots"));
     parser.addOption(demo);
     parser.addOption(shots);
     parser.process(app);
@@ -131,7 +131,8 @@ int main(int argc, char** argv)
     }
     const QString outDir = parser.value(shots);
     QDir().mkpath(outDir);
-    const QString runs = QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
+    const QString runs
+        = QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
     window.resize(kDemoWidth, kDemoHeight);
     window.setDark(false);
     window.show();

@@ -84,11 +84,13 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_backbone = new QComboBox(spaceBox);
     m_backbone->addItem(QStringLiteral("GPT-2"), int(lts::Backbone::Gpt2));
     m_backbone->addItem(QStringLiteral("Transformer-XL"), int(lts::Backbone::TransformerXL));
-    addField(QStringLiteral("backbone"), m_backbone, QStringLiteral("Model family the sampled architectures belong to"));
+    addField(
+        QStringLiteral("backbone"), m_backbone, QStringLiteral("Model family the sampled architectures belong to"));
     space->addRow(QStringLiteral("Backbone"), m_backbone);
     m_layerMin = spin(spaceBox, 0, lts::kMaxLayers + 1);
     m_layerMax = spin(spaceBox, 0, lts::kMaxLayers + 1);
-    addField(QStringLiteral("n_layer.min"), m_layerMin, QStringLiteral("Fewest decoder layers an architecture may have"));
+    addField(
+        QStringLiteral("n_layer.min"), m_layerMin, QStringLiteral("Fewest decoder layers an architecture may have"));
     addField(QStringLiteral("n_layer.max"), m_layerMax, QStringLiteral("Most decoder layers an architecture may have"));
     auto* layers = new QHBoxLayout;
     layers->addWidget(m_layerMin);
@@ -101,28 +103,29 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     const QString choicesHelp = QStringLiteral(" (min:max:step or a list like 2, 4, 8)");
     addField(QStringLiteral("d_model"), m_dModel, QStringLiteral("Choices of model width") + choicesHelp);
     addField(QStringLiteral("n_head"), m_nHead, QStringLiteral("Choices of attention heads per layer") + choicesHelp);
-    addField(QStringLiteral("d_inner"), m_dInner, QStringLiteral("Choices of feed-forward width per layer") + choicesHelp);
+    addField(
+        QStringLiteral("d_inner"), m_dInner, QStringLiteral("Choices of feed-forward width per layer") + choicesHelp);
     space->addRow(QStringLiteral("d_model"), m_dModel);
     space->addRow(QStringLiteral("n_head"), m_nHead);
     space->addRow(QStringLiteral("d_inner"), m_dInner);
     m_homogeneous = new QCheckBox(QStringLiteral("Homogeneous layers"), spaceBox);
     addField(QStringLiteral("homogeneous"), m_homogeneous,
-             QStringLiteral("Same n_head and d_inner in every layer (a smaller space, exportable to Hugging Face)"));
+        QStringLiteral("Same n_head and d_inner in every layer (a smaller space, exportable to Hugging Face)"));
     space->addRow(QString(), m_homogeneous);
     m_innerRatio = dspin(spaceBox, 0, 1000, 2);
     addField(QStringLiteral("min_inner_ratio"), m_innerRatio,
-             QStringLiteral("Smallest d_inner allowed, as a multiple of d_model (0: no limit)"));
+        QStringLiteral("Smallest d_inner allowed, as a multiple of d_model (0: no limit)"));
     space->addRow(QStringLiteral("Min d_inner ratio"), m_innerRatio);
     m_divVal = spin(spaceBox, 0, 65);
     addField(QStringLiteral("div_val"), m_divVal,
-             QStringLiteral("Adaptive embedding width divisor per cluster; 1 = plain tied embedding"));
+        QStringLiteral("Adaptive embedding width divisor per cluster; 1 = plain tied embedding"));
     space->addRow(QStringLiteral("div_val"), m_divVal);
     m_dEmbed = spin(spaceBox, 0, lts::kMaxWidth + 1);
     addField(QStringLiteral("d_embed"), m_dEmbed, QStringLiteral("Width of the token embedding of the first cluster"));
     space->addRow(QStringLiteral("d_embed"), m_dEmbed);
     m_cutoffs = new QLineEdit(spaceBox);
     addField(QStringLiteral("cutoffs"), m_cutoffs,
-             QStringLiteral("Vocabulary cluster boundaries of the adaptive embedding, e.g. 19997, 39997 (empty: none)"));
+        QStringLiteral("Vocabulary cluster boundaries of the adaptive embedding, e.g. 19997, 39997 (empty: none)"));
     space->addRow(QStringLiteral("Cutoffs"), m_cutoffs);
     m_vocab = spin(spaceBox, 0, lts::kMaxVocab + 1);
     addField(QStringLiteral("vocab_size"), m_vocab, QStringLiteral("Vocabulary size of the language model"));
@@ -136,9 +139,9 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_paramsMin = dspin(spaceBox, 0, 1e6, 3, QStringLiteral(" M"));
     m_paramsMax = dspin(spaceBox, 0, 1e6, 3, QStringLiteral(" M"));
     addField(QStringLiteral("params_min"), m_paramsMin,
-             QStringLiteral("Smallest decoder-parameter count worth measuring, in millions (0: no bound)"));
+        QStringLiteral("Smallest decoder-parameter count worth measuring, in millions (0: no bound)"));
     addField(QStringLiteral("params_max"), m_paramsMax,
-             QStringLiteral("Largest decoder-parameter count worth measuring, in millions (0: no bound)"));
+        QStringLiteral("Largest decoder-parameter count worth measuring, in millions (0: no bound)"));
     auto* params = new QHBoxLayout;
     params->addWidget(m_paramsMin);
     params->addWidget(new QLabel(QStringLiteral("to"), spaceBox));
@@ -159,51 +162,54 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_objectives->addItem(QStringLiteral("Decoder params vs peak memory"), QStringLiteral("params,memory"));
     m_objectives->addItem(QStringLiteral("Params vs latency and memory"), QStringLiteral("params,latency,memory"));
     addField(QStringLiteral("search.objectives"), m_objectives,
-             QStringLiteral("What the frontier trades off: more decoder parameters against less latency and/or memory"));
+        QStringLiteral("What the frontier trades off: more decoder parameters against less latency and/or memory"));
     search->addRow(QStringLiteral("Objectives"), m_objectives);
     m_latencyCeiling = dspin(searchBox, 0, 1e7, 2, QStringLiteral(" ms"));
     addField(QStringLiteral("latency_ceiling_ms"), m_latencyCeiling,
-             QStringLiteral("Candidates slower than this are kept apart from the frontier (0: no ceiling)"));
+        QStringLiteral("Candidates slower than this are kept apart from the frontier (0: no ceiling)"));
     search->addRow(QStringLiteral("Latency ceiling"), m_latencyCeiling);
     m_memoryCeiling = dspin(searchBox, 0, 1e7, 1, QStringLiteral(" MB"));
     addField(QStringLiteral("memory_ceiling_mb"), m_memoryCeiling,
-             QStringLiteral("Candidates needing more memory are kept apart from the frontier (0: no ceiling)"));
+        QStringLiteral("Candidates needing more memory are kept apart from the frontier (0: no ceiling)"));
     search->addRow(QStringLiteral("Memory ceiling"), m_memoryCeiling);
     m_algorithm = new QComboBox(searchBox);
     m_algorithm->addItem(QStringLiteral("Evolution (LTS)"), QStringLiteral("evolution"));
     m_algorithm->addItem(QStringLiteral("Random search"), QStringLiteral("random"));
     addField(QStringLiteral("search.algorithm"), m_algorithm,
-             QStringLiteral("LTS's evolutionary Pareto search, or random sampling as a baseline"));
+        QStringLiteral("LTS's evolutionary Pareto search, or random sampling as a baseline"));
     search->addRow(QStringLiteral("Algorithm"), m_algorithm);
     m_iterations = spin(searchBox, 0, kMaxIntSpin);
     addField(QStringLiteral("search.iterations"), m_iterations, QStringLiteral("Number of evolution iterations"));
     search->addRow(QStringLiteral("Iterations"), m_iterations);
     m_parents = spin(searchBox, 0, kMaxIntSpin);
-    addField(QStringLiteral("search.parents"), m_parents, QStringLiteral("Frontier members picked as parents per iteration"));
+    addField(QStringLiteral("search.parents"), m_parents,
+        QStringLiteral("Frontier members picked as parents per iteration"));
     search->addRow(QStringLiteral("Parents"), m_parents);
     m_mutants = spin(searchBox, -1, kMaxIntSpin);
-    addField(QStringLiteral("search.mutants"), m_mutants, QStringLiteral("New architectures made by mutation per iteration"));
+    addField(QStringLiteral("search.mutants"), m_mutants,
+        QStringLiteral("New architectures made by mutation per iteration"));
     search->addRow(QStringLiteral("Mutants"), m_mutants);
     m_crossovers = spin(searchBox, -1, kMaxIntSpin);
     addField(QStringLiteral("search.crossovers"), m_crossovers,
-             QStringLiteral("New architectures made by crossing two parents per iteration"));
+        QStringLiteral("New architectures made by crossing two parents per iteration"));
     search->addRow(QStringLiteral("Crossovers"), m_crossovers);
     m_mutationProb = dspin(searchBox, 0, 1, 2);
     m_mutationProb->setSingleStep(0.05);
     addField(QStringLiteral("search.mutation_prob"), m_mutationProb,
-             QStringLiteral("Chance that a mutation resamples each gene"));
+        QStringLiteral("Chance that a mutation resamples each gene"));
     search->addRow(QStringLiteral("Mutation prob."), m_mutationProb);
     m_crossoverProb = dspin(searchBox, 0, 1, 2);
     m_crossoverProb->setSingleStep(0.05);
     addField(QStringLiteral("search.crossover_prob"), m_crossoverProb,
-             QStringLiteral("Chance that a crossover takes each gene from the first parent"));
+        QStringLiteral("Chance that a crossover takes each gene from the first parent"));
     search->addRow(QStringLiteral("Crossover prob."), m_crossoverProb);
     m_seed = new QLineEdit(searchBox);
-    addField(QStringLiteral("search.seed"), m_seed, QStringLiteral("Random seed: the same seed replays the same search"));
+    addField(
+        QStringLiteral("search.seed"), m_seed, QStringLiteral("Random seed: the same seed replays the same search"));
     search->addRow(QStringLiteral("Seed"), m_seed);
     m_timeBudget = dspin(searchBox, 0, 1e7, 0, QStringLiteral(" s"));
     addField(QStringLiteral("search.time_budget_s"), m_timeBudget,
-             QStringLiteral("Stop after this many seconds (0: run every iteration)"));
+        QStringLiteral("Stop after this many seconds (0: run every iteration)"));
     search->addRow(QStringLiteral("Time budget"), m_timeBudget);
     v->addWidget(searchBox);
 
@@ -214,9 +220,9 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_device = new QComboBox(deviceBox);
     for (const auto& d : rt.devices)
         m_device->addItem(QStringLiteral("%1 — %2").arg(QString::fromStdString(d.id), QString::fromStdString(d.name)),
-                          QString::fromStdString(d.id));
+            QString::fromStdString(d.id));
     addField(QStringLiteral("device.device"), m_device,
-             QStringLiteral("Where candidates are measured (CUDA devices appear when LibTorch has them)"));
+        QStringLiteral("Where candidates are measured (CUDA devices appear when LibTorch has them)"));
     device->addRow(QStringLiteral("Device"), m_device);
     QString info = QStringLiteral("%1 logical cores · LibTorch %2 · %3")
                        .arg(rt.devices.empty() ? 0 : rt.devices.front().cores)
@@ -225,14 +231,15 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         info += QStringLiteral(" · no CUDA device");
     const std::string warning = lts::blasWarning();
     if (!warning.empty())
-        info += QStringLiteral("<br><span style='color:#d62728'>%1</span>").arg(QString::fromStdString(warning).toHtmlEscaped());
+        info += QStringLiteral("<br><span style='color:#d62728'>%1</span>")
+                    .arg(QString::fromStdString(warning).toHtmlEscaped());
     m_deviceInfo = new QLabel(info, deviceBox);
     m_deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
     m_deviceInfo->setWordWrap(true);
     device->addRow(m_deviceInfo);
     m_threads = spin(deviceBox, 0, 1025);
     addField(QStringLiteral("device.threads"), m_threads,
-             QStringLiteral("CPU threads for each forward pass, BLAS included (the paper used 1)"));
+        QStringLiteral("CPU threads for each forward pass, BLAS included (the paper used 1)"));
     device->addRow(QStringLiteral("Threads"), m_threads);
     m_batch = spin(deviceBox, 0, 4097);
     addField(QStringLiteral("device.batch"), m_batch, QStringLiteral("Sequences per measured forward pass"));
@@ -240,11 +247,11 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_protocolSeqLen = spin(deviceBox, 0, lts::kMaxSeqLen + 1);
     m_protocolSeqLen->setSpecialValueText(QStringLiteral("architecture's"));
     addField(QStringLiteral("device.seq_len"), m_protocolSeqLen,
-             QStringLiteral("Tokens per measured forward pass (architecture's: its seq_len)"));
+        QStringLiteral("Tokens per measured forward pass (architecture's: its seq_len)"));
     device->addRow(QStringLiteral("Tokens"), m_protocolSeqLen);
     m_warmup = spin(deviceBox, 0, 1001);
     addField(QStringLiteral("device.warmup"), m_warmup,
-             QStringLiteral("Untimed passes first: they pay for allocation and kernel selection"));
+        QStringLiteral("Untimed passes first: they pay for allocation and kernel selection"));
     device->addRow(QStringLiteral("Warm-up"), m_warmup);
     m_repeats = spin(deviceBox, 0, 10001);
     addField(QStringLiteral("device.repeats"), m_repeats, QStringLiteral("Timed passes; the median is the latency"));
@@ -257,8 +264,9 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     m_output = new QLineEdit(outBox);
     m_output->setObjectName(QStringLiteral("outputFolder"));
     m_output->setPlaceholderText(QStringLiteral("automatic (a new folder per run)"));
-    m_output->setToolTip(QStringLiteral("Where candidates.jsonl, frontier.json/.csv and session.json are written as the "
-                                        "search goes; empty: a new folder under the application's data folder"));
+    m_output->setToolTip(
+        QStringLiteral("Where candidates.jsonl, frontier.json/.csv and session.json are written as the "
+                       "search goes; empty: a new folder under the application's data folder"));
     auto* browse = new QPushButton(QStringLiteral("…"), outBox);
     browse->setToolTip(QStringLiteral("Choose the run folder"));
     out->addWidget(m_output, 1);
@@ -312,9 +320,9 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
             connect(b, &QCheckBox::toggled, this, changed);
     }
     // Editing a knob of the space makes it a custom space.
-    for (const char* f : {"backbone", "n_layer.min", "n_layer.max", "d_model", "n_head", "d_inner", "homogeneous",
-                          "min_inner_ratio", "div_val", "d_embed", "cutoffs", "vocab_size", "seq_len", "mem_len",
-                          "params_min", "params_max"}) {
+    for (const char* f :
+        {"backbone", "n_layer.min", "n_layer.max", "d_model", "n_head", "d_inner", "homogeneous", "min_inner_ratio",
+            "div_val", "d_embed", "cutoffs", "vocab_size", "seq_len", "mem_len", "params_min", "params_max"}) {
         QWidget* w = m_fields.value(QString::fromLatin1(f));
         auto custom = [this] {
             if (!m_loading)
@@ -404,7 +412,7 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     int device = m_device->findData(QString::fromStdString(d.device));
     if (device < 0) {
         m_device->addItem(QString::fromStdString(d.device) + QStringLiteral(" (not on this machine)"),
-                          QString::fromStdString(d.device));
+            QString::fromStdString(d.device));
         device = m_device->count() - 1;
     }
     m_device->setCurrentIndex(device);

@@ -44,8 +44,8 @@ constexpr int kMaxLayerRowsShown = 12; // deeper models scroll inside the table
 void fitHeight(QTableWidget* t, int rows)
 {
     const int shown = std::max(1, std::min(rows, t->rowCount()));
-    t->setFixedHeight(t->horizontalHeader()->height() + shown * t->verticalHeader()->defaultSectionSize()
-                      + 2 * t->frameWidth() + 2);
+    t->setFixedHeight(
+        t->horizontalHeader()->height() + shown * t->verticalHeader()->defaultSectionSize() + 2 * t->frameWidth() + 2);
 }
 
 QString count(std::int64_t n)
@@ -57,8 +57,9 @@ QString count(std::int64_t n)
 
 DetailsPanel::DetailsPanel(RunStore* store, QWidget* parent)
     : QWidget(parent), m_store(store), m_header(new QLabel(this)), m_measurement(new QLabel(this)),
-      m_protocol(new QLabel(this)), m_layers(makeTable(this, {QStringLiteral("Layer"), QStringLiteral("n_head"),
-                                                               QStringLiteral("d_inner"), QStringLiteral("Params")})),
+      m_protocol(new QLabel(this)),
+      m_layers(makeTable(this,
+          {QStringLiteral("Layer"), QStringLiteral("n_head"), QStringLiteral("d_inner"), QStringLiteral("Params")})),
       m_params(makeTable(this, {QStringLiteral("Part"), QStringLiteral("Parameters")})),
       m_copy(new QPushButton(QStringLiteral("Copy JSON"), this)),
       m_export(new QPushButton(QStringLiteral("Export…"), this))
@@ -135,23 +136,23 @@ void DetailsPanel::refresh()
     const lts::Candidate& c = m_store->candidate(m_shown);
     const lts::ArchConfig& a = c.arch;
     const std::size_t selected = m_store->selection().size();
-    const bool onFrontier =
-        std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index)) != layer.frontier.end();
-    m_header->setText(QStringLiteral("Candidate #%1 of %2%3\n%4, n_layer %5, d_model %6\nd_embed %7, div_val %8\n"
-                                     "vocab %9, seq_len %10\nStatus: %11, iteration %12\n%13 the frontier")
-                          .arg(c.id)
-                          .arg(layer.name,
-                               selected > 1 ? QStringLiteral(" (first of %1 selected)").arg(selected) : QString(),
-                               QString::fromStdString(lts::backboneName(a.backbone)))
-                          .arg(a.nLayer)
-                          .arg(a.dModel)
-                          .arg(a.dEmbed)
-                          .arg(a.divVal)
-                          .arg(a.vocabSize)
-                          .arg(a.seqLen)
-                          .arg(statusText(c))
-                          .arg(c.iteration)
-                          .arg(onFrontier ? QStringLiteral("On") : QStringLiteral("Not on")));
+    const bool onFrontier
+        = std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index)) != layer.frontier.end();
+    m_header->setText(
+        QStringLiteral("Candidate #%1 of %2%3\n%4, n_layer %5, d_model %6\nd_embed %7, div_val %8\n"
+                       "vocab %9, seq_len %10\nStatus: %11, iteration %12\n%13 the frontier")
+            .arg(c.id)
+            .arg(layer.name, selected > 1 ? QStringLiteral(" (first of %1 selected)").arg(selected) : QString(),
+                QString::fromStdString(lts::backboneName(a.backbone)))
+            .arg(a.nLayer)
+            .arg(a.dModel)
+            .arg(a.dEmbed)
+            .arg(a.divVal)
+            .arg(a.vocabSize)
+            .arg(a.seqLen)
+            .arg(statusText(c))
+            .arg(c.iteration)
+            .arg(onFrontier ? QStringLiteral("On") : QStringLiteral("Not on")));
 
     const lts::Measurement& m = c.measurement;
     auto ms = [](double v) { return QString::number(v, 'f', 3) + QStringLiteral(" ms"); };
@@ -165,8 +166,8 @@ void DetailsPanel::refresh()
                                    .arg(ms(m.latencyMs), ms(m.latencyIqrMs), ms(m.latencyMinMs), ms(m.latencyMaxMs))
                                    .arg(m.repeats)
                                    .arg(mb(m.peakMemoryMb), mb(m.weightsMb), mb(m.activationsMb),
-                                        QString::number(m.cpuUtilisation, 'f', 2),
-                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
+                                       QString::number(m.cpuUtilisation, 'f', 2),
+                                       QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
     const lts::MeasureProtocol& p = layer.config.protocol;
     m_protocol->setText(QStringLiteral("Device %1, %2 thread(s)\nBatch %3 x %4 tokens\n%5 warm-up + %6 timed passes")
@@ -192,11 +193,10 @@ void DetailsPanel::refresh()
         m_layers->setItem(i, 2, cell(row < a.dInner.size() ? QString::number(a.dInner[row]) : QString()));
         m_layers->setItem(i, 3, cell(row < b.perLayer.size() ? count(b.perLayer[row]) : QString()));
     }
-    const std::pair<const char*, std::int64_t> parts[] = {
-        {"Attention", b.attention},          {"Feed-forward", b.feedForward}, {"Layer norms", b.layerNorm},
-        {"Relative position", b.relativePosition}, {"Final norm", b.finalNorm}, {"Decoder total", b.decoder()},
-        {"Embedding", b.embedding},          {"Positional", b.positional},    {"Output head", b.head},
-        {"Total", b.total()}};
+    const std::pair<const char*, std::int64_t> parts[]
+        = {{"Attention", b.attention}, {"Feed-forward", b.feedForward}, {"Layer norms", b.layerNorm},
+            {"Relative position", b.relativePosition}, {"Final norm", b.finalNorm}, {"Decoder total", b.decoder()},
+            {"Embedding", b.embedding}, {"Positional", b.positional}, {"Output head", b.head}, {"Total", b.total()}};
     m_params->setRowCount(int(std::size(parts)));
     int row = 0;
     for (const auto& [name, n] : parts) {

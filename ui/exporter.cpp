@@ -60,7 +60,8 @@ ExportReport exportCandidates(const std::vector<lts::Candidate>& candidates, Exp
         try {
             hf = lts::archToHuggingFace(c.arch);
         } catch (const lts::InputError& e) {
-            report.problems << QStringLiteral("#%1 has no GPT2Config: %2").arg(c.id).arg(QString::fromStdString(e.what()));
+            report.problems
+                << QStringLiteral("#%1 has no GPT2Config: %2").arg(c.id).arg(QString::fromStdString(e.what()));
             continue;
         }
         QString path = target;

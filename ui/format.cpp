@@ -51,8 +51,10 @@ QString candidateTooltip(const lts::Candidate& c, const QString& runName)
                       .arg(i)
                       .arg(c.arch.nHead[std::size_t(i)])
                       .arg(c.arch.dInner[std::size_t(i)]);
-    QString text = QStringLiteral("<b>#%1</b> %2 · %3, iteration %4<br>").arg(c.id).arg(runName.toHtmlEscaped(),
-        QString::fromStdString(lts::backboneName(c.arch.backbone)), QString::number(c.iteration));
+    QString text = QStringLiteral("<b>#%1</b> %2 · %3, iteration %4<br>")
+                       .arg(c.id)
+                       .arg(runName.toHtmlEscaped(), QString::fromStdString(lts::backboneName(c.arch.backbone)),
+                           QString::number(c.iteration));
     text += QStringLiteral("n_layer %1, d_model %2<br>").arg(c.arch.nLayer).arg(c.arch.dModel);
     text += QStringLiteral("decoder %1 · total %2<br>").arg(millions(c.decoderParams), millions(c.totalParams));
     if (c.status == lts::Candidate::Status::Failed) {

@@ -12,7 +12,9 @@
 
 namespace studio {
 
-FrontierModel::FrontierModel(const RunStore* store, QObject* parent) : QAbstractTableModel(parent), m_store(store) {}
+FrontierModel::FrontierModel(const RunStore* store, QObject* parent) : QAbstractTableModel(parent), m_store(store)
+{
+}
 
 void FrontierModel::reload()
 {
@@ -90,21 +92,15 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
 {
     if (orientation != Qt::Horizontal)
         return {};
-    static const char* const names[ColumnCount] = {"Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms",
-                                                   "Peak MB", "Layers", "d_model", "n_head", "d_inner", "Iter."};
-    static const char* const tips[ColumnCount] = {
-        "The run folder the architecture comes from",
+    static const char* const names[ColumnCount] = {"Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms", "Peak MB",
+        "Layers", "d_model", "n_head", "d_inner", "Iter."};
+    static const char* const tips[ColumnCount] = {"The run folder the architecture comes from",
         "Candidate number within its run",
         "Decoder parameters: LTS's training-free proxy for perplexity (more is better)",
         "All parameters, embeddings and output head included",
-        "Median latency of one forward pass on the target device",
-        "Interquartile range of the timed forward passes",
-        "High-water mark of memory during one forward pass",
-        "Number of decoder layers",
-        "Model width",
-        "Attention heads per layer",
-        "Feed-forward width per layer",
-        "Search iteration that found it"};
+        "Median latency of one forward pass on the target device", "Interquartile range of the timed forward passes",
+        "High-water mark of memory during one forward pass", "Number of decoder layers", "Model width",
+        "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it"};
     if (role == Qt::DisplayRole)
         return QString::fromLatin1(names[section]);
     if (role == Qt::ToolTipRole)
@@ -113,8 +109,8 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
 }
 
 FrontierTable::FrontierTable(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_model(new FrontierModel(store, this)), m_proxy(new QSortFilterProxyModel(this)),
-      m_view(new QTableView(this))
+    : QWidget(parent), m_store(store), m_model(new FrontierModel(store, this)),
+      m_proxy(new QSortFilterProxyModel(this)), m_view(new QTableView(this))
 {
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(FrontierModel::kSortRole);
@@ -138,15 +134,15 @@ FrontierTable::FrontierTable(RunStore* store, QWidget* parent)
     connect(store, &RunStore::layersChanged, this, &FrontierTable::reload);
     connect(store, &RunStore::frontierChanged, this, &FrontierTable::reload);
     connect(store, &RunStore::selectionChanged, this, &FrontierTable::pullSelectionFromStore);
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &FrontierTable::pushSelectionToStore);
+    connect(
+        m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &FrontierTable::pushSelectionToStore);
     reload();
 }
 
 PointRef FrontierTable::refAtViewRow(int row) const
 {
     const QModelIndex source = m_proxy->mapToSource(m_proxy->index(row, 0));
-    return source.isValid() ? m_model->refAt(source.row()) : PointRef{};
+    return source.isValid() ? m_model->refAt(source.row()) : PointRef {};
 }
 
 int FrontierTable::viewRowOf(PointRef p) const
@@ -172,7 +168,7 @@ void FrontierTable::pushSelectionToStore()
     for (const QModelIndex& index : m_view->selectionModel()->selectedRows())
         refs.push_back(refAtViewRow(index.row()));
     // The row the user clicked last goes first: it is the one the details panel shows.
-    const PointRef current = currentIndex.isValid() ? refAtViewRow(currentIndex.row()) : PointRef{};
+    const PointRef current = currentIndex.isValid() ? refAtViewRow(currentIndex.row()) : PointRef {};
     const auto it = std::find(refs.begin(), refs.end(), current);
     if (it != refs.end())
         std::rotate(refs.begin(), it, it + 1);

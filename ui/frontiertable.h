@@ -15,8 +15,21 @@ namespace studio {
 class FrontierModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Run, Id, DecoderParams, TotalParams, Latency, LatencyIqr, PeakMemory, Layers, DModel, NHead, DInner,
-                  Iteration, ColumnCount };
+    enum Column {
+        Run,
+        Id,
+        DecoderParams,
+        TotalParams,
+        Latency,
+        LatencyIqr,
+        PeakMemory,
+        Layers,
+        DModel,
+        NHead,
+        DInner,
+        Iteration,
+        ColumnCount
+    };
     static constexpr int kSortRole = Qt::UserRole + 1; // raw numbers, so sorting is numeric
     static constexpr int kLayerRole = Qt::UserRole + 2;
     static constexpr int kIndexRole = Qt::UserRole + 3;

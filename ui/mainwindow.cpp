@@ -82,8 +82,8 @@ MainWindow::MainWindow(QWidget* parent)
     QDockWidget* configDock = dock(QStringLiteral("Configure"), "configureDock", m_config, Qt::LeftDockWidgetArea);
     QDockWidget* tableDock = dock(QStringLiteral("Frontier"), "frontierDock", m_table, Qt::BottomDockWidgetArea);
     QDockWidget* detailsDock = dock(QStringLiteral("Details"), "detailsDock", m_details, Qt::RightDockWidgetArea);
-    QDockWidget* convergenceDock =
-        dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::BottomDockWidgetArea);
+    QDockWidget* convergenceDock
+        = dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::BottomDockWidgetArea);
     splitDockWidget(tableDock, convergenceDock, Qt::Horizontal);
     resizeDocks({configDock, detailsDock}, {360, 330}, Qt::Horizontal);
     resizeDocks({tableDock}, {230}, Qt::Vertical);
@@ -110,15 +110,15 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_details, &DetailsPanel::exportRequested, this, [this] { exportInteractive(ExportFormat::ArchJson); });
     connect(m_store, &RunStore::layersChanged, this, [this] {
         const int l = m_store->primaryLayer();
-        setWindowTitle(l < 0 ? QStringLiteral("LTS Studio")
-                             : QStringLiteral("%1 — LTS Studio").arg(m_store->layer(l).name));
+        setWindowTitle(
+            l < 0 ? QStringLiteral("LTS Studio") : QStringLiteral("%1 — LTS Studio").arg(m_store->layer(l).name));
     });
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_plot->setMetrics(Metric(settings.value(QStringLiteral("plot/x"), int(Metric::DecoderParams)).toInt()),
-                       Metric(settings.value(QStringLiteral("plot/y"), int(Metric::Latency)).toInt()));
+        Metric(settings.value(QStringLiteral("plot/y"), int(Metric::Latency)).toInt()));
     setDark(settings.value(QStringLiteral("view/dark"), false).toBool());
     updateActions();
     updateStatus();
@@ -131,7 +131,8 @@ void MainWindow::buildActions()
     QStyle* s = style();
     QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
     file->setObjectName(QStringLiteral("fileMenu"));
-    QAction* openRunAction = file->addAction(s->standardIcon(QStyle::SP_DialogOpenButton), QStringLiteral("&Open Run Folder…"));
+    QAction* openRunAction
+        = file->addAction(s->standardIcon(QStyle::SP_DialogOpenButton), QStringLiteral("&Open Run Folder…"));
     openRunAction->setShortcut(QKeySequence::Open);
     openRunAction->setToolTip(QStringLiteral("Show a run folder written by lts-studio or lts-search"));
     connect(openRunAction, &QAction::triggered, this, [this] {
@@ -141,7 +142,8 @@ void MainWindow::buildActions()
     });
     QAction* addRunAction = file->addAction(QStringLiteral("&Add Run to Compare…"));
     addRunAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
-    addRunAction->setToolTip(QStringLiteral("Overlay another run folder's frontier, e.g. one measured on another device"));
+    addRunAction->setToolTip(
+        QStringLiteral("Overlay another run folder's frontier, e.g. one measured on another device"));
     connect(addRunAction, &QAction::triggered, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Add run folder to compare"));
         if (!dir.isEmpty() && !openRun(dir, true))
@@ -160,17 +162,17 @@ void MainWindow::buildActions()
     openConfigAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(openConfigAction, &QAction::triggered, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Open search configuration"), QString(),
-                                                       QStringLiteral("Search configuration (*.json)"));
+            QStringLiteral("Search configuration (*.json)"));
         if (!f.isEmpty() && !openConfig(f))
             showError(QStringLiteral("Open search configuration"), m_lastError);
     });
-    QAction* saveConfigAction =
-        file->addAction(s->standardIcon(QStyle::SP_DialogSaveButton), QStringLiteral("&Save Search Configuration…"));
+    QAction* saveConfigAction
+        = file->addAction(s->standardIcon(QStyle::SP_DialogSaveButton), QStringLiteral("&Save Search Configuration…"));
     saveConfigAction->setShortcut(QKeySequence::Save);
     saveConfigAction->setToolTip(QStringLiteral("Save the settings as JSON, the file lts-search run --space reads"));
     connect(saveConfigAction, &QAction::triggered, this, [this] {
         QString f = QFileDialog::getSaveFileName(this, QStringLiteral("Save search configuration"),
-                                                 QStringLiteral("search.json"), QStringLiteral("JSON (*.json)"));
+            QStringLiteral("search.json"), QStringLiteral("JSON (*.json)"));
         if (f.isEmpty())
             return;
         if (QFileInfo(f).suffix().isEmpty())
@@ -224,7 +226,8 @@ void MainWindow::buildActions()
     m_stop = search->addAction(s->standardIcon(QStyle::SP_MediaStop), QStringLiteral("S&top"));
     m_stop->setObjectName(QStringLiteral("stopAction"));
     m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
-    m_stop->setToolTip(QStringLiteral("Stop within the current measurement; everything measured stays in the run folder"));
+    m_stop->setToolTip(
+        QStringLiteral("Stop within the current measurement; everything measured stays in the run folder"));
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopSearch);
 
     QMenu* view = menuBar()->addMenu(QStringLiteral("&View"));
@@ -248,11 +251,11 @@ void MainWindow::buildActions()
     QAction* about = help->addAction(QStringLiteral("&About LTS Studio"));
     connect(about, &QAction::triggered, this, [this] {
         QMessageBox::about(this, QStringLiteral("About LTS Studio"),
-                           QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
-                                          "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
-                                          "Decoder parameters stand in for perplexity; latency and peak memory are "
-                                          "measured on this machine with LibTorch.</p>")
-                               .arg(QString::fromLatin1(LTS_VERSION)));
+            QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
+                           "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
+                           "Decoder parameters stand in for perplexity; latency and peak memory are "
+                           "measured on this machine with LibTorch.</p>")
+                .arg(QString::fromLatin1(LTS_VERSION)));
     });
 
     QToolBar* bar = addToolBar(QStringLiteral("Main"));
@@ -286,8 +289,8 @@ void MainWindow::buildStatusBar()
     m_iterationLabel = label("statusIteration", QStringLiteral("Current iteration of the search"));
     m_elapsedLabel = label("statusElapsed", QStringLiteral("Time since the search started"));
     m_etaLabel = label("statusEta", QStringLiteral("Estimated time left, from the pace so far"));
-    m_hvLabel = label("statusHypervolume",
-                      QStringLiteral("Hypervolume of the frontier after the last iteration (larger is better)"));
+    m_hvLabel = label(
+        "statusHypervolume", QStringLiteral("Hypervolume of the frontier after the last iteration (larger is better)"));
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("statusProgress"));
     m_progress->setRange(0, kProgressSteps);
@@ -303,8 +306,8 @@ bool MainWindow::isSearchRunning() const
 
 QString MainWindow::automaticRunFolder() const
 {
-    const QString base = QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
-                             .filePath(QStringLiteral("runs"));
+    const QString base
+        = QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     QString dir = QDir(base).filePath(stamp);
     for (int n = 2; QFileInfo::exists(dir); ++n)
@@ -330,7 +333,8 @@ bool MainWindow::startSearch()
         folder = automaticRunFolder();
     } else if (QFileInfo(QDir(folder).filePath(QString::fromLatin1(lts::kCandidatesFile))).size() > 0) {
         m_lastError = QStringLiteral("%1 already holds a run: choose another folder, or clear the field for an "
-                                     "automatic one").arg(QDir::toNativeSeparators(folder));
+                                     "automatic one")
+                          .arg(QDir::toNativeSeparators(folder));
         return false;
     }
     flushPending();
@@ -354,6 +358,7 @@ bool MainWindow::startSearch()
         const QSignalBlocker block(m_pause);
         m_pause->setChecked(false);
     }
+    alignAxesWith(config);
     m_controller->start(config, folder);
     m_clockTimer.start();
     statusBar()->showMessage(QStringLiteral("Writing %1").arg(QDir::toNativeSeparators(folder)), 5000);
@@ -422,8 +427,8 @@ void MainWindow::onSearchFinished(const QString& failure)
         m_finishReason = QStringLiteral("failed");
         m_problemLabel->setText(failure);
         showError(QStringLiteral("Search stopped"),
-                  QStringLiteral("%1<p>Everything measured before this is in %2.</p>")
-                      .arg(failure.toHtmlEscaped(), QDir::toNativeSeparators(m_liveFolder).toHtmlEscaped()));
+            QStringLiteral("%1<p>Everything measured before this is in %2.</p>")
+                .arg(failure.toHtmlEscaped(), QDir::toNativeSeparators(m_liveFolder).toHtmlEscaped()));
     }
     {
         const QSignalBlocker block(m_pause);
@@ -448,7 +453,7 @@ void MainWindow::updateActions()
     const bool valid = m_config->isValid();
     m_start->setEnabled(!running && valid);
     m_start->setToolTip(running ? QStringLiteral("A search is running")
-                        : valid ? QStringLiteral("Start the search with the Configure panel's settings")
+            : valid             ? QStringLiteral("Start the search with the Configure panel's settings")
                                 : QStringLiteral("Cannot start: %1").arg(m_config->problem()));
     m_start->setStatusTip(m_start->toolTip());
     m_pause->setEnabled(running);
@@ -463,10 +468,10 @@ void MainWindow::updateStatus()
     if (running)
         state = m_controller->isPaused() ? QStringLiteral("Paused") : QStringLiteral("Running");
     else if (!m_finishReason.isEmpty())
-        state = m_finishReason == QLatin1String("finished")  ? QStringLiteral("Finished")
-              : m_finishReason == QLatin1String("cancelled") ? QStringLiteral("Stopped by the user")
-              : m_finishReason == QLatin1String("failed")    ? QStringLiteral("Failed")
-                                                             : QStringLiteral("Finished (%1)").arg(m_finishReason);
+        state = m_finishReason == QLatin1String("finished") ? QStringLiteral("Finished")
+            : m_finishReason == QLatin1String("cancelled")  ? QStringLiteral("Stopped by the user")
+            : m_finishReason == QLatin1String("failed")     ? QStringLiteral("Failed")
+                                                            : QStringLiteral("Finished (%1)").arg(m_finishReason);
     else
         state = QStringLiteral("Idle");
     m_stateLabel->setText(state);
@@ -475,7 +480,8 @@ void MainWindow::updateStatus()
     m_iterationLabel->setText(m_liveLayer < 0 ? QStringLiteral("Iteration –")
                                               : QStringLiteral("Iteration %1/%2").arg(m_iteration + 1).arg(iterations));
     const double elapsed = m_clock.isValid() ? m_clock.elapsed() / 1000.0 : 0;
-    m_elapsedLabel->setText(QStringLiteral("Elapsed %1").arg(m_liveLayer < 0 ? QStringLiteral("–") : clockText(elapsed)));
+    m_elapsedLabel->setText(
+        QStringLiteral("Elapsed %1").arg(m_liveLayer < 0 ? QStringLiteral("–") : clockText(elapsed)));
     double fraction = 0;
     QString eta = QStringLiteral("–");
     if (m_liveLayer >= 0) {
@@ -497,6 +503,20 @@ void MainWindow::updateStatus()
     m_etaLabel->setText(QStringLiteral("ETA %1").arg(eta));
     m_hvLabel->setText(QStringLiteral("HV %1").arg(m_hypervolume, 0, 'g', 4));
     m_progress->setValue(int(std::lround(fraction * kProgressSteps)));
+}
+
+void MainWindow::alignAxesWith(const lts::SearchConfig& config)
+{
+    const auto& o = config.search.objectives;
+    const bool latency = std::find(o.begin(), o.end(), lts::Objective::Latency) != o.end();
+    const bool memory = std::find(o.begin(), o.end(), lts::Objective::Memory) != o.end();
+    Metric y = m_plot->yMetric();
+    if (y == Metric::Latency && !latency)
+        y = Metric::PeakMemory;
+    else if (y == Metric::PeakMemory && !memory)
+        y = Metric::Latency;
+    if (y != m_plot->yMetric())
+        m_plot->setMetrics(m_plot->xMetric(), y);
 }
 
 bool MainWindow::openPath(const QString& path, bool overlay)
@@ -530,8 +550,11 @@ bool MainWindow::openRun(const QString& folder, bool overlay)
     if (!overlay && !isSearchRunning())
         m_store->clear();
     m_store->addLayer(layerFromRun(run, QFileInfo(folder).absoluteFilePath()));
+    if (m_store->layerCount() == 1)
+        alignAxesWith(run.info.config);
     m_plot->resetView();
-    QString message = QStringLiteral("Opened %1: %2 candidates").arg(QDir::toNativeSeparators(folder)).arg(run.candidates.size());
+    QString message
+        = QStringLiteral("Opened %1: %2 candidates").arg(QDir::toNativeSeparators(folder)).arg(run.candidates.size());
     if (!run.warnings.empty())
         message += QStringLiteral(" (%1 damaged lines skipped)").arg(run.warnings.size());
     statusBar()->showMessage(message, 8000);
@@ -591,17 +614,18 @@ void MainWindow::exportInteractive(ExportFormat format)
         showError(QStringLiteral("Export"), QStringLiteral("Nothing to export: run a search or open a run first."));
         return;
     }
-    const QString what = m_store->selection().empty() ? QStringLiteral("the frontier (%1 architectures)").arg(set.size())
-                                                      : QStringLiteral("%1 selected architecture(s)").arg(set.size());
+    const QString what = m_store->selection().empty()
+        ? QStringLiteral("the frontier (%1 architectures)").arg(set.size())
+        : QStringLiteral("%1 selected architecture(s)").arg(set.size());
     QString target;
     if (format == ExportFormat::Csv) {
         target = QFileDialog::getSaveFileName(this, QStringLiteral("Export %1 as CSV").arg(what),
-                                              QStringLiteral("frontier.csv"), QStringLiteral("CSV (*.csv)"));
+            QStringLiteral("frontier.csv"), QStringLiteral("CSV (*.csv)"));
     } else if (set.size() == 1) {
         const QString name = format == ExportFormat::ArchJson ? QStringLiteral("arch-%1.json").arg(set.front().id)
                                                               : QStringLiteral("config.json");
-        target = QFileDialog::getSaveFileName(this, QStringLiteral("Export %1").arg(what), name,
-                                              QStringLiteral("JSON (*.json)"));
+        target = QFileDialog::getSaveFileName(
+            this, QStringLiteral("Export %1").arg(what), name, QStringLiteral("JSON (*.json)"));
     } else {
         target = QFileDialog::getExistingDirectory(this, QStringLiteral("Folder for %1").arg(what));
     }
@@ -610,7 +634,9 @@ void MainWindow::exportInteractive(ExportFormat format)
     const ExportReport report = exportTo(format, target);
     if (!report.problems.isEmpty())
         showError(QStringLiteral("Export"),
-                  QStringLiteral("Wrote %1 file(s).\n\n%2").arg(report.written.size()).arg(report.problems.join(QLatin1Char('\n'))));
+            QStringLiteral("Wrote %1 file(s).\n\n%2")
+                .arg(report.written.size())
+                .arg(report.problems.join(QLatin1Char('\n'))));
     else
         statusBar()->showMessage(QStringLiteral("Wrote %1 file(s)").arg(report.written.size()), 5000);
 }
@@ -628,13 +654,12 @@ void MainWindow::exportPlotInteractive()
 {
     QString filter;
     QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export plot"), QStringLiteral("pareto.png"),
-                                                QStringLiteral("PNG image (*.png);;PDF document (*.pdf);;SVG image (*.svg)"),
-                                                &filter);
+        QStringLiteral("PNG image (*.png);;PDF document (*.pdf);;SVG image (*.svg)"), &filter);
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += filter.contains(QLatin1String("pdf")) ? QStringLiteral(".pdf")
-              : filter.contains(QLatin1String("svg")) ? QStringLiteral(".svg")
+            : filter.contains(QLatin1String("svg"))   ? QStringLiteral(".svg")
                                                       : QStringLiteral(".png");
     if (exportPlot(path))
         statusBar()->showMessage(QStringLiteral("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
@@ -703,8 +728,7 @@ void MainWindow::showError(const QString& title, const QString& message)
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     if (isSearchRunning()) {
-        const auto answer = QMessageBox::question(
-            this, QStringLiteral("Quit LTS Studio"),
+        const auto answer = QMessageBox::question(this, QStringLiteral("Quit LTS Studio"),
             QStringLiteral("A search is running. Stop it and quit? Everything measured so far is saved in %1.")
                 .arg(QDir::toNativeSeparators(m_liveFolder)));
         if (answer != QMessageBox::Yes) {

@@ -86,6 +86,8 @@ private:
     void exportInteractive(ExportFormat format);
     void exportPlotInteractive();
     QString automaticRunFolder() const;
+    // Points the plot's vertical axis at a measured objective of `config` when it shows the other one.
+    void alignAxesWith(const lts::SearchConfig& config);
 
     RunStore* m_store;
     SearchController* m_controller;

@@ -21,12 +21,12 @@ namespace studio {
 
 namespace {
 
-constexpr double kPickRadiusPx = 8;      // close enough to a marker to mean it
-constexpr int kDragThresholdPx = 4;      // a press that moves less than this is a click
-constexpr double kLinearMargin = 0.06;   // fraction of the data span left around it when fitting
-constexpr double kLogMargin = 1.25;      // factor left around the data on a log axis when fitting
-constexpr double kFailedInset = 0.02;    // failed points sit this fraction above the axis' lower edge
-constexpr int kExportWidth = 1200;       // exported plots are this size whatever the window is
+constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
+constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
+constexpr double kLinearMargin = 0.06; // fraction of the data span left around it when fitting
+constexpr double kLogMargin = 1.25; // factor left around the data on a log axis when fitting
+constexpr double kFailedInset = 0.02; // failed points sit this fraction above the axis' lower edge
+constexpr int kExportWidth = 1200; // exported plots are this size whatever the window is
 constexpr int kExportHeight = 800;
 
 // Iteration colours: a perceptually even dark-blue-to-yellow ramp, ending before the palest yellow
@@ -85,7 +85,9 @@ bool metricValue(const lts::Candidate& c, Metric m, double* value)
     return false;
 }
 
-PlotCanvas::PlotCanvas(QWidget* parent) : QCustomPlot(parent) {}
+PlotCanvas::PlotCanvas(QWidget* parent) : QCustomPlot(parent)
+{
+}
 
 void PlotCanvas::mousePressEvent(QMouseEvent* event)
 {
@@ -131,7 +133,8 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_logX->setToolTip(QStringLiteral("Logarithmic horizontal axis"));
     m_logY->setToolTip(QStringLiteral("Logarithmic vertical axis"));
     m_follow->setChecked(true);
-    m_follow->setToolTip(QStringLiteral("Keep every point in view as new ones arrive (dragging or zooming turns it off)"));
+    m_follow->setToolTip(
+        QStringLiteral("Keep every point in view as new ones arrive (dragging or zooming turns it off)"));
     m_boxButton->setText(QStringLiteral("Box select"));
     m_boxButton->setCheckable(true);
     m_boxButton->setToolTip(QStringLiteral("Drag a box to select many points (or hold Shift while dragging)"));
@@ -159,7 +162,8 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_plot->setNoAntialiasingOnDrag(true);
     m_plot->setMinimumSize(320, 240);
     m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft); // dominated points rarely reach that corner
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(
+        0, Qt::AlignTop | Qt::AlignLeft); // dominated points rarely reach that corner
     m_colorScale = new QCPColorScale(m_plot);
     m_colorScale->setType(QCPAxis::atRight);
     m_colorScale->setBarWidth(10);
@@ -171,9 +175,9 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, m_marginGroup);
 
     connect(m_xCombo, qOverload<int>(&QComboBox::activated), this,
-            [this] { setMetrics(Metric(m_xCombo->currentData().toInt()), m_y); });
+        [this] { setMetrics(Metric(m_xCombo->currentData().toInt()), m_y); });
     connect(m_yCombo, qOverload<int>(&QComboBox::activated), this,
-            [this] { setMetrics(m_x, Metric(m_yCombo->currentData().toInt())); });
+        [this] { setMetrics(m_x, Metric(m_yCombo->currentData().toInt())); });
     connect(m_logX, &QCheckBox::toggled, this, [this] { setLogScale(m_logX->isChecked(), m_logY->isChecked()); });
     connect(m_logY, &QCheckBox::toggled, this, [this] { setLogScale(m_logX->isChecked(), m_logY->isChecked()); });
     connect(m_follow, &QCheckBox::toggled, this, &ParetoPlot::setFollow);
@@ -348,7 +352,7 @@ void ParetoPlot::rebuild()
         std::map<int, std::pair<QVector<double>, QVector<double>>> byGroup; // iteration (or 0) -> points
         for (std::size_t i = 0; i < layer.candidates.size(); ++i) {
             const lts::Candidate& c = layer.candidates[i];
-            const PointRef ref{l, int(i)};
+            const PointRef ref {l, int(i)};
             double x = 0, y = 0;
             m_hits.push_back(ref);
             if (!position(c, &x, &y) || c.status == lts::Candidate::Status::Failed) {
@@ -395,8 +399,8 @@ void ParetoPlot::rebuild()
     if (!overX.isEmpty()) {
         QCPGraph* g = m_plot->addGraph();
         g->setLineStyle(QCPGraph::lsNone);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(QColor(0x90, 0x90, 0x90), 1.5),
-                                           Qt::NoBrush, 7));
+        g->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(QColor(0x90, 0x90, 0x90), 1.5), Qt::NoBrush, 7));
         g->setData(overX, overY);
         g->setName(QStringLiteral("over ceiling (%1)").arg(overX.size()));
     }
@@ -410,7 +414,8 @@ void ParetoPlot::rebuild()
     }
     m_selectionGraph = m_plot->addGraph();
     m_selectionGraph->setLineStyle(QCPGraph::lsNone);
-    m_selectionGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(foreground, 2.5), Qt::NoBrush, 15));
+    m_selectionGraph->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(foreground, 2.5), Qt::NoBrush, 15));
     m_selectionGraph->removeFromLegend();
     m_plot->legend->setVisible(m_plot->graphCount() > 1);
 
@@ -455,29 +460,21 @@ void ParetoPlot::updateSelectionGraph()
 
 void ParetoPlot::fitToData()
 {
-    bool any = false;
-    double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-    const bool logX = m_plot->xAxis->scaleType() == QCPAxis::stLogarithmic;
-    const bool logY = m_plot->yAxis->scaleType() == QCPAxis::stLogarithmic;
-    for (PointRef p : m_hits) {
-        double x = 0, y = 0;
-        if (!position(m_store->candidate(p), &x, &y))
-            continue;
-        if ((logX && x <= 0) || (logY && y <= 0))
-            continue;
-        if (!any) {
-            x0 = x1 = x;
-            y0 = y1 = y;
+    // Each axis fits every value it has, so a failed candidate's parameter count counts too.
+    auto fit = [this](QCPAxis* axis, Metric metric) {
+        const bool log = axis->scaleType() == QCPAxis::stLogarithmic;
+        bool any = false;
+        double lo = 0, hi = 0;
+        for (PointRef p : m_hits) {
+            double v = 0;
+            if (!metricValue(m_store->candidate(p), metric, &v) || (log && v <= 0))
+                continue;
+            lo = any ? std::min(lo, v) : v;
+            hi = any ? std::max(hi, v) : v;
             any = true;
         }
-        x0 = std::min(x0, x);
-        x1 = std::max(x1, x);
-        y0 = std::min(y0, y);
-        y1 = std::max(y1, y);
-    }
-    if (!any)
-        return;
-    auto fit = [](QCPAxis* axis, bool log, double lo, double hi) {
+        if (!any)
+            return;
         if (log) {
             axis->setRange(lo / kLogMargin, hi * kLogMargin);
             return;
@@ -485,8 +482,8 @@ void ParetoPlot::fitToData()
         const double pad = hi > lo ? (hi - lo) * kLinearMargin : std::max(std::abs(hi) * 0.1, 1e-3);
         axis->setRange(lo - pad, hi + pad);
     };
-    fit(m_plot->xAxis, logX, x0, x1);
-    fit(m_plot->yAxis, logY, y0, y1);
+    fit(m_plot->xAxis, m_x);
+    fit(m_plot->yAxis, m_y);
 }
 
 QPoint ParetoPlot::pixelOf(PointRef p) const
@@ -540,7 +537,7 @@ void ParetoPlot::onMouseMove(QMouseEvent* event)
     const PointRef p = pointAt(event->position());
     if (p.valid())
         QToolTip::showText(event->globalPosition().toPoint(),
-                           candidateTooltip(m_store->candidate(p), m_store->layer(p.layer).name), m_plot);
+            candidateTooltip(m_store->candidate(p), m_store->layer(p.layer).name), m_plot);
     else
         QToolTip::hideText();
 }
@@ -562,7 +559,7 @@ void ParetoPlot::onMouseRelease(QMouseEvent* event)
         m_store->setSelection(sel);
         return;
     }
-    m_store->setSelection(p.valid() ? std::vector<PointRef>{p} : std::vector<PointRef>{});
+    m_store->setSelection(p.valid() ? std::vector<PointRef> {p} : std::vector<PointRef> {});
 }
 
 void ParetoPlot::onBoxAccepted(const QRect& rect, QMouseEvent* event)

@@ -106,7 +106,7 @@ private:
     bool m_followOn = true;
     bool m_dark = false;
     bool m_colorScaleShown = false;
-    std::vector<PointRef> m_hits;   // every point drawn, failed ones included, for picking
+    std::vector<PointRef> m_hits; // every point drawn, failed ones included, for picking
     std::vector<PointRef> m_failed; // the failed ones, pinned to the axes' lower edges
     QPoint m_pressPos;
 };

@@ -11,12 +11,12 @@ namespace studio {
 namespace {
 
 // Distinct on both light and dark backgrounds, and told apart by most colour-blind viewers.
-const QColor kLayerColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c),
-                               QColor(0x94, 0x67, 0xbd), QColor(0xff, 0x7f, 0x0e), QColor(0x17, 0xbe, 0xcf),
-                               QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)};
+const QColor kLayerColors[]
+    = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd),
+        QColor(0xff, 0x7f, 0x0e), QColor(0x17, 0xbe, 0xcf), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)};
 
 double frontierHypervolume(const std::vector<lts::Candidate>& all, const std::vector<std::size_t>& frontier,
-                           const std::vector<lts::Objective>& objectives, const std::vector<double>& ref)
+    const std::vector<lts::Objective>& objectives, const std::vector<double>& ref)
 {
     if (ref.size() != objectives.size())
         return 0;
@@ -61,7 +61,9 @@ RunLayer layerFromRun(const lts::LoadedRun& run, const QString& folder)
     return layer;
 }
 
-RunStore::RunStore(QObject* parent) : QObject(parent) {}
+RunStore::RunStore(QObject* parent) : QObject(parent)
+{
+}
 
 int RunStore::addLayer(RunLayer layer)
 {

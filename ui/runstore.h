@@ -32,7 +32,7 @@ struct ConvergencePoint {
 };
 
 struct RunLayer {
-    QString name;   // shown in the legend and the table
+    QString name; // shown in the legend and the table
     QString folder; // the run folder it is written to or was read from
     lts::SearchConfig config;
     std::vector<lts::Candidate> candidates;
@@ -64,7 +64,7 @@ public:
     void setLive(int layer, bool live);
 
     const std::vector<PointRef>& selection() const { return m_selection; }
-    PointRef current() const { return m_selection.empty() ? PointRef{} : m_selection.front(); }
+    PointRef current() const { return m_selection.empty() ? PointRef {} : m_selection.front(); }
     void setSelection(std::vector<PointRef> refs);
     // Every frontier point of every layer (what an export with nothing selected writes).
     std::vector<PointRef> allFrontierPoints() const;

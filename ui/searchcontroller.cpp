@@ -17,7 +17,7 @@ namespace {
 class Forwarder final : public lts::SearchObserver {
 public:
     Forwarder(lts::RunWriter* writer, std::function<void(const lts::SearchEvent&)> emitEvent,
-              std::function<void(const QString&)> emitProblem)
+        std::function<void(const QString&)> emitProblem)
         : m_writer(writer), m_emitEvent(std::move(emitEvent)), m_emitProblem(std::move(emitProblem))
     {
     }
@@ -69,7 +69,7 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
                 std::lock_guard<std::mutex> lock(w->m_engineMutex);
                 w->m_engine = nullptr;
             }
-        } unregister{this};
+        } unregister {this};
         Forwarder forward(
             &writer, [this](const lts::SearchEvent& e) { Q_EMIT event(e); },
             [this](const QString& m) { Q_EMIT problem(m); });
@@ -139,7 +139,8 @@ bool SearchController::start(const lts::SearchConfig& config, const QString& fol
     connect(m_worker.get(), &SearchWorker::done, this, &SearchController::onWorkerDone, Qt::QueuedConnection);
     m_thread->start();
     SearchWorker* worker = m_worker.get();
-    QMetaObject::invokeMethod(worker, [worker, config, folder] { worker->run(config, folder); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [worker, config, folder] { worker->run(config, folder); }, Qt::QueuedConnection);
     return true;
 }
 

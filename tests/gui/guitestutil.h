@@ -6,17 +6,20 @@
 #include "mainwindow.h"
 
 #include <QCoreApplication>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QtTest>
 
 namespace studio::test {
 
-// Keeps QSettings and AppLocalDataLocation away from the user's real ones.
-inline void isolateSettings()
+// Keeps QSettings and AppLocalDataLocation away from the user's real ones and from the other
+// test executables', and starts from defaults (no window layout, axes or theme from before).
+inline void isolateSettings(const char* suite)
 {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName(QStringLiteral("lts-studio-tests"));
-    QCoreApplication::setApplicationName(QStringLiteral("lts-studio-tests"));
+    QCoreApplication::setApplicationName(QString::fromLatin1(suite));
+    QSettings().clear();
 }
 
 // 12 architectures (d_model 32/64, 1-2 layers, d_inner 64/128 per layer): a whole search is a

@@ -22,21 +22,21 @@ class TestStudioConfig : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { test::isolateSettings(); }
+    void initTestCase() { test::isolateSettings("tst_studioconfig"); }
 
     void choices_data()
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QList<int>>("expected");
         QTest::addColumn<bool>("valid");
-        QTest::newRow("range") << "128:320:64" << QList<int>{128, 192, 256, 320} << true;
-        QTest::newRow("list with commas") << "2, 4, 8" << QList<int>{2, 4, 8} << true;
-        QTest::newRow("list with spaces") << " 16 32" << QList<int>{16, 32} << true;
-        QTest::newRow("single") << "7" << QList<int>{7} << true;
-        QTest::newRow("empty") << "" << QList<int>{} << false;
-        QTest::newRow("zero step") << "1:9:0" << QList<int>{} << false;
-        QTest::newRow("reversed range") << "9:1:1" << QList<int>{} << false;
-        QTest::newRow("word") << "2, four" << QList<int>{} << false;
+        QTest::newRow("range") << "128:320:64" << QList<int> {128, 192, 256, 320} << true;
+        QTest::newRow("list with commas") << "2, 4, 8" << QList<int> {2, 4, 8} << true;
+        QTest::newRow("list with spaces") << " 16 32" << QList<int> {16, 32} << true;
+        QTest::newRow("single") << "7" << QList<int> {7} << true;
+        QTest::newRow("empty") << "" << QList<int> {} << false;
+        QTest::newRow("zero step") << "1:9:0" << QList<int> {} << false;
+        QTest::newRow("reversed range") << "9:1:1" << QList<int> {} << false;
+        QTest::newRow("word") << "2, four" << QList<int> {} << false;
     }
 
     void choices()
@@ -65,13 +65,34 @@ private Q_SLOTS:
         QTest::addColumn<QString>("typed");
         QTest::addColumn<QString>("named");
         QTest::addColumn<QString>("rule");
-        QTest::newRow("heads do not divide d_model") << "n_head" << "3" << "n_head" << "divisible";
-        QTest::newRow("d_model not a number") << "d_model" << "12x" << "d_model" << "not a whole number";
-        QTest::newRow("d_inner empty") << "d_inner" << "" << "d_inner" << "at least one choice";
-        QTest::newRow("cutoff beyond vocabulary") << "cutoffs" << "19997, 60000" << "cutoffs[1]" << "vocab_size";
-        QTest::newRow("n_layer max below min") << "n_layer.max" << "1" << "n_layer.max" << "n_layer.min";
-        QTest::newRow("no timed repeats") << "device.repeats" << "0" << "device.repeats" << "between 1";
-        QTest::newRow("no parents") << "search.parents" << "0" << "search.parents" << "between 1";
+        QTest::newRow("heads do not divide d_model") << "n_head"
+                                                     << "3"
+                                                     << "n_head"
+                                                     << "divisible";
+        QTest::newRow("d_model not a number") << "d_model"
+                                              << "12x"
+                                              << "d_model"
+                                              << "not a whole number";
+        QTest::newRow("d_inner empty") << "d_inner"
+                                       << ""
+                                       << "d_inner"
+                                       << "at least one choice";
+        QTest::newRow("cutoff beyond vocabulary") << "cutoffs"
+                                                  << "19997, 60000"
+                                                  << "cutoffs[1]"
+                                                  << "vocab_size";
+        QTest::newRow("n_layer max below min") << "n_layer.max"
+                                               << "1"
+                                               << "n_layer.max"
+                                               << "n_layer.min";
+        QTest::newRow("no timed repeats") << "device.repeats"
+                                          << "0"
+                                          << "device.repeats"
+                                          << "between 1";
+        QTest::newRow("no parents") << "search.parents"
+                                    << "0"
+                                    << "search.parents"
+                                    << "between 1";
     }
 
     void invalidEntryDisablesStart()

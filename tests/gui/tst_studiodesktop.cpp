@@ -51,8 +51,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        test::isolateSettings();
-        QSettings().clear();
+        test::isolateSettings("tst_studiodesktop");
         QVERIFY(m_dir.isValid());
         // Two real runs of the tiny space with different seeds.
         for (int seed : {1, 2}) {
@@ -77,7 +76,7 @@ private Q_SLOTS:
         QCOMPARE(w.store()->layer(0).name, QStringLiteral("seed-1"));
         QCOMPARE(w.store()->layer(1).name, QStringLiteral("seed-2"));
         QCOMPARE(w.plot()->plottedPoints(),
-                 int(lts::loadRun(m_runA).candidates.size() + lts::loadRun(m_runB).candidates.size()));
+            int(lts::loadRun(m_runA).candidates.size() + lts::loadRun(m_runB).candidates.size()));
 
         // A dropped configuration file fills the Configure panel and leaves the runs alone.
         lts::SearchConfig c = test::tinyConfig();
@@ -132,7 +131,8 @@ private Q_SLOTS:
                 recentMenu = a->menu();
         QVERIFY(recentMenu);
         QMetaObject::invokeMethod(recentMenu, "aboutToShow");
-        QCOMPARE(recentMenu->actions().value(0)->text(), QDir::toNativeSeparators(QFileInfo(m_runB).absoluteFilePath()));
+        QCOMPARE(
+            recentMenu->actions().value(0)->text(), QDir::toNativeSeparators(QFileInfo(m_runB).absoluteFilePath()));
         recentMenu->actions().value(1)->trigger();
         QCOMPARE(again.store()->layer(0).name, QStringLiteral("seed-1"));
 
@@ -157,7 +157,7 @@ private Q_SLOTS:
         QStringList silent;
         for (QWidget* child : w.configPanel()->findChildren<QWidget*>())
             if ((qobject_cast<QAbstractSpinBox*>(child) || qobject_cast<QLineEdit*>(child)
-                 || qobject_cast<QComboBox*>(child) || qobject_cast<QCheckBox*>(child))
+                    || qobject_cast<QComboBox*>(child) || qobject_cast<QCheckBox*>(child))
                 && child->toolTip().isEmpty() && !qobject_cast<QAbstractSpinBox*>(child->parentWidget())
                 && !qobject_cast<QComboBox*>(child->parentWidget()))
                 silent << child->objectName();

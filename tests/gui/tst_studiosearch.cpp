@@ -23,6 +23,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QToolTip>
 #include <QtTest>
 
 #include <cmath>
@@ -56,7 +57,8 @@ QString statusText(MainWindow& w, const char* name)
     return label ? label->text() : QString();
 }
 
-void sendMouse(QWidget* target, QEvent::Type type, QPoint pos, Qt::MouseButtons buttons, Qt::KeyboardModifiers mods = {})
+void sendMouse(
+    QWidget* target, QEvent::Type type, QPoint pos, Qt::MouseButtons buttons, Qt::KeyboardModifiers mods = {})
 {
     const Qt::MouseButton button = type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton;
     QMouseEvent e(type, QPointF(pos), target->mapToGlobal(QPointF(pos)), button, buttons, mods);
@@ -99,7 +101,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        test::isolateSettings();
+        test::isolateSettings("tst_studiosearch");
         QVERIFY(m_dir.isValid());
     }
 
@@ -165,6 +167,18 @@ private Q_SLOTS:
         QVERIFY(canvas->rect().contains(pixel));
         QVERIFY(w.plot()->pointAt(pixel) == target || w.plot()->pointAt(pixel).valid());
         const PointRef hit = w.plot()->pointAt(pixel);
+
+        // Hovering shows the architecture per layer and its metrics.
+        QVERIFY(canvas->hasMouseTracking());
+        sendMouse(canvas, QEvent::MouseMove, pixel, Qt::NoButton);
+        QTRY_VERIFY(QToolTip::isVisible());
+        const lts::Candidate& hovered = store->candidate(hit);
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("#%1").arg(hovered.id)), qPrintable(QToolTip::text()));
+        QVERIFY(QToolTip::text().contains(QStringLiteral("d_model %1").arg(hovered.arch.dModel)));
+        QVERIFY(QToolTip::text().contains(QString::number(hovered.measurement.latencyMs, 'f', 3)));
+        QVERIFY(QToolTip::text().contains(QStringLiteral("<th>n_head</th>")));
+        QCOMPARE(QToolTip::text().count(QStringLiteral("<tr><td>")), hovered.arch.nLayer);
+
         QTest::mouseClick(canvas, Qt::LeftButton, {}, pixel);
         QCOMPARE(int(store->selection().size()), 1);
         QVERIFY(store->selection().front() == hit);
@@ -173,7 +187,8 @@ private Q_SLOTS:
         const lts::Candidate& c = store->candidate(hit);
         DetailsPanel* d = w.details();
         QVERIFY(d->shown() == hit);
-        QVERIFY2(d->headerLabel()->text().contains(QStringLiteral("#%1").arg(c.id)), qPrintable(d->headerLabel()->text()));
+        QVERIFY2(
+            d->headerLabel()->text().contains(QStringLiteral("#%1").arg(c.id)), qPrintable(d->headerLabel()->text()));
         QVERIFY(d->headerLabel()->text().contains(QStringLiteral("d_model %1").arg(c.arch.dModel)));
         QVERIFY(d->measurementLabel()->text().contains(QString::number(c.measurement.latencyMs, 'f', 3)));
         QVERIFY(d->measurementLabel()->text().contains(QString::number(c.measurement.latencyIqrMs, 'f', 3)));
@@ -235,10 +250,11 @@ private Q_SLOTS:
         sendMouse(canvas, QEvent::MouseButtonPress, area.topLeft() + QPoint(1, 1), Qt::LeftButton, Qt::ShiftModifier);
         sendMouse(canvas, QEvent::MouseMove, area.center(), Qt::LeftButton, Qt::ShiftModifier);
         sendMouse(canvas, QEvent::MouseMove, area.bottomRight() - QPoint(1, 1), Qt::LeftButton, Qt::ShiftModifier);
-        sendMouse(canvas, QEvent::MouseButtonRelease, area.bottomRight() - QPoint(1, 1), Qt::NoButton, Qt::ShiftModifier);
+        sendMouse(
+            canvas, QEvent::MouseButtonRelease, area.bottomRight() - QPoint(1, 1), Qt::NoButton, Qt::ShiftModifier);
         QCOMPARE(int(store->selection().size()), plot->plottedPoints());
-        QCOMPARE(w.frontierTable()->view()->selectionModel()->selectedRows().size(),
-                 int(store->layer(0).frontier.size()));
+        QCOMPARE(
+            w.frontierTable()->view()->selectionModel()->selectedRows().size(), int(store->layer(0).frontier.size()));
         QVERIFY(plot->follow()); // a box selection is no pan
 
         // A plain drag pans, which stops following new points; Reset view fits the data again.
@@ -297,7 +313,7 @@ private Q_SLOTS:
         failed.measurement.error = "out of memory";
         layer.candidates = {good, slow, failed};
         layer.frontier = lts::frontierOf(layer.candidates, layer.config.search.objectives);
-        QCOMPARE(layer.frontier, std::vector<std::size_t>{0});
+        QCOMPARE(layer.frontier, std::vector<std::size_t> {0});
         w.store()->addLayer(layer);
 
         QCustomPlot* canvas = w.plot()->canvas();
@@ -339,13 +355,13 @@ private Q_SLOTS:
         QVERIFY(lines.front().startsWith("id,backbone,decoder_params"));
 
         // One selected: its architecture JSON reads back as the same architecture.
-        const PointRef one{0, int(layer.frontier.front())};
+        const PointRef one {0, int(layer.frontier.front())};
         store->setSelection({one});
         const lts::Candidate& c = store->candidate(one);
         const QString json = out.filePath(QStringLiteral("arch.json"));
         r = w.exportTo(ExportFormat::ArchJson, json);
         QVERIFY(r.problems.isEmpty());
-        QCOMPARE(r.written, QStringList{json});
+        QCOMPARE(r.written, QStringList {json});
         QVERIFY(lts::archFromJson(lts::readJsonFile(json)) == c.arch);
 
         // Hugging Face: a homogeneous GPT-2 is representable...
@@ -364,8 +380,9 @@ private Q_SLOTS:
         QCOMPARE(hf.value(QStringLiteral("model_type")).toString(), QStringLiteral("gpt2"));
         // ...a heterogeneous one is refused with the reason.
         QCOMPARE(r.problems.size(), 1);
-        QVERIFY2(r.problems.front().contains(QStringLiteral("#99")) && r.problems.front().contains(QStringLiteral("same n_head and d_inner")),
-                 qPrintable(r.problems.front()));
+        QVERIFY2(r.problems.front().contains(QStringLiteral("#99"))
+                && r.problems.front().contains(QStringLiteral("same n_head and d_inner")),
+            qPrintable(r.problems.front()));
 
         // Several selected: one file per architecture in the folder.
         store->setSelection(store->allFrontierPoints());
@@ -412,7 +429,7 @@ private Q_SLOTS:
         w.pauseAction()->trigger();
         QVERIFY(w.pauseAction()->isChecked());
         QTRY_COMPARE(statusText(w, "statusState"), QStringLiteral("Paused"));
-        QTest::qWait(3000); // let an in-flight measurement land
+        QTest::qWait(4000); // let an in-flight measurement land
         const std::size_t held = w.store()->layer(0).candidates.size();
         QTest::qWait(1500);
         QCOMPARE(w.store()->layer(0).candidates.size(), held);
@@ -441,6 +458,81 @@ private Q_SLOTS:
             QCOMPARE(run.candidates[i].id, w.store()->layer(0).candidates[i].id);
     }
 
+    void workerErrorsAreShownNotFatal()
+    {
+        MainWindow w;
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+
+        // A device this machine does not have: the measurer refuses it inside the worker thread.
+        lts::SearchConfig c = test::tinyConfig();
+        c.protocol.device = "cuda:7";
+        w.configPanel()->setConfig(c);
+        w.configPanel()->setOutputFolder(m_dir.filePath(QStringLiteral("no-device")));
+        QVERIFY(w.startSearch());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
+        QVERIFY(!finished.front().front().toString().isEmpty());
+        QVERIFY2(w.lastError().contains(QStringLiteral("cuda"), Qt::CaseInsensitive), qPrintable(w.lastError()));
+        QCOMPARE(statusText(w, "statusState"), QStringLiteral("Failed"));
+        QVERIFY(statusText(w, "statusProblem").contains(QStringLiteral("cuda"), Qt::CaseInsensitive));
+        QVERIFY(!w.isSearchRunning());
+        QVERIFY(w.startAction()->isEnabled());
+
+        // A run folder that cannot be created (its parent is a file).
+        QFile blocker(m_dir.filePath(QStringLiteral("a-file")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        w.configPanel()->setConfig(test::tinyConfig());
+        w.configPanel()->setOutputFolder(m_dir.filePath(QStringLiteral("a-file/run")));
+        QVERIFY(w.startSearch());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kSearchTimeoutMs);
+        QVERIFY2(w.lastError().contains(QStringLiteral("a-file")), qPrintable(w.lastError()));
+        QCOMPARE(w.store()->layer(0).candidates.size(), std::size_t(0));
+
+        // Stop in the middle of a first, very long measurement (about 10000 timed passes), while
+        // paused too: it ends within seconds with nothing half-written.
+        lts::SearchConfig huge = test::slowConfig();
+        huge.protocol.repeats = 10000;
+        w.configPanel()->setConfig(huge);
+        const QString folder = m_dir.filePath(QStringLiteral("stopped-inside"));
+        w.configPanel()->setOutputFolder(folder);
+        QVERIFY(w.startSearch());
+        QTest::qWait(1000);
+        w.setPaused(true);
+        QElapsedTimer clock;
+        clock.start();
+        w.stopSearch();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 10000);
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(finished.back().front().toString(), QString());
+        QVERIFY(!w.isSearchRunning());
+        QVERIFY(!w.pauseAction()->isChecked());
+        QCOMPARE(w.store()->layer(0).candidates.size(), std::size_t(0));
+        const lts::LoadedRun run = lts::loadRun(folder);
+        QVERIFY(run.info.cancelled);
+        QVERIFY(run.candidates.empty());
+        QVERIFY(run.warnings.empty());
+    }
+
+    void objectivesChooseTheVerticalAxis()
+    {
+        QVERIFY(!m_finishedRun.isEmpty());
+        MainWindow w;
+        QCOMPARE(w.plot()->yMetric(), Metric::Latency);
+        lts::SearchConfig c = test::tinyConfig();
+        c.search.objectives = {lts::Objective::DecoderParams, lts::Objective::Memory};
+        w.configPanel()->setConfig(c);
+        w.configPanel()->setOutputFolder(m_dir.filePath(QStringLiteral("memory")));
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+        QVERIFY(w.startSearch());
+        QCOMPARE(w.plot()->yMetric(), Metric::PeakMemory);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
+        // Its frontier is on memory: every frontier point has less memory than any with fewer params.
+        const RunLayer& layer = w.store()->layer(0);
+        QCOMPARE(layer.frontier, lts::frontierOf(layer.candidates, c.search.objectives));
+        QVERIFY(w.openRun(m_finishedRun));
+        QCOMPARE(w.plot()->yMetric(), Metric::Latency);
+    }
+
     void reopenedRunShowsSameFrontier()
     {
         QVERIFY(!m_finishedRun.isEmpty());
@@ -457,9 +549,10 @@ private Q_SLOTS:
         // Opened from the session file, and overlaid with a copy: two layers, two colours, two legend rows.
         const QString copy = m_dir.filePath(QStringLiteral("copy"));
         QVERIFY(QDir().mkpath(copy));
-        for (const char* file : {lts::kCandidatesFile, lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile})
+        for (const char* file :
+            {lts::kCandidatesFile, lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile})
             QVERIFY(QFile::copy(QDir(m_finishedRun).filePath(QString::fromLatin1(file)),
-                                QDir(copy).filePath(QString::fromLatin1(file))));
+                QDir(copy).filePath(QString::fromLatin1(file))));
         MainWindow w;
         QVERIFY(w.openPath(QDir(m_finishedRun).filePath(QString::fromLatin1(lts::kSessionFile))));
         QVERIFY(w.openPath(copy, true));
