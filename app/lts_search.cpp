@@ -60,13 +60,19 @@ run options:
   --threads N            CPU threads, BLAS included (default 1, as in the paper)
   --batch N              batch size of a measured forward pass (default 1)
   --seq-len N            tokens per forward pass (default: the architecture's seq_len)
-  --warmup N             untimed forward passes before timing (default 2)
-  --repeats N            timed forward passes; the median is reported (default 10)
+  --warmup N             untimed forward passes before timing; the last one measures the peak
+                         memory (default 1; the paper used 2, see docs/benchmarks.md)
+  --repeats N            at most N timed forward passes; the median is reported (default 10)
+  --min-repeats N        at least N timed passes (default 3)
+  --tolerance F          stop timing once the median is known within F (default 0.02;
+                         0 always times --repeats passes, as the paper's protocol did)
   --seed S               random seed (default 1111)
   --iterations N         evolution iterations (default 30)
   --algorithm A          evolution or random (default evolution)
   --time-budget S        stop after S seconds of this invocation (default: none)
   --objectives LIST      params,latency | params,memory | params,latency,memory
+  --no-screening         measure every candidate in full; by default a candidate whose on-device
+                         latency estimate cannot reach the frontier is recorded as "estimated"
 
 eval options:
   --no-measure           print parameter counts only
@@ -81,9 +87,10 @@ struct Options {
     Options()
     {
         for (const char* name : {"preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
-                                 "repeats", "seed", "iterations", "algorithm", "time-budget", "objectives", "format"})
+                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format"})
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
+        parser.addOption(QCommandLineOption(q("no-screening")));
         parser.addOption(QCommandLineOption(QStringList{q("h"), q("help")}));
         parser.addOption(QCommandLineOption(QStringList{q("v"), q("version")}));
     }
@@ -122,6 +129,10 @@ void applyProtocolOptions(const Options& o, MeasureProtocol& p)
         p.warmup = int(o.integer("warmup", 0, 1000));
     if (o.has("repeats"))
         p.repeats = int(o.integer("repeats", 1, 10000));
+    if (o.has("min-repeats"))
+        p.minRepeats = int(o.integer("min-repeats", 1, 10000));
+    if (o.has("tolerance"))
+        p.tolerance = o.number("tolerance");
     p.validate();
 }
 
@@ -174,6 +185,7 @@ public:
         } else if (e.kind == SearchEvent::Kind::IterationDone) {
             std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
                          e.evaluated, e.frontierSize, e.hypervolume);
+            printEstimate(e.estimate);
         } else if (e.kind == SearchEvent::Kind::Finished) {
             if (m_cached)
                 std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
@@ -183,6 +195,16 @@ public:
     }
 
 private:
+    static void printEstimate(const EstimateQuality& q)
+    {
+        if (q.samples == 0 && q.screenedOut == 0)
+            return;
+        std::fprintf(stderr,
+                     "latency estimate: %d screened out without a full measurement; error against %d full "
+                     "measurements: median %.1f%%, 90th percentile %.1f%% (calibration x%.3f)\n",
+                     q.screenedOut, q.samples, 100 * q.medianError, 100 * q.p90Error, q.calibration);
+    }
+
     int m_cached = 0;
 };
 
@@ -252,6 +274,8 @@ int commandRun(const Options& o)
             p.algorithm = algorithmFromName(o.text("algorithm"), "--algorithm");
         if (o.has("objectives"))
             p.objectives = parseObjectives(o.text("objectives"), "--objectives");
+        if (o.has("no-screening"))
+            p.screening = false;
     }
     SearchParams& p = info.config.search;
     if (o.has("iterations"))

@@ -27,6 +27,7 @@ std::string candidateStatusName(Candidate::Status s)
     case Candidate::Status::Ok: return "ok";
     case Candidate::Status::Failed: return "failed";
     case Candidate::Status::OverCeiling: return "over_ceiling";
+    case Candidate::Status::Estimated: return "estimated";
     }
     return "ok";
 }

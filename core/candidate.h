@@ -13,7 +13,9 @@ namespace lts {
 enum class Objective { DecoderParams, Latency, Memory };
 
 struct Candidate {
-    enum class Status { Ok, Failed, OverCeiling };
+    // Estimated: screened out by the latency estimate (it could not have entered the frontier),
+    // so never measured in full; its latency_ms is the estimate, its peak memory the weights'.
+    enum class Status { Ok, Failed, OverCeiling, Estimated };
     int id = 0;
     ArchConfig arch;
     std::int64_t decoderParams = 0;
@@ -22,6 +24,7 @@ struct Candidate {
     Status status = Status::Ok;
     int iteration = 0;
     double elapsedS = 0; // seconds since the search started when the measurement ended
+    double latencyEstimateMs = 0; // the measurer's raw estimate when screening ran; 0: none
     bool onFrontier = false;
 
     // The candidate's objectives in minimisation form (decoder params negated).

@@ -394,7 +394,9 @@ QJsonObject paramsToJson(const SearchParams& p)
             {q("crossover_prob"), p.crossoverProb},
             {q("seed"), double(p.seed)},
             {q("objectives"), QString::fromStdString(objectivesString(p.objectives))},
-            {q("time_budget_s"), p.timeBudgetS}};
+            {q("time_budget_s"), p.timeBudgetS},
+            {q("screening"), p.screening},
+            {q("screening_margin"), p.screeningMargin}};
 }
 
 SearchParams paramsFromJson(const QJsonObject& o)
@@ -416,6 +418,8 @@ SearchParams paramsFromJson(const QJsonObject& o)
     }
     p.objectives = parseObjectives(stringField(o, "objectives", "params,latency", prefix), prefix + "objectives");
     p.timeBudgetS = numberField(o, "time_budget_s", 0, prefix);
+    p.screening = boolField(o, "screening", p.screening, prefix);
+    p.screeningMargin = numberField(o, "screening_margin", p.screeningMargin, prefix);
     p.validate();
     return p;
 }
@@ -424,7 +428,8 @@ QJsonObject protocolToJson(const MeasureProtocol& p)
 {
     return {{q("device"), QString::fromStdString(p.device)}, {q("threads"), p.threads},
             {q("batch"), p.batch},   {q("seq_len"), p.seqLen},
-            {q("warmup"), p.warmup}, {q("repeats"), p.repeats}};
+            {q("warmup"), p.warmup}, {q("repeats"), p.repeats},
+            {q("min_repeats"), p.minRepeats}, {q("tolerance"), p.tolerance}};
 }
 
 MeasureProtocol protocolFromJson(const QJsonObject& o)
@@ -437,6 +442,8 @@ MeasureProtocol protocolFromJson(const QJsonObject& o)
     p.seqLen = intField(o, "seq_len", p.seqLen, prefix);
     p.warmup = intField(o, "warmup", p.warmup, prefix);
     p.repeats = intField(o, "repeats", p.repeats, prefix);
+    p.minRepeats = intField(o, "min_repeats", p.minRepeats, prefix);
+    p.tolerance = numberField(o, "tolerance", p.tolerance, prefix);
     try {
         p.validate();
     } catch (const InputError& e) {
@@ -472,7 +479,8 @@ QJsonObject measurementToJson(const Measurement& m)
                   {q("latency_min_ms"), m.latencyMinMs}, {q("latency_max_ms"), m.latencyMaxMs},
                   {q("repeats"), m.repeats},             {q("peak_memory_mb"), m.peakMemoryMb},
                   {q("weights_mb"), m.weightsMb},        {q("activations_mb"), m.activationsMb},
-                  {q("cpu_utilisation"), m.cpuUtilisation}, {q("build_ms"), m.buildMs}};
+                  {q("cpu_utilisation"), m.cpuUtilisation}, {q("build_ms"), m.buildMs},
+                  {q("measure_ms"), m.measureMs}};
     if (m.status != Measurement::Status::Ok)
         o.insert(q("error"), QString::fromStdString(m.error));
     return o;
@@ -488,6 +496,8 @@ QJsonObject candidateToJson(const Candidate& c)
     o.insert(q("status"), QString::fromStdString(candidateStatusName(c.status)));
     o.insert(q("iteration"), c.iteration);
     o.insert(q("elapsed_s"), c.elapsedS);
+    if (c.latencyEstimateMs > 0)
+        o.insert(q("latency_estimate_ms"), c.latencyEstimateMs);
     return o;
 }
 
@@ -510,8 +520,10 @@ Candidate candidateFromJson(const QJsonObject& o)
         c.status = Candidate::Status::Failed;
     else if (status == "over_ceiling")
         c.status = Candidate::Status::OverCeiling;
+    else if (status == "estimated")
+        c.status = Candidate::Status::Estimated;
     else
-        throw InputError("status", "must be ok, failed or over_ceiling, got \"" + status + "\"");
+        throw InputError("status", "must be ok, failed, over_ceiling or estimated, got \"" + status + "\"");
     Measurement& m = c.measurement;
     m.status = c.status == Candidate::Status::Failed ? Measurement::Status::Failed : Measurement::Status::Ok;
     m.error = stringField(o, "error", "");
@@ -525,10 +537,14 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.activationsMb = numberField(o, "activations_mb", 0);
     m.cpuUtilisation = numberField(o, "cpu_utilisation", 0);
     m.buildMs = numberField(o, "build_ms", 0);
+    m.measureMs = numberField(o, "measure_ms", 0);
     if (c.status == Candidate::Status::Ok && (m.latencyMs < 0 || m.peakMemoryMb < 0))
         throw InputError("latency_ms", "measurements must not be negative");
     c.iteration = intField(o, "iteration", 0);
     c.elapsedS = numberField(o, "elapsed_s", 0);
+    c.latencyEstimateMs = numberField(o, "latency_estimate_ms", 0);
+    if (c.latencyEstimateMs < 0)
+        throw InputError("latency_estimate_ms", "must not be negative");
     return c;
 }
 

@@ -12,8 +12,10 @@ struct MeasureProtocol {
     int threads = 1;            // CPU compute threads, BLAS included (the paper used 1)
     int batch = 1;
     int seqLen = 0;             // tokens per forward pass; 0 = the architecture's seq_len
-    int warmup = 2;             // first calls pay for allocation and kernel selection
-    int repeats = 10;
+    int warmup = 1;             // the first call pays for allocation; it also measures the peak
+    int repeats = 10;           // at most this many timed passes
+    int minRepeats = 3;         // at least this many (when repeats allows)
+    double tolerance = 0.02;    // stop once the median is known within 2%; 0: always `repeats`
 
     // Throws InputError naming the field and the rule.
     void validate() const;
@@ -33,6 +35,7 @@ struct Measurement {
     double activationsMb = 0; // peak minus what was held before the forward pass
     double cpuUtilisation = 0; // process CPU time / wall time while timing (CPU only)
     double buildMs = 0;        // time to construct the model
+    double measureMs = 0;      // wall time of the whole measurement, build included
 };
 
 std::string statusName(Measurement::Status s);

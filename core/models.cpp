@@ -11,9 +11,16 @@ namespace {
 
 constexpr double kInitStd = 0.02; // GPT-2's initialiser range
 
+thread_local Init t_init = Init::Random; // set by buildModel() for the modules it creates
+
+torch::Tensor weightTensor(at::IntArrayRef shape)
+{
+    return t_init == Init::Random ? torch::randn(shape) * kInitStd : torch::empty(shape);
+}
+
 torch::Tensor normalParam(std::int64_t rows, std::int64_t cols)
 {
-    return torch::randn({rows, cols}) * kInitStd;
+    return weightTensor({rows, cols});
 }
 
 std::int64_t numel(torch::nn::Module& m)
@@ -26,6 +33,38 @@ std::int64_t numel(torch::nn::Module& m)
 
 } // namespace
 
+InitScope::InitScope(Init init) : m_previous(t_init)
+{
+    t_init = init;
+}
+
+InitScope::~InitScope()
+{
+    t_init = m_previous;
+}
+
+LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias)
+{
+    weight = register_parameter("weight", weightTensor({out, in}));
+    if (withBias)
+        bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x)
+{
+    return F::linear(x, weight, bias);
+}
+
+EmbeddingImpl::EmbeddingImpl(std::int64_t count, std::int64_t dim)
+{
+    weight = register_parameter("weight", weightTensor({count, dim}));
+}
+
+torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids)
+{
+    return F::embedding(ids, weight);
+}
+
 AdaptiveEmbeddingImpl::AdaptiveEmbeddingImpl(const ArchConfig& a)
     : divVal(a.divVal), dModel(a.dModel)
 {
@@ -36,7 +75,7 @@ AdaptiveEmbeddingImpl::AdaptiveEmbeddingImpl(const ArchConfig& a)
     tables = register_module("tables", torch::nn::ModuleList());
     std::int64_t width = a.dEmbed;
     for (std::size_t i = 0; i + 1 < bounds.size(); ++i, width /= a.divVal) {
-        tables->push_back(torch::nn::Embedding(bounds[i + 1] - bounds[i], width));
+        tables->push_back(Embedding(bounds[i + 1] - bounds[i], width));
         const bool projected = divVal > 1 || width != a.dModel;
         projs.push_back(projected ? register_parameter("proj" + std::to_string(i), normalParam(a.dModel, width))
                                   : torch::Tensor());
@@ -48,7 +87,7 @@ AdaptiveEmbeddingImpl::AdaptiveEmbeddingImpl(const ArchConfig& a)
 torch::Tensor AdaptiveEmbeddingImpl::forward(const torch::Tensor& ids)
 {
     if (tables->size() == 1) {
-        auto x = tables[0]->as<torch::nn::Embedding>()->forward(ids);
+        auto x = tables[0]->as<Embedding>()->forward(ids);
         return projs[0].defined() ? F::linear(x, projs[0]) * scale : x;
     }
     auto flat = ids.reshape(-1);
@@ -58,7 +97,7 @@ torch::Tensor AdaptiveEmbeddingImpl::forward(const torch::Tensor& ids)
         auto idx = ((flat >= lo) & (flat < hi)).nonzero().squeeze(-1);
         if (idx.numel() == 0)
             continue;
-        auto vec = tables[i]->as<torch::nn::Embedding>()->forward(flat.index_select(0, idx) - lo);
+        auto vec = tables[i]->as<Embedding>()->forward(flat.index_select(0, idx) - lo);
         out.index_copy_(0, idx, F::linear(vec, projs[i]));
     }
     auto shape = ids.sizes().vec();
@@ -81,7 +120,7 @@ TiedHeadImpl::TiedHeadImpl(const ArchConfig& a, AdaptiveEmbedding embedding) : e
 
 torch::Tensor TiedHeadImpl::forward(const torch::Tensor& hidden)
 {
-    auto table = [this](std::size_t i) { return emb->tables[i]->as<torch::nn::Embedding>()->weight; };
+    auto table = [this](std::size_t i) { return emb->tables[i]->as<Embedding>()->weight; };
     if (emb->divVal == 1) {
         // Dense head tied to the embedding (and its projection): logits, as GPT-2 returns them.
         auto h = emb->projs[0].defined() ? F::linear(hidden, emb->projs[0].t()) : hidden;
@@ -111,14 +150,14 @@ torch::Tensor TiedHeadImpl::forward(const torch::Tensor& hidden)
 Gpt2BlockImpl::Gpt2BlockImpl(int dModel, int nHead_, int dInner) : nHead(nHead_)
 {
     ln1 = register_module("ln_1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
-    cAttn = register_module("c_attn", torch::nn::Linear(dModel, 3 * dModel));
-    cProj = register_module("c_proj", torch::nn::Linear(dModel, dModel));
+    cAttn = register_module("c_attn", Linear(dModel, 3 * dModel));
+    cProj = register_module("c_proj", Linear(dModel, dModel));
     ln2 = register_module("ln_2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
-    cFc = register_module("c_fc", torch::nn::Linear(dModel, dInner));
-    mlpProj = register_module("mlp_proj", torch::nn::Linear(dInner, dModel));
+    cFc = register_module("c_fc", Linear(dModel, dInner));
+    mlpProj = register_module("mlp_proj", Linear(dInner, dModel));
 }
 
-torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& causal)
+torch::Tensor Gpt2BlockImpl::attentionPart(const torch::Tensor& x, const torch::Tensor& causal)
 {
     const auto b = x.size(0), t = x.size(1), d = x.size(2);
     auto qkv = cAttn(ln1(x)).split(d, -1);
@@ -127,14 +166,23 @@ torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor
     auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d / nHead));
     att = att.masked_fill(causal.narrow(0, 0, t).narrow(1, 0, t), -INFINITY).softmax(-1);
     auto y = torch::matmul(att, v).transpose(1, 2).reshape({b, t, d});
-    auto h = x + cProj(y);
-    return h + mlpProj(F::gelu(cFc(ln2(h)), F::GELUFuncOptions().approximate("tanh")));
+    return x + cProj(y);
+}
+
+torch::Tensor Gpt2BlockImpl::mlpPart(const torch::Tensor& x)
+{
+    return x + mlpProj(F::gelu(cFc(ln2(x)), F::GELUFuncOptions().approximate("tanh")));
+}
+
+torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& causal)
+{
+    return mlpPart(attentionPart(x, causal));
 }
 
 Gpt2ModelImpl::Gpt2ModelImpl(const ArchConfig& a)
 {
     emb = register_module("emb", AdaptiveEmbedding(a));
-    wpe = register_module("wpe", torch::nn::Embedding(a.seqLen, a.dModel));
+    wpe = register_module("wpe", Embedding(a.seqLen, a.dModel));
     blocks = register_module("blocks", torch::nn::ModuleList());
     for (int i = 0; i < a.nLayer; ++i)
         blocks->push_back(Gpt2Block(a.dModel, a.nHead[i], a.dInner[i]));
@@ -147,8 +195,8 @@ torch::Tensor Gpt2ModelImpl::forward(const torch::Tensor& ids)
 {
     auto pos = torch::arange(ids.size(1), torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
     auto h = emb(ids) + wpe(pos);
-    for (auto& block : *blocks)
-        h = block->as<Gpt2Block>()->forward(h, causal);
+    for (std::size_t i = 0; !skipLayers && i < blocks->size(); ++i)
+        h = blocks[i]->as<Gpt2Block>()->forward(h, causal);
     h = lnF(h);
     return head(h.reshape({-1, h.size(-1)}));
 }
@@ -160,9 +208,9 @@ std::int64_t Gpt2ModelImpl::decoderParamCount()
 
 RelAttentionImpl::RelAttentionImpl(int dModel, int nHead_) : nHead(nHead_), dHead(dModel / nHead_)
 {
-    qkvNet = register_module("qkv_net", torch::nn::Linear(torch::nn::LinearOptions(dModel, 3 * dModel).bias(false)));
-    oNet = register_module("o_net", torch::nn::Linear(torch::nn::LinearOptions(dModel, dModel).bias(false)));
-    rNet = register_module("r_net", torch::nn::Linear(torch::nn::LinearOptions(dModel, dModel).bias(false)));
+    qkvNet = register_module("qkv_net", Linear(dModel, 3 * dModel, false));
+    oNet = register_module("o_net", Linear(dModel, dModel, false));
+    rNet = register_module("r_net", Linear(dModel, dModel, false));
     layerNorm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
     rwBias = register_parameter("r_w_bias", torch::zeros({nHead, dHead}));
     rrBias = register_parameter("r_r_bias", torch::zeros({nHead, dHead}));
@@ -203,15 +251,19 @@ torch::Tensor RelAttentionImpl::forward(const torch::Tensor& w, const torch::Ten
 XlLayerImpl::XlLayerImpl(int dModel, int nHead, int dInner)
 {
     attn = register_module("attn", RelAttention(dModel, nHead));
-    ff1 = register_module("ff1", torch::nn::Linear(dModel, dInner));
-    ff2 = register_module("ff2", torch::nn::Linear(dInner, dModel));
+    ff1 = register_module("ff1", Linear(dModel, dInner));
+    ff2 = register_module("ff2", Linear(dInner, dModel));
     ffNorm = register_module("ff_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
 }
 
 torch::Tensor XlLayerImpl::forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
                                    const torch::Tensor& mask)
 {
-    auto h = attn(w, r, mem, mask);
+    return feedForwardPart(attn(w, r, mem, mask));
+}
+
+torch::Tensor XlLayerImpl::feedForwardPart(const torch::Tensor& h)
+{
     return ffNorm(h + ff2(torch::relu(ff1(h))));
 }
 
@@ -226,16 +278,27 @@ TransformerXlModelImpl::TransformerXlModelImpl(const ArchConfig& a) : memLen(a.m
         "inv_freq", 1.0 / torch::pow(10000.0, torch::arange(0.0, double(a.dModel), 2.0) / double(a.dModel)));
 }
 
+torch::Tensor TransformerXlModelImpl::positions(std::int64_t klen, const torch::TensorOptions& options) const
+{
+    auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, options);
+    auto sinusoid = torch::outer(posSeq, invFreq);
+    return torch::cat({sinusoid.sin(), sinusoid.cos()}, -1);
+}
+
+torch::Tensor TransformerXlModelImpl::causalMask(std::int64_t qlen, std::int64_t mlen, const torch::TensorOptions& options)
+{
+    return torch::ones({qlen, qlen + mlen}, options.dtype(torch::kBool)).triu(1 + mlen);
+}
+
 torch::Tensor TransformerXlModelImpl::forward(const torch::Tensor& ids)
 {
     auto x = emb(ids.t()); // [qlen, B, d]
+    if (skipLayers)
+        return head(x.reshape({-1, dModel}));
     const auto qlen = x.size(0);
     const auto mlen = mems.empty() ? 0 : mems[0].size(0);
-    const auto klen = mlen + qlen;
-    auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, x.options());
-    auto sinusoid = torch::outer(posSeq, invFreq);
-    auto posEmb = torch::cat({sinusoid.sin(), sinusoid.cos()}, -1); // [klen, d]
-    auto mask = torch::ones({qlen, klen}, x.options().dtype(torch::kBool)).triu(1 + mlen);
+    const auto posEmb = positions(mlen + qlen, x.options());
+    const auto mask = causalMask(qlen, mlen, x.options());
     std::vector<torch::Tensor> hids;
     hids.reserve(layers->size());
     for (std::size_t i = 0; i < layers->size(); ++i) {
@@ -259,8 +322,9 @@ std::int64_t TransformerXlModelImpl::decoderParamCount()
     return numel(*layers);
 }
 
-std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a)
+std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a, Init init)
 {
+    InitScope scope(init);
     if (a.backbone == Backbone::Gpt2)
         return std::make_shared<Gpt2ModelImpl>(a);
     return std::make_shared<TransformerXlModelImpl>(a);

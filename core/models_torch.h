@@ -10,6 +10,42 @@
 
 namespace lts::torchmodels {
 
+// How new weights are filled. The profiler leaves them uninitialised: the time of dense kernels
+// does not depend on the values once denormals are flushed to zero, and initialising a
+// 100M-parameter model costs a tenth of its measurement. Tests and inspection use random values.
+enum class Init { Random, None };
+
+// Sets how the modules created on this thread during its lifetime are initialised.
+class InitScope final {
+public:
+    explicit InitScope(Init init);
+    ~InitScope();
+    InitScope(const InitScope&) = delete;
+    InitScope& operator=(const InitScope&) = delete;
+
+private:
+    Init m_previous;
+};
+
+// A linear layer and an embedding table whose weights follow the Init of buildModel().
+class LinearImpl : public torch::nn::Module {
+public:
+    LinearImpl(std::int64_t in, std::int64_t out, bool bias = true);
+    torch::Tensor forward(const torch::Tensor& x);
+
+    torch::Tensor weight, bias;
+};
+TORCH_MODULE(Linear);
+
+class EmbeddingImpl : public torch::nn::Module {
+public:
+    EmbeddingImpl(std::int64_t count, std::int64_t dim);
+    torch::Tensor forward(const torch::Tensor& ids);
+
+    torch::Tensor weight;
+};
+TORCH_MODULE(Embedding);
+
 // Token embedding: a plain table (div_val 1, projected when d_embed != d_model) or an adaptive
 // input embedding with one table and projection per cluster.
 class AdaptiveEmbeddingImpl : public torch::nn::Module {
@@ -43,10 +79,13 @@ class Gpt2BlockImpl : public torch::nn::Module {
 public:
     Gpt2BlockImpl(int dModel, int nHead, int dInner);
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& causal);
+    // The two halves of forward(), timed separately by the latency table.
+    torch::Tensor attentionPart(const torch::Tensor& x, const torch::Tensor& causal);
+    torch::Tensor mlpPart(const torch::Tensor& x);
 
     int nHead;
     torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
-    torch::nn::Linear cAttn{nullptr}, cProj{nullptr}, cFc{nullptr}, mlpProj{nullptr};
+    Linear cAttn{nullptr}, cProj{nullptr}, cFc{nullptr}, mlpProj{nullptr};
 };
 TORCH_MODULE(Gpt2Block);
 
@@ -58,7 +97,7 @@ public:
                           const torch::Tensor& mask);
 
     int nHead, dHead;
-    torch::nn::Linear qkvNet{nullptr}, oNet{nullptr}, rNet{nullptr};
+    Linear qkvNet{nullptr}, oNet{nullptr}, rNet{nullptr};
     torch::nn::LayerNorm layerNorm{nullptr};
     torch::Tensor rwBias, rrBias; // [n_head, d_head], per layer
 };
@@ -69,9 +108,10 @@ public:
     XlLayerImpl(int dModel, int nHead, int dInner);
     torch::Tensor forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
                           const torch::Tensor& mask);
+    torch::Tensor feedForwardPart(const torch::Tensor& h);
 
     RelAttention attn{nullptr};
-    torch::nn::Linear ff1{nullptr}, ff2{nullptr};
+    Linear ff1{nullptr}, ff2{nullptr};
     torch::nn::LayerNorm ffNorm{nullptr};
 };
 TORCH_MODULE(XlLayer);
@@ -84,6 +124,9 @@ public:
     virtual std::int64_t decoderParamCount() = 0;
     // Transformer-XL: fill the segment memory so later calls run in steady state.
     virtual void resetState() {}
+    // When set, forward() runs everything but the decoder layers (embedding, final norm, head):
+    // the latency table times that part once per d_model.
+    bool skipLayers = false;
 };
 
 class Gpt2ModelImpl final : public LanguageModel {
@@ -93,7 +136,7 @@ public:
     std::int64_t decoderParamCount() override;
 
     AdaptiveEmbedding emb{nullptr};
-    torch::nn::Embedding wpe{nullptr};
+    Embedding wpe{nullptr};
     torch::nn::ModuleList blocks;
     torch::nn::LayerNorm lnF{nullptr};
     TiedHead head{nullptr};
@@ -115,9 +158,13 @@ public:
     TiedHead head{nullptr};
     torch::Tensor invFreq;
     std::vector<torch::Tensor> mems; // one [mlen, B, d] per layer
+
+    // Relative position embeddings [klen, d] and the causal mask [qlen, klen] over memory.
+    torch::Tensor positions(std::int64_t klen, const torch::TensorOptions& options) const;
+    static torch::Tensor causalMask(std::int64_t qlen, std::int64_t mlen, const torch::TensorOptions& options);
 };
 
-std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a);
+std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a, Init init = Init::Random);
 // Distinct parameters of a module (tied tensors counted once).
 std::int64_t countDistinctParams(torch::nn::Module& m);
 

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -168,11 +169,17 @@ void MeasureProtocol::validate() const
         throw InputError("warmup", "must be between 0 and 1000, got " + std::to_string(warmup));
     if (repeats < 1 || repeats > 10000)
         throw InputError("repeats", "must be between 1 and 10000, got " + std::to_string(repeats));
+    if (minRepeats < 1 || minRepeats > 10000)
+        throw InputError("min_repeats", "must be between 1 and 10000, got " + std::to_string(minRepeats));
+    if (!(tolerance >= 0 && tolerance < 1))
+        throw InputError("tolerance", "must be 0 (fixed repeats) or a fraction below 1");
 }
 
 void setComputeThreads(int threads)
 {
     torch::set_num_threads(threads);
+    // Uninitialised weights may hold denormals, which would slow the calling thread's kernels.
+    at::globalContext().setFlushDenormal(true);
     // Debian's LibTorch multiplies matrices in OpenBLAS, whose pool ignores torch's setting.
     static auto setBlasThreads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
     if (setBlasThreads)
@@ -227,8 +234,39 @@ TorchMeasurer::TorchMeasurer(MeasureProtocol protocol) : m_protocol(std::move(pr
     trackingAllocator();
 }
 
+namespace {
+
+// Timed passes of `pass`: at least minRepeats, at most repeats, stopping once the median is known
+// within the tolerance. False when cancelled.
+bool timePasses(const std::function<void()>& pass, const MeasureProtocol& p, const std::atomic<bool>& cancel,
+                std::vector<double>& samples)
+{
+    samples.clear();
+    while (int(samples.size()) < p.repeats && !medianKnown(samples, p.minRepeats, p.tolerance)) {
+        if (cancel.load())
+            return false;
+        const auto t0 = std::chrono::steady_clock::now();
+        pass();
+        samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return true;
+}
+
+// Transformer-XL runs in steady state: enough warm-up calls to fill its memory before the last
+// warm-up call, which also measures the peak.
+int warmupPasses(const ArchConfig& arch, const MeasureProtocol& p, int tokens)
+{
+    int warmup = std::max(p.warmup, 1);
+    if (arch.backbone == Backbone::TransformerXL && arch.memLen > 0)
+        warmup = std::max(warmup, (arch.memLen + tokens - 1) / tokens + 1);
+    return warmup;
+}
+
+} // namespace
+
 Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
+    const auto start = std::chrono::steady_clock::now();
     Measurement m;
     m.status = Measurement::Status::Cancelled;
     if (cancel.load())
@@ -252,7 +290,7 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         std::shared_ptr<torchmodels::LanguageModel> model;
         {
             torch::NoGradGuard noGrad; // per thread: made here, in the measuring thread
-            model = torchmodels::buildModel(arch);
+            model = torchmodels::buildModel(arch, torchmodels::Init::None);
             model->eval();
         }
         const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
@@ -268,18 +306,14 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
             if (dev.cuda)
                 torch::cuda::synchronize(dev.index);
         };
-        // Transformer-XL runs in steady state: enough warm-up calls to fill its memory.
-        int warmup = m_protocol.warmup;
-        if (arch.backbone == Backbone::TransformerXL && arch.memLen > 0)
-            warmup = std::max(warmup, (arch.memLen + tokens - 1) / tokens);
-        for (int i = 0; i < warmup; ++i) {
+        const int warmup = warmupPasses(arch, m_protocol, tokens);
+        for (int i = 0; i + 1 < warmup; ++i) {
             if (cancel.load())
                 return m;
             model->forward(ids);
         }
         sync();
-
-        // Peak memory of one forward pass, on its own so timing code cannot disturb it.
+        // The last warm-up pass measures the peak; timing passes do not touch the counters.
         if (dev.cuda) {
 #ifdef LTS_HAVE_CUDA
             namespace cca = c10::cuda::CUDACachingAllocator;
@@ -302,17 +336,10 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         }
 
         std::vector<double> samples;
-        samples.reserve(m_protocol.repeats);
         const double cpu0 = processCpuSeconds();
         const auto wall0 = std::chrono::steady_clock::now();
-        for (int i = 0; i < m_protocol.repeats; ++i) {
-            if (cancel.load())
-                return m;
-            const auto t0 = std::chrono::steady_clock::now();
-            model->forward(ids);
-            sync();
-            samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-        }
+        if (!timePasses([&] { model->forward(ids); sync(); }, m_protocol, cancel, samples))
+            return m;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
         m.cpuUtilisation = wall > 0 ? (processCpuSeconds() - cpu0) / wall : 0;
         const SampleSummary s = summarize(samples);
@@ -332,7 +359,114 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         m.status = Measurement::Status::Failed;
         m.error = e.what();
     }
+    m.measureMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return m;
+}
+
+namespace {
+
+enum Part { kHead, kAttention, kFeedForward };
+
+// Parts are timed like full candidates but with fewer passes: they are many and short.
+constexpr int kPartMaxRepeats = 7;
+constexpr double kPartTolerance = 0.03;
+
+} // namespace
+
+std::optional<double> TorchMeasurer::partMs(const std::string& key, const ArchConfig& arch, int part, int dInner,
+                                            int nHead, const std::atomic<bool>& cancel)
+{
+    if (const auto it = m_partMs.find(key); it != m_partMs.end())
+        return it->second;
+    const ParsedDevice dev = parseDevice(m_protocol.device);
+    const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
+    const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+    const std::int64_t b = m_protocol.batch, d = arch.dModel;
+    const bool xl = arch.backbone == Backbone::TransformerXL;
+    setComputeThreads(m_protocol.threads);
+    torch::NoGradGuard noGrad;
+    torchmodels::InitScope uninitialised(torchmodels::Init::None);
+    std::function<void()> pass; // owns the module it runs
+    torch::Tensor x, r, mem, mask, causal, ids;
+    const auto options = torch::TensorOptions().device(device);
+    if (part == kHead) {
+        ArchConfig one = arch;
+        one.nLayer = 1;
+        one.nHead = {nHead};
+        one.dInner = {1};
+        auto model = torchmodels::buildModel(one, torchmodels::Init::None);
+        model->skipLayers = true;
+        model->to(device);
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
+        ids = torch::randint(arch.vocabSize, {b, tokens}, gen, torch::kLong).to(device);
+        pass = [model, &ids] { model->forward(ids); };
+    } else if (!xl) {
+        auto block = torchmodels::Gpt2Block(arch.dModel, nHead, dInner);
+        block->to(device);
+        x = torch::randn({b, tokens, d}, options);
+        causal = torch::ones({tokens, tokens}, options.dtype(torch::kBool)).triu(1);
+        if (part == kAttention)
+            pass = [block, &x, &causal]() mutable { block->attentionPart(x, causal); };
+        else
+            pass = [block, &x]() mutable { block->mlpPart(x); };
+    } else {
+        auto layer = torchmodels::XlLayer(arch.dModel, nHead, dInner);
+        layer->to(device);
+        x = torch::randn({tokens, b, d}, options);
+        mem = torch::randn({arch.memLen, b, d}, options);
+        const std::int64_t klen = tokens + arch.memLen;
+        auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, options);
+        auto invFreq = 1.0 / torch::pow(10000.0, torch::arange(0.0, double(d), 2.0, options) / double(d));
+        auto sinusoid = torch::outer(posSeq, invFreq);
+        r = torch::cat({sinusoid.sin(), sinusoid.cos()}, -1);
+        mask = torchmodels::TransformerXlModelImpl::causalMask(tokens, arch.memLen, options);
+        if (part == kAttention)
+            pass = [layer, &x, &r, &mem, &mask]() mutable { layer->attn(x, r, mem, mask); };
+        else
+            pass = [layer, &x]() mutable { layer->feedForwardPart(x); };
+    }
+    c10::InferenceMode inference;
+    auto synced = [&] {
+        pass();
+        if (dev.cuda)
+            torch::cuda::synchronize(dev.index);
+    };
+    synced(); // warm-up
+    MeasureProtocol p = m_protocol;
+    p.repeats = std::min(p.repeats, kPartMaxRepeats);
+    p.tolerance = std::max(p.tolerance, kPartTolerance);
+    std::vector<double> samples;
+    if (!timePasses(synced, p, cancel, samples))
+        return std::nullopt;
+    const double ms = summarize(samples).median;
+    m_partMs.emplace(key, ms);
+    return ms;
+}
+
+std::optional<double> TorchMeasurer::estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel)
+{
+    try {
+        validate(arch);
+        const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+        // Everything a part's latency depends on besides its own widths.
+        ArchConfig context = arch;
+        context.nLayer = 0;
+        context.nHead.clear();
+        context.dInner.clear();
+        const std::string common = context.key() + "|t" + std::to_string(tokens);
+        auto total = partMs(common + "|head", arch, kHead, 1, arch.nHead.front(), cancel);
+        for (int i = 0; total && i < arch.nLayer; ++i) {
+            const auto attention = partMs(common + "|attn" + std::to_string(arch.nHead[i]), arch, kAttention, 1,
+                                          arch.nHead[i], cancel);
+            const auto feedForward = attention ? partMs(common + "|ff" + std::to_string(arch.dInner[i]), arch,
+                                                        kFeedForward, arch.dInner[i], 1, cancel)
+                                               : std::nullopt;
+            total = feedForward ? std::optional<double>(*total + *attention + *feedForward) : std::nullopt;
+        }
+        return total;
+    } catch (const std::exception&) {
+        return std::nullopt; // no estimate: the candidate is measured in full
+    }
 }
 
 BuiltModelInfo inspectModel(const ArchConfig& arch, int batch, int tokens, bool runForward)

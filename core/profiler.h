@@ -6,7 +6,9 @@
 #include "measurement.h"
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,12 @@ public:
     virtual ~Measurer() = default;
     virtual Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) = 0;
     virtual MeasureProtocol protocol() const = 0;
+    // A cheap latency estimate (ms) in the protocol's conditions, when this measurer has one;
+    // the search uses it to decide which candidates deserve a full measurement.
+    virtual std::optional<double> estimateLatencyMs(const ArchConfig& /*arch*/, const std::atomic<bool>& /*cancel*/)
+    {
+        return std::nullopt;
+    }
 };
 
 struct DeviceInfo {
@@ -47,6 +55,9 @@ void setComputeThreads(int threads);
 
 // Measures with LibTorch: builds the model (random weights), runs warm-up and timed forward
 // passes in inference mode on the protocol's device, and tracks the allocator's high-water mark.
+// Its latency estimate sums an on-device table of part latencies (attention per d_model and
+// n_head, feed-forward per d_model and d_inner, embedding and head per d_model), each part
+// timed the first time a candidate needs it.
 // Not thread-safe: use one TorchMeasurer per worker thread.
 class TorchMeasurer final : public Measurer {
 public:
@@ -54,9 +65,15 @@ public:
     explicit TorchMeasurer(MeasureProtocol protocol);
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     MeasureProtocol protocol() const override { return m_protocol; }
+    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    int tableEntries() const { return int(m_partMs.size()); }
 
 private:
+    std::optional<double> partMs(const std::string& key, const ArchConfig& arch, int part, int dInner, int nHead,
+                                 const std::atomic<bool>& cancel);
+
     MeasureProtocol m_protocol;
+    std::map<std::string, double> m_partMs;
 };
 
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.

@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "paramcount.h"
 #include "pareto.h"
+#include "stats.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +18,10 @@ namespace {
 
 constexpr int kPatience = 20000;         // sampling tries per batch before giving up on filling it
 constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
+constexpr std::size_t kMinCalibrationPairs = 3; // measured/estimate ratios before the median is used
+constexpr int kMinErrorSamples = 10;         // errors before their 90th percentile sets the margin
+constexpr double kUncalibratedMargin = 0.25; // screening margin while the estimate is unproven
+constexpr double kMaxScreeningMargin = 0.5;
 
 } // namespace
 
@@ -50,6 +55,8 @@ void SearchParams::validate() const
         throw InputError("mutation_prob", "must be between 0 and 1");
     if (!(crossoverProb >= 0 && crossoverProb <= 1))
         throw InputError("crossover_prob", "must be between 0 and 1");
+    if (!(screeningMargin >= 0 && screeningMargin <= 0.9))
+        throw InputError("screening_margin", "must be between 0 and 0.9");
     if (!(timeBudgetS >= 0) || !std::isfinite(timeBudgetS))
         throw InputError("time_budget_s", "must be 0 (none) or a positive number of seconds");
     if (objectives.size() < 2 || objectives.front() != Objective::DecoderParams)
@@ -191,10 +198,30 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         nextId = std::max(nextId, c.id + 1);
     }
     std::unordered_map<std::string, int> parentUses;
+    std::vector<std::size_t> liveFront; // measured frontier, kept current candidate by candidate
+    std::vector<std::pair<double, double>> estimatePairs; // (raw estimate, measured latency)
+    int screenedOut = 0;
 
     auto addCandidate = [&](const Candidate& c, const Genes& g, bool fromCache) {
         result.candidates.push_back(c);
         genes.push_back(g);
+        if (c.status == Candidate::Status::Ok) {
+            const auto p = c.point(m_params.objectives);
+            const bool dominated = std::any_of(liveFront.begin(), liveFront.end(), [&](std::size_t f) {
+                return dominates(result.candidates[f].point(m_params.objectives), p);
+            });
+            if (!dominated) {
+                liveFront.erase(std::remove_if(liveFront.begin(), liveFront.end(), [&](std::size_t f) {
+                                    return dominates(p, result.candidates[f].point(m_params.objectives));
+                                }),
+                                liveFront.end());
+                liveFront.push_back(result.candidates.size() - 1);
+            }
+        }
+        if (c.status == Candidate::Status::Estimated)
+            ++screenedOut;
+        else if (c.latencyEstimateMs > 0 && c.status != Candidate::Status::Failed)
+            estimatePairs.emplace_back(c.latencyEstimateMs, c.measurement.latencyMs);
         SearchEvent e;
         e.kind = SearchEvent::Kind::Candidate;
         e.candidate = c;
@@ -210,6 +237,41 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         for (std::size_t i : result.frontier)
             front.push_back(result.candidates[i].point(m_params.objectives));
         return hypervolume(front, result.hvReference);
+    };
+
+    auto estimateQuality = [&] {
+        EstimateQuality q;
+        q.samples = int(estimatePairs.size());
+        q.screenedOut = screenedOut;
+        if (estimatePairs.size() >= kMinCalibrationPairs) {
+            std::vector<double> ratios;
+            for (const auto& [raw, measured] : estimatePairs)
+                ratios.push_back(measured / raw);
+            q.calibration = summarize(ratios).median;
+        }
+        std::vector<double> errors;
+        for (const auto& [raw, measured] : estimatePairs)
+            errors.push_back(std::fabs(raw * q.calibration - measured) / measured);
+        std::sort(errors.begin(), errors.end());
+        q.medianError = quantile(errors, 0.5);
+        q.p90Error = quantile(errors, 0.9);
+        return q;
+    };
+
+    // Whether a candidate with this optimistic latency could still join the measured frontier.
+    auto couldEnterFrontier = [&](const Candidate& c, double optimisticLatencyMs) {
+        const double weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
+        if (m_space.latencyCeilingMs > 0 && optimisticLatencyMs > m_space.latencyCeilingMs)
+            return false;
+        if (m_space.memoryCeilingMb > 0 && weightsMb > m_space.memoryCeilingMb)
+            return false;
+        Candidate optimistic = c;
+        optimistic.measurement.latencyMs = optimisticLatencyMs;
+        optimistic.measurement.peakMemoryMb = weightsMb; // the weights are a lower bound
+        const auto p = optimistic.point(m_params.objectives);
+        return std::none_of(liveFront.begin(), liveFront.end(), [&](std::size_t f) {
+            return dominates(result.candidates[f].point(m_params.objectives), p);
+        });
     };
 
     auto outOfTime = [&] { return m_params.timeBudgetS > 0 && sessionTime() >= m_params.timeBudgetS; };
@@ -252,6 +314,32 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             c.decoderParams = p.decoder();
             c.totalParams = p.total();
             c.iteration = iteration;
+            if (m_params.screening) {
+                if (const auto raw = m_measurer.estimateLatencyMs(a, m_cancel))
+                    c.latencyEstimateMs = *raw;
+                if (m_cancel.load()) {
+                    result.cancelled = true;
+                    stopReason = "cancelled";
+                    return false;
+                }
+            }
+            if (c.latencyEstimateMs > 0) {
+                const EstimateQuality q = estimateQuality();
+                // Until the estimate has a track record, trust it less.
+                const double margin = q.samples >= kMinErrorSamples
+                    ? std::min(kMaxScreeningMargin, std::max(m_params.screeningMargin, q.p90Error))
+                    : std::max(m_params.screeningMargin, kUncalibratedMargin);
+                const double estimate = c.latencyEstimateMs * q.calibration;
+                if (!couldEnterFrontier(c, estimate * (1.0 - margin))) {
+                    c.status = Candidate::Status::Estimated;
+                    c.measurement.latencyMs = estimate;
+                    c.measurement.weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
+                    c.measurement.peakMemoryMb = c.measurement.weightsMb;
+                    c.elapsedS = elapsed();
+                    addCandidate(c, g, false);
+                    continue;
+                }
+            }
             c.measurement = m_measurer.measure(a, m_cancel);
             if (c.measurement.status == Measurement::Status::Cancelled) {
                 result.cancelled = true;
@@ -300,6 +388,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         e.frontierSize = int(result.frontier.size());
         e.hypervolume = result.hypervolume;
         e.elapsedS = elapsed();
+        e.estimate = estimateQuality();
         emit(e);
     };
 
@@ -366,6 +455,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
     done.hypervolume = result.hypervolume;
     done.iteration = result.iterationsDone;
     done.elapsedS = result.elapsedS;
+    done.estimate = result.estimate = estimateQuality();
     done.message = stopReason.empty() ? "finished" : stopReason;
     emit(done);
     return result;

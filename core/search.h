@@ -32,10 +32,24 @@ struct SearchParams {
     std::uint64_t seed = 1111;
     std::vector<Objective> objectives{Objective::DecoderParams, Objective::Latency};
     double timeBudgetS = 0; // 0: no limit
+    // Screening: a candidate whose latency estimate, lowered by the margin (or by the estimate's
+    // observed 90th-percentile error when larger), is dominated by the measured frontier is
+    // recorded as estimated instead of measured. Every frontier point is a full measurement.
+    bool screening = true;
+    double screeningMargin = 0.1;
 
     int populationSize() const { return parents + mutants + crossovers; }
     // Throws InputError naming the field and the rule.
     void validate() const;
+};
+
+// Error of the (calibrated) latency estimate against the full measurements of the same candidates.
+struct EstimateQuality {
+    int samples = 0;          // fully measured candidates that also had an estimate
+    int screenedOut = 0;      // candidates recorded as estimated, never measured in full
+    double calibration = 1.0; // median of measured / raw estimate
+    double medianError = 0;   // median relative error |estimate - measured| / measured
+    double p90Error = 0;
 };
 
 struct SearchEvent {
@@ -49,6 +63,8 @@ struct SearchEvent {
     double hypervolume = 0;
     double elapsedS = 0;
     std::string message;    // Kind::Message, or why the search finished
+    // Kind::IterationDone and Finished: how good the latency estimate has been so far.
+    EstimateQuality estimate;
 };
 
 // Receives events on the search's thread. Implementations forward them as values.
@@ -66,6 +82,7 @@ struct SearchResult {
     int iterationsDone = 0;
     bool cancelled = false;
     double elapsedS = 0;
+    EstimateQuality estimate;
 };
 
 // Runs one search synchronously on the calling thread. cancel() and setPaused() may be called

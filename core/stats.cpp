@@ -29,4 +29,13 @@ SampleSummary summarize(std::vector<double> samples)
     return s;
 }
 
+bool medianKnown(const std::vector<double>& samples, int minSamples, double tolerance)
+{
+    if (tolerance <= 0 || int(samples.size()) < std::max(minSamples, 2))
+        return false;
+    const SampleSummary s = summarize(samples);
+    const double sigma = s.iqr() / 1.349;
+    return 1.2533 * sigma / std::sqrt(double(samples.size())) <= tolerance * s.median;
+}
+
 } // namespace lts

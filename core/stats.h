@@ -18,4 +18,9 @@ struct SampleSummary {
 SampleSummary summarize(std::vector<double> samples);
 double quantile(const std::vector<double>& sorted, double q);
 
+// True when at least `minSamples` timings pin their median down to within `tolerance` (relative):
+// the median's standard error, 1.2533 sigma / sqrt(n) with sigma estimated robustly as
+// IQR / 1.349, is at most tolerance * median. A tolerance of 0 never stops early.
+bool medianKnown(const std::vector<double>& samples, int minSamples, double tolerance);
+
 } // namespace lts

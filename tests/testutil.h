@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace lts::test {
@@ -51,7 +52,8 @@ inline SearchSpace tinySpace()
 }
 
 // Latency and memory as smooth functions of the architecture, with a per-architecture wobble
-// so that the frontier is not trivially the parameter order.
+// so that the frontier is not trivially the parameter order. Without an estimateScale it offers
+// no latency estimate, so searches measure everything.
 class FakeMeasurer final : public Measurer {
 public:
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override
@@ -71,15 +73,32 @@ public:
             return m;
         }
         const double p = double(decoderParams(arch));
-        const double wobble = double(std::hash<std::string>{}(arch.key()) % 1000) / 1000.0;
-        m.latencyMs = p / 1e5 * (1.0 + 0.3 * wobble) + arch.nLayer * 0.5;
-        m.peakMemoryMb = p * 4 / 1e6 * (1.0 + 0.2 * (1.0 - wobble)) + 1.0;
+        m.latencyMs = latencyOf(arch);
+        m.peakMemoryMb = p * 4 / 1e6 * (1.0 + 0.2 * (1.0 - wobble(arch))) + 1.0;
         m.weightsMb = p * 4 / 1e6;
         m.repeats = 1;
         return m;
     }
     MeasureProtocol protocol() const override { return {}; }
+    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>&) override
+    {
+        if (estimateScale <= 0)
+            return std::nullopt;
+        ++estimates;
+        return latencyOf(arch) * estimateScale;
+    }
 
+    static double wobble(const ArchConfig& arch)
+    {
+        return double(std::hash<std::string>{}(arch.key()) % 1000) / 1000.0;
+    }
+    static double latencyOf(const ArchConfig& arch)
+    {
+        return double(decoderParams(arch)) / 1e5 * (1.0 + 0.3 * wobble(arch)) + arch.nLayer * 0.5;
+    }
+
+    double estimateScale = 0; // > 0: estimates are the true latency times this
+    int estimates = 0;
     int calls = 0;
     std::map<std::string, int> perKey;
     std::function<bool(const ArchConfig&)> failWhen;

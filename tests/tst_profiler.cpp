@@ -28,6 +28,8 @@ private Q_SLOTS:
     void threadsBindBlas();
     void failedCandidateIsRecorded();
     void cancelInsideMeasurement();
+    void adaptiveRepeats();
+    void estimateTracksMeasurement();
     void badProtocol();
 };
 
@@ -71,6 +73,7 @@ void TestProfiler::moreLayersAreNotFaster()
     // Same widths, 1 vs 8 layers: the deeper model must not measure faster (allowing noise).
     MeasureProtocol p;
     p.repeats = 7;
+    p.tolerance = 0; // fixed repeats
     TorchMeasurer measurer(p);
     std::atomic<bool> never{false};
     const Measurement shallow = measurer.measure(test::gpt2(1, 256, 4, 1024, 2000, 64), never);
@@ -200,6 +203,7 @@ void TestProfiler::cancelInsideMeasurement()
 {
     MeasureProtocol p;
     p.repeats = 10000;
+    p.tolerance = 0; // never stops early on its own
     TorchMeasurer measurer(p);
     std::atomic<bool> cancel{false};
     std::thread stopper([&] {
@@ -212,6 +216,49 @@ void TestProfiler::cancelInsideMeasurement()
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     QCOMPARE(m.status, Measurement::Status::Cancelled);
     QVERIFY(seconds < 5); // 10000 repeats would take far longer
+}
+
+void TestProfiler::adaptiveRepeats()
+{
+    std::atomic<bool> never{false};
+    const ArchConfig a = test::gpt2(2, 128, 4, 256, 1000, 64);
+    MeasureProtocol loose;
+    loose.repeats = 20;
+    loose.minRepeats = 4;
+    loose.tolerance = 0.5; // any sane spread is within 50%
+    const Measurement m = TorchMeasurer(loose).measure(a, never);
+    QCOMPARE(m.repeats, 4);
+    MeasureProtocol fixed = loose;
+    fixed.tolerance = 0;
+    QCOMPARE(TorchMeasurer(fixed).measure(a, never).repeats, 20);
+}
+
+void TestProfiler::estimateTracksMeasurement()
+{
+    // The part table's sum must stay close to the full model's time; the search calibrates the
+    // remaining bias, so allow a generous band here and check the ordering it must get right.
+    TorchMeasurer measurer(MeasureProtocol{});
+    std::atomic<bool> never{false};
+    ArchConfig small = preset("gpt2-lts").baseArch(), big = small;
+    small.nLayer = 2;
+    small.dModel = 256;
+    small.nHead = {4, 4};
+    small.dInner = {512, 512};
+    big.nLayer = 6;
+    big.dModel = 512;
+    big.nHead = {8, 4, 8, 2, 8, 8};
+    big.dInner = {2048, 1024, 2048, 1024, 2048, 2048};
+    const auto estSmall = measurer.estimateLatencyMs(small, never);
+    const auto estBig = measurer.estimateLatencyMs(big, never);
+    QVERIFY(estSmall && estBig);
+    const int entries = measurer.tableEntries(); // head x2, attention 1 + 3, feed-forward 1 + 2
+    QCOMPARE(entries, 9);
+    QVERIFY(measurer.estimateLatencyMs(big, never)); // answered from the table
+    QCOMPARE(measurer.tableEntries(), entries);
+    const Measurement mBig = measurer.measure(big, never);
+    qInfo("estimate %.1f ms, measured %.1f ms", *estBig, mBig.latencyMs);
+    QVERIFY(*estBig > 0.6 * mBig.latencyMs && *estBig < 1.5 * mBig.latencyMs);
+    QVERIFY(*estBig > *estSmall);
 }
 
 void TestProfiler::badProtocol()

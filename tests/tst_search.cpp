@@ -69,6 +69,9 @@ private Q_SLOTS:
     void cancelFromAnotherThread();
     void pauseHoldsTheWorker();
     void timeBudget();
+    void exactEstimatesChangeNothingButCost();
+    void calibrationLearnsBias();
+    void screeningOff();
 };
 
 void TestSearch::reproducible()
@@ -283,6 +286,51 @@ void TestSearch::timeBudget()
     QVERIFY(r.candidates.size() >= 5);
     QVERIFY(r.candidates.size() < 60);
     QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+}
+
+void TestSearch::exactEstimatesChangeNothingButCost()
+{
+    // A candidate screened out by an exact estimate is dominated anyway, so the course of the
+    // search (its frontiers and parents) is the same as measuring everything, for less.
+    test::FakeMeasurer all, screened;
+    screened.estimateScale = 1.0;
+    const SearchResult full = SearchEngine(gptSpace(), smallParams(), all).run(nullptr);
+    const SearchResult fast = SearchEngine(gptSpace(), smallParams(), screened).run(nullptr);
+    QCOMPARE(keys(fast), keys(full));
+    QCOMPARE(fast.frontier, full.frontier);
+    int estimated = 0;
+    for (const auto& c : fast.candidates)
+        estimated += c.status == Candidate::Status::Estimated;
+    for (std::size_t i : fast.frontier)
+        QCOMPARE(fast.candidates[i].status, Candidate::Status::Ok); // a full measurement
+    qInfo("%d of %zu candidates screened out", estimated, fast.candidates.size());
+    QVERIFY(estimated >= 10);
+    QCOMPARE(screened.calls, int(fast.candidates.size()) - estimated);
+    QCOMPARE(fast.estimate.screenedOut, estimated);
+    QCOMPARE(fast.estimate.medianError, 0.0);
+}
+
+void TestSearch::calibrationLearnsBias()
+{
+    test::FakeMeasurer m;
+    m.estimateScale = 2.0; // the estimate reads twice the real latency
+    const SearchResult r = SearchEngine(gptSpace(), smallParams(), m).run(nullptr);
+    QCOMPARE(r.estimate.calibration, 0.5);
+    QVERIFY(r.estimate.medianError < 1e-12);
+    for (const auto& c : r.candidates)
+        if (c.status == Candidate::Status::Estimated)
+            QCOMPARE(c.measurement.latencyMs, test::FakeMeasurer::latencyOf(c.arch)); // calibrated
+}
+
+void TestSearch::screeningOff()
+{
+    test::FakeMeasurer m;
+    m.estimateScale = 1.0;
+    SearchParams p = smallParams();
+    p.screening = false;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
+    QCOMPARE(m.estimates, 0);
+    QCOMPARE(m.calls, int(r.candidates.size()));
 }
 
 QTEST_APPLESS_MAIN(TestSearch)
