@@ -372,6 +372,7 @@ void ConfigPanel::loadPreset(const QString& name)
 void ConfigPanel::setConfig(const lts::SearchConfig& c)
 {
     m_loading = true;
+    m_base = c;
     const lts::SearchSpace& s = c.space;
     const int preset = m_preset->findText(QString::fromStdString(s.name));
     m_preset->setCurrentIndex(preset >= 0 ? preset : m_preset->findText(QString::fromLatin1(kCustomPreset)));
@@ -428,7 +429,7 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
 
 lts::SearchConfig ConfigPanel::config() const
 {
-    lts::SearchConfig c;
+    lts::SearchConfig c = m_base;
     lts::SearchSpace& s = c.space;
     s.name = m_name->text().trimmed().toStdString();
     if (s.name.empty())
@@ -443,8 +444,8 @@ lts::SearchConfig ConfigPanel::config() const
     s.minInnerRatio = m_innerRatio->value();
     s.divVal = m_divVal->value();
     s.dEmbed = m_dEmbed->value();
-    if (!m_cutoffs->text().trimmed().isEmpty())
-        s.cutoffs = parseChoices(m_cutoffs->text(), "cutoffs");
+    s.cutoffs
+        = m_cutoffs->text().trimmed().isEmpty() ? std::vector<int> {} : parseChoices(m_cutoffs->text(), "cutoffs");
     s.vocabSize = m_vocab->value();
     s.seqLen = m_seqLen->value();
     s.memLen = s.backbone == lts::Backbone::TransformerXL ? m_memLen->value() : 0;

@@ -51,6 +51,8 @@ private:
     QString m_problem;
     QString m_problemField;
     bool m_loading = false;
+    // The last configuration set: settings the panel has no widget for are kept from it.
+    lts::SearchConfig m_base;
 
     QComboBox* m_preset;
     QLineEdit* m_name;

@@ -39,8 +39,9 @@ QString statusText(const lts::Candidate& c)
         return QStringLiteral("over ceiling");
     case lts::Candidate::Status::Failed:
         return QStringLiteral("failed: ") + QString::fromStdString(c.measurement.error);
+    default: // statuses newer than this view, such as a screened "estimated" one
+        return QString::fromStdString(lts::candidateStatusName(c.status)).replace(QLatin1Char('_'), QLatin1Char(' '));
     }
-    return {};
 }
 
 QString candidateTooltip(const lts::Candidate& c, const QString& runName)

@@ -347,6 +347,8 @@ void ParetoPlot::rebuild()
     showColorScale(single && !m_store->layer(0).candidates.empty(), maxIteration);
 
     QVector<double> overX, overY;
+    // Any other status (a screened, only estimated candidate, say) is drawn apart under its name.
+    std::map<std::string, std::pair<QVector<double>, QVector<double>>> apart;
     for (int l = 0; l < m_store->layerCount(); ++l) {
         const RunLayer& layer = m_store->layer(l);
         std::map<int, std::pair<QVector<double>, QVector<double>>> byGroup; // iteration (or 0) -> points
@@ -362,6 +364,12 @@ void ParetoPlot::rebuild()
             if (c.status == lts::Candidate::Status::OverCeiling) {
                 overX << x;
                 overY << y;
+                continue;
+            }
+            if (c.status != lts::Candidate::Status::Ok) {
+                auto& group = apart[lts::candidateStatusName(c.status)];
+                group.first << x;
+                group.second << y;
                 continue;
             }
             auto& group = byGroup[single ? c.iteration : 0];
@@ -403,6 +411,16 @@ void ParetoPlot::rebuild()
             QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(QColor(0x90, 0x90, 0x90), 1.5), Qt::NoBrush, 7));
         g->setData(overX, overY);
         g->setName(QStringLiteral("over ceiling (%1)").arg(overX.size()));
+    }
+    for (auto& [status, points] : apart) {
+        QCPGraph* g = m_plot->addGraph();
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(0x90, 0x90, 0x90), 1), Qt::NoBrush, 5));
+        g->setData(points.first, points.second);
+        g->setName(QStringLiteral("%1 (%2)")
+                       .arg(QString::fromStdString(status).replace(QLatin1Char('_'), QLatin1Char(' ')))
+                       .arg(points.first.size()));
     }
     m_failedGraph = nullptr;
     if (!m_failed.empty()) {

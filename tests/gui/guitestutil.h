@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 
 #include <QCoreApplication>
+#include <QJsonObject>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QtTest>
@@ -52,6 +53,15 @@ inline lts::SearchConfig tinyConfig()
     return c;
 }
 
+// A protocol that runs every one of `repeats` timed passes. Read from JSON because cores that stop
+// once the median is known take "tolerance" and "min_repeats" there; older ones ignore the keys.
+inline lts::MeasureProtocol exhaustiveProtocol(int repeats)
+{
+    return lts::protocolFromJson(QJsonObject {{QStringLiteral("threads"), 1}, {QStringLiteral("warmup"), 0},
+        {QStringLiteral("repeats"), repeats}, {QStringLiteral("min_repeats"), repeats},
+        {QStringLiteral("tolerance"), 0}});
+}
+
 // Bigger models and many repeats: one measurement takes long enough to stop a search inside it.
 inline lts::SearchConfig slowConfig()
 {
@@ -66,7 +76,7 @@ inline lts::SearchConfig slowConfig()
     c.search.parents = 4;
     c.search.mutants = 8;
     c.search.crossovers = 8;
-    c.protocol.repeats = 400;
+    c.protocol = exhaustiveProtocol(400);
     return c;
 }
 

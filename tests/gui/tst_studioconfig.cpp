@@ -163,6 +163,15 @@ private Q_SLOTS:
         QVERIFY(!panel.fieldWidget(QStringLiteral("mem_len"))->isEnabled());
         panel.loadPreset(QStringLiteral("transformer-xl-lts"));
         QVERIFY(panel.fieldWidget(QStringLiteral("mem_len"))->isEnabled());
+
+        // Clearing the cutoffs means no adaptive clusters, not "keep the preset's".
+        auto* cutoffs = qobject_cast<QLineEdit*>(panel.fieldWidget(QStringLiteral("cutoffs")));
+        QVERIFY(cutoffs);
+        cutoffs->selectAll();
+        QTest::keyClick(cutoffs, Qt::Key_Backspace);
+        QVERIFY2(panel.isValid(), qPrintable(panel.problem()));
+        QVERIFY(panel.config().space.cutoffs.empty());
+        QCOMPARE(panel.config().space.memLen, 192);
     }
 
     void saveAndOpenConfiguration()

@@ -491,7 +491,7 @@ private Q_SLOTS:
         // Stop in the middle of a first, very long measurement (about 10000 timed passes), while
         // paused too: it ends within seconds with nothing half-written.
         lts::SearchConfig huge = test::slowConfig();
-        huge.protocol.repeats = 10000;
+        huge.protocol = test::exhaustiveProtocol(10000);
         w.configPanel()->setConfig(huge);
         const QString folder = m_dir.filePath(QStringLiteral("stopped-inside"));
         w.configPanel()->setOutputFolder(folder);
