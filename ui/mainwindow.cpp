@@ -354,6 +354,9 @@ bool MainWindow::startSearch()
     m_lastError.clear();
     m_problemLabel->clear();
     m_clock.start();
+    m_pauseClock.invalidate();
+    m_pausedMs = 0;
+    m_searchEnded = false;
     {
         const QSignalBlocker block(m_pause);
         m_pause->setChecked(false);
@@ -375,6 +378,12 @@ void MainWindow::stopSearch()
 
 void MainWindow::setPaused(bool paused)
 {
+    if (paused && isSearchRunning() && !m_pauseClock.isValid())
+        m_pauseClock.start();
+    if (!paused && m_pauseClock.isValid()) {
+        m_pausedMs += m_pauseClock.elapsed();
+        m_pauseClock.invalidate();
+    }
     m_controller->setPaused(paused);
     const QSignalBlocker block(m_pause);
     m_pause->setChecked(paused && isSearchRunning());
@@ -422,6 +431,12 @@ void MainWindow::onSearchFinished(const QString& failure)
     flushPending();
     m_store->setLive(m_liveLayer, false);
     m_clockTimer.stop();
+    if (m_pauseClock.isValid()) {
+        m_pausedMs += m_pauseClock.elapsed();
+        m_pauseClock.invalidate();
+    }
+    m_endMs = m_clock.elapsed();
+    m_searchEnded = true;
     if (!failure.isEmpty()) {
         m_lastError = failure;
         m_finishReason = QStringLiteral("failed");
@@ -479,7 +494,9 @@ void MainWindow::updateStatus()
     const int iterations = m_liveConfig.search.iterations;
     m_iterationLabel->setText(m_liveLayer < 0 ? QStringLiteral("Iteration –")
                                               : QStringLiteral("Iteration %1/%2").arg(m_iteration + 1).arg(iterations));
-    const double elapsed = m_clock.isValid() ? m_clock.elapsed() / 1000.0 : 0;
+    const qint64 now = m_searchEnded ? m_endMs : m_clock.isValid() ? m_clock.elapsed() : 0;
+    const qint64 paused = m_pausedMs + (m_pauseClock.isValid() ? m_pauseClock.elapsed() : 0);
+    const double elapsed = std::max<qint64>(0, now - paused) / 1000.0;
     m_elapsedLabel->setText(
         QStringLiteral("Elapsed %1").arg(m_liveLayer < 0 ? QStringLiteral("–") : clockText(elapsed)));
     double fraction = 0;

@@ -117,6 +117,10 @@ private:
     QTimer m_flushTimer;
     QTimer m_clockTimer;
     QElapsedTimer m_clock;
+    QElapsedTimer m_pauseClock; // valid while paused
+    qint64 m_pausedMs = 0; // paused time, left out of elapsed and ETA
+    bool m_searchEnded = false; // the clock stops with the search
+    qint64 m_endMs = 0;
     int m_liveLayer = -1;
     QString m_liveFolder;
     lts::SearchConfig m_liveConfig;

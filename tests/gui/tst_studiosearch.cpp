@@ -431,8 +431,10 @@ private Q_SLOTS:
         QTRY_COMPARE(statusText(w, "statusState"), QStringLiteral("Paused"));
         QTest::qWait(4000); // let an in-flight measurement land
         const std::size_t held = w.store()->layer(0).candidates.size();
+        const QString elapsedWhilePaused = statusText(w, "statusElapsed");
         QTest::qWait(1500);
         QCOMPARE(w.store()->layer(0).candidates.size(), held);
+        QCOMPARE(statusText(w, "statusElapsed"), elapsedWhilePaused); // paused time is not search time
         w.pauseAction()->trigger();
         QVERIFY(!w.pauseAction()->isChecked());
         QTRY_VERIFY_WITH_TIMEOUT(w.store()->layer(0).candidates.size() > held, kSearchTimeoutMs);
