@@ -83,6 +83,7 @@ private Q_SLOTS:
     void badInput();
     void refusesToOverwriteARun();
     void killThenResume();
+    void fullDiskStopsCleanly();
 
 private:
     QTemporaryDir m_tmp;
@@ -332,6 +333,20 @@ void TestCli::killThenResume()
     QCOMPARE(int(keys.size()), after.size());
     QVERIFY(after.size() >= 10 + 4 + 4);
     QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(), true);
+}
+
+void TestCli::fullDiskStopsCleanly()
+{
+    const QString space = m_tmp.filePath(QStringLiteral("full.json"));
+    writeFile(space, tinyConfig(1));
+    const QString out = m_tmp.filePath(QStringLiteral("full"));
+    QVERIFY(QDir().mkpath(out));
+    QVERIFY(QFile::link(QStringLiteral("/dev/full"), QDir(out).filePath(QStringLiteral("candidates.jsonl"))));
+    const Result r = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("No space left on device")), qPrintable(r.err));
+    // What was written stays valid.
+    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(), false);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void missingOrBadSession();
     void resumeRepairsCutLine();
     void fullDiskIsAClearError();
+    void hugeFilesAreRefusedUnread();
 };
 
 void TestRunFolder::damagedLinesAreSkipped()
@@ -136,6 +137,31 @@ void TestRunFolder::fullDiskIsAClearError()
     }
     // What was written before stays valid: session.json was written atomically.
     QVERIFY(!readJsonFile(QDir(dir.path()).filePath(QStringLiteral("session.json"))).isEmpty());
+}
+
+void TestRunFolder::hugeFilesAreRefusedUnread()
+{
+    // A 1 GiB session.json (sparse: it costs no disk) is refused by its size, before reading.
+    QTemporaryDir dir;
+    QFile big(QDir(dir.path()).filePath(QStringLiteral("session.json")));
+    QVERIFY(big.open(QIODevice::WriteOnly));
+    QVERIFY(big.resize(qint64(1) << 30));
+    big.close();
+    try {
+        loadRun(dir.path());
+        QFAIL("a 1 GiB JSON file must be refused");
+    } catch (const InputError& e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("larger than")), e.what());
+    }
+    // A 256 MiB candidates file without a single newline is streamed and skipped, never held whole.
+    { RunWriter w(dir.path(), info(), false); }
+    QFile lines(QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl")));
+    QVERIFY(lines.open(QIODevice::WriteOnly));
+    QVERIFY(lines.resize(qint64(256) << 20));
+    lines.close();
+    const LoadedRun run = loadRun(dir.path());
+    QCOMPARE(run.candidates.size(), std::size_t(0));
+    QCOMPARE(run.warnings.size(), std::size_t(1));
 }
 
 QTEST_APPLESS_MAIN(TestRunFolder)
