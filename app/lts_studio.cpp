@@ -96,8 +96,9 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("LTS Studio: training-free, hardware-aware Transformer search"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("A run folder or search configuration to open"),
-        QStringLiteral("[path]"));
+    parser.addPositionalArgument(QStringLiteral("paths"),
+        QStringLiteral("Run folders to open (overlaid) or a search configuration to load"),
+        QStringLiteral("[paths...]"));
     const QCommandLineOption demo(QStringLiteral("demo-search"),
         QStringLiteral("Run two short demo searches (batch 1 and 4) of SECONDS each, save screenshots, quit"),
         QStringLiteral("SECONDS"));
@@ -114,9 +115,13 @@ int main(int argc, char** argv)
         QSettings().clear();
     }
     studio::MainWindow window;
-    const QStringList args = parser.positionalArguments();
-    if (!args.isEmpty() && !window.openPath(args.front()))
-        std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+    // Several run folders are overlaid, to compare them; a configuration fills the Configure panel.
+    bool first = true;
+    for (const QString& path : parser.positionalArguments()) {
+        if (!window.openPath(path, !first))
+            std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+        first = false;
+    }
 
     if (!parser.isSet(demo)) {
         window.show();
