@@ -66,22 +66,6 @@ void grabTo(studio::MainWindow& w, const QString& path)
         std::fprintf(stderr, "lts-studio: wrote %s\n", qPrintable(path));
 }
 
-// Selects the fastest frontier architecture above the parameter floor, as a user would.
-void selectFastestAbove(studio::MainWindow& w, double floor)
-{
-    studio::RunStore* store = w.store();
-    studio::PointRef best;
-    for (studio::PointRef p : store->allFrontierPoints()) {
-        const lts::Candidate& c = store->candidate(p);
-        if (double(c.decoderParams) < floor)
-            continue;
-        if (!best.valid() || c.measurement.latencyMs < store->candidate(best).measurement.latencyMs)
-            best = p;
-    }
-    if (best.valid())
-        store->setSelection({best});
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -161,7 +145,7 @@ int main(int argc, char** argv)
         }
         if (stage == 0) {
             firstRun = window.liveRunFolder();
-            selectFastestAbove(window, kDemoParamsFloor);
+            window.selectFastestAbove(kDemoParamsFloor);
             window.plot()->resetView();
             grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-search.png")));
             stage = 1;
@@ -173,7 +157,7 @@ int main(int argc, char** argv)
         window.openRun(secondRun, true);
         window.plot()->resetView();
         window.setDark(true);
-        selectFastestAbove(window, kDemoParamsFloor);
+        window.selectFastestAbove(kDemoParamsFloor);
         grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-compare-dark.png")));
         window.setDark(false);
         // An entry the space cannot take: the field is marked and Start says why it is disabled.

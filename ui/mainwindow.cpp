@@ -19,6 +19,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QMenuBar>
@@ -42,6 +43,7 @@ constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the
 constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
 constexpr int kMaxRecent = 8;
 constexpr int kProgressSteps = 1000;
+constexpr double kDefaultFastestAboveM = 20; // the README's example question
 constexpr int kDetailsMinWidth = 320; // the measurement table and per-layer columns fit without eliding
 
 bool isRunFolder(const QString& path)
@@ -205,6 +207,17 @@ void MainWindow::buildActions()
     QAction* selectFrontier = edit->addAction(QStringLiteral("Select &Frontier"));
     selectFrontier->setShortcut(QKeySequence::SelectAll);
     connect(selectFrontier, &QAction::triggered, this, [this] { m_store->setSelection(m_store->allFrontierPoints()); });
+    QAction* fastest = edit->addAction(QStringLiteral("Select Fastest &Above…"));
+    fastest->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    fastest->setToolTip(QStringLiteral("Select the lowest-latency architecture with at least N decoder parameters"));
+    connect(fastest, &QAction::triggered, this, [this] {
+        bool ok = false;
+        const double m = QInputDialog::getDouble(this, QStringLiteral("Select fastest above"),
+            QStringLiteral("At least this many decoder parameters (millions):"), kDefaultFastestAboveM, 0, 1e6, 2, &ok);
+        if (ok && !selectFastestAbove(m * 1e6))
+            statusBar()->showMessage(
+                QStringLiteral("No measured architecture has %1M decoder parameters or more").arg(m), 5000);
+    });
     QAction* clearSelection = edit->addAction(QStringLiteral("Clear Selection"));
     clearSelection->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(clearSelection, &QAction::triggered, this, [this] { m_store->setSelection({}); });
@@ -693,6 +706,25 @@ void MainWindow::copySelection()
     }
     QApplication::clipboard()->setText(QString::fromUtf8(archJsonText(m_store->candidate(p))));
     statusBar()->showMessage(QStringLiteral("Copied the JSON of #%1").arg(m_store->candidate(p).id), 4000);
+}
+
+bool MainWindow::selectFastestAbove(double decoderParams)
+{
+    PointRef best;
+    for (int l = 0; l < m_store->layerCount(); ++l) {
+        const auto& candidates = m_store->layer(l).candidates;
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            const lts::Candidate& c = candidates[i];
+            if (c.status != lts::Candidate::Status::Ok || double(c.decoderParams) < decoderParams)
+                continue;
+            if (!best.valid() || c.measurement.latencyMs < m_store->candidate(best).measurement.latencyMs)
+                best = {l, int(i)};
+        }
+    }
+    if (!best.valid())
+        return false;
+    m_store->setSelection({best});
+    return true;
 }
 
 void MainWindow::setDark(bool dark)

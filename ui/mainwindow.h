@@ -59,6 +59,9 @@ public:
     ExportReport exportTo(ExportFormat format, const QString& target);
     bool exportPlot(const QString& path);
     void copySelection();
+    // Selects the measured architecture with the lowest latency among those with at least
+    // `decoderParams` decoder parameters, over every shown run; false when there is none.
+    bool selectFastestAbove(double decoderParams);
     void setDark(bool dark);
     QString lastError() const { return m_lastError; }
 

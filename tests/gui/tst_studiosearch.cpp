@@ -26,6 +26,7 @@
 #include <QToolTip>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -570,6 +571,22 @@ private Q_SLOTS:
                 legend << item->plottable()->name();
         QCOMPARE(legend.filter(QStringLiteral("tiny (")).size(), 1);
         QCOMPARE(legend.filter(QStringLiteral("copy (")).size(), 1);
+
+        // "Fastest above N": the lowest latency among measured candidates with enough parameters.
+        std::vector<std::int64_t> params;
+        for (const auto& c : run.candidates)
+            params.push_back(c.decoderParams);
+        std::sort(params.begin(), params.end());
+        const double threshold = double(params[params.size() / 2]);
+        QVERIFY(w.selectFastestAbove(threshold));
+        const lts::Candidate& picked = w.store()->candidate(w.store()->current());
+        QVERIFY(double(picked.decoderParams) >= threshold);
+        for (const auto& c : run.candidates)
+            if (c.status == lts::Candidate::Status::Ok && double(c.decoderParams) >= threshold)
+                QVERIFY(picked.measurement.latencyMs <= c.measurement.latencyMs);
+        // Such a pick is always on its run's frontier.
+        QVERIFY(runFrontierIds(run).count(picked.id));
+        QVERIFY(!w.selectFastestAbove(double(params.back()) + 1));
 
         // Not a run folder: refused with the reason.
         QVERIFY(!w.openPath(m_dir.path() + QStringLiteral("/nowhere")));
