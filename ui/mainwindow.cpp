@@ -119,8 +119,12 @@ MainWindow::MainWindow(QWidget* parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    m_plot->setMetrics(Metric(settings.value(QStringLiteral("plot/x"), int(Metric::DecoderParams)).toInt()),
-        Metric(settings.value(QStringLiteral("plot/y"), int(Metric::Latency)).toInt()));
+    // A settings file from another version may hold any number here.
+    auto metric = [&settings](const char* key, Metric fallback) {
+        const int v = settings.value(QString::fromLatin1(key), int(fallback)).toInt();
+        return v >= int(Metric::DecoderParams) && v <= int(Metric::PeakMemory) ? Metric(v) : fallback;
+    };
+    m_plot->setMetrics(metric("plot/x", Metric::DecoderParams), metric("plot/y", Metric::Latency));
     setDark(settings.value(QStringLiteral("view/dark"), false).toBool());
     updateActions();
     updateStatus();

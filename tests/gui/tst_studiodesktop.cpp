@@ -137,6 +137,14 @@ private Q_SLOTS:
         QCOMPARE(again.store()->layer(0).name, QStringLiteral("seed-1"));
 
         again.setDark(false);
+
+        // Nonsense in the settings falls back to the defaults.
+        QSettings().setValue(QStringLiteral("plot/x"), 42);
+        QSettings().setValue(QStringLiteral("plot/y"), -3);
+        MainWindow third;
+        QCOMPARE(third.plot()->xMetric(), Metric::DecoderParams);
+        QCOMPARE(third.plot()->yMetric(), Metric::Latency);
+        third.setDark(false);
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 150);
         QVERIFY(again.plot()->canvas()->toPixmap(200, 100).toImage().pixelColor(2, 2).lightness() > 150);
     }
