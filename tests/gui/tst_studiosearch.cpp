@@ -491,6 +491,26 @@ private Q_SLOTS:
         QVERIFY2(w.lastError().contains(QStringLiteral("a-file")), qPrintable(w.lastError()));
         QCOMPARE(w.store()->layer(0).candidates.size(), std::size_t(0));
 
+        // A full disk: candidates.jsonl leads to /dev/full. The window says so, the search goes on,
+        // and every result stays in the window, from where it can still be exported.
+        const QString full = m_dir.filePath(QStringLiteral("full-disk"));
+        QVERIFY(QDir().mkpath(full));
+        QVERIFY(
+            QFile::link(QStringLiteral("/dev/full"), QDir(full).filePath(QString::fromLatin1(lts::kCandidatesFile))));
+        w.configPanel()->setConfig(test::tinyConfig());
+        w.configPanel()->setOutputFolder(full);
+        QVERIFY2(w.startSearch(), qPrintable(w.lastError()));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kSearchTimeoutMs);
+        QCOMPARE(finished.back().front().toString(), QString()); // not fatal
+        QVERIFY2(statusText(w, "statusProblem").contains(QStringLiteral("can no longer be written")),
+            qPrintable(statusText(w, "statusProblem")));
+        QVERIFY(w.store()->layer(0).candidates.size() >= 8);
+        QCOMPARE(w.plot()->plottedPoints(), int(w.store()->layer(0).candidates.size()));
+        QVERIFY(statusText(w, "statusState").startsWith(QStringLiteral("Finished")));
+        const ExportReport saved = w.exportTo(ExportFormat::Csv, m_dir.filePath(QStringLiteral("rescued.csv")));
+        QVERIFY(saved.problems.isEmpty());
+        QCOMPARE(saved.written.size(), 1);
+
         // Stop in the middle of a first, very long measurement (about 10000 timed passes), while
         // paused too: it ends within seconds with nothing half-written.
         lts::SearchConfig huge = test::slowConfig();
@@ -504,7 +524,7 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         w.stopSearch();
-        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 4, 10000);
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(finished.back().front().toString(), QString());
         QVERIFY(!w.isSearchRunning());
