@@ -211,6 +211,15 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     addField(QStringLiteral("search.time_budget_s"), m_timeBudget,
         QStringLiteral("Stop after this many seconds (0: run every iteration)"));
     search->addRow(QStringLiteral("Time budget"), m_timeBudget);
+    m_screening = new QCheckBox(QStringLiteral("Screen with latency estimates"), searchBox);
+    addField(QStringLiteral("search.screening"), m_screening,
+        QStringLiteral("Skip the full measurement of candidates whose estimated latency cannot reach the frontier"));
+    search->addRow(QString(), m_screening);
+    m_screeningMargin = dspin(searchBox, 0, 0.95, 2);
+    m_screeningMargin->setSingleStep(0.05);
+    addField(QStringLiteral("search.screening_margin"), m_screeningMargin,
+        QStringLiteral("Screening lowers each estimate by this fraction (or its observed error, when larger) first"));
+    search->addRow(QStringLiteral("Screening margin"), m_screeningMargin);
     v->addWidget(searchBox);
 
     // Target device and protocol.
@@ -254,8 +263,18 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         QStringLiteral("Untimed passes first: they pay for allocation and kernel selection"));
     device->addRow(QStringLiteral("Warm-up"), m_warmup);
     m_repeats = spin(deviceBox, 0, 10001);
-    addField(QStringLiteral("device.repeats"), m_repeats, QStringLiteral("Timed passes; the median is the latency"));
-    device->addRow(QStringLiteral("Repeats"), m_repeats);
+    addField(QStringLiteral("device.repeats"), m_repeats,
+        QStringLiteral("At most this many timed passes; their median is the latency"));
+    device->addRow(QStringLiteral("Max repeats"), m_repeats);
+    m_minRepeats = spin(deviceBox, 0, 10001);
+    addField(QStringLiteral("device.min_repeats"), m_minRepeats,
+        QStringLiteral("At least this many timed passes, however soon the median settles"));
+    device->addRow(QStringLiteral("Min repeats"), m_minRepeats);
+    m_tolerance = dspin(deviceBox, 0, 1, 3);
+    m_tolerance->setSingleStep(0.01);
+    addField(QStringLiteral("device.tolerance"), m_tolerance,
+        QStringLiteral("Stop timing once the median is known within this fraction (0: always run every repeat)"));
+    device->addRow(QStringLiteral("Tolerance"), m_tolerance);
     v->addWidget(deviceBox);
 
     // Run folder.
@@ -408,6 +427,8 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_crossoverProb->setValue(p.crossoverProb);
     m_seed->setText(QString::number(qulonglong(p.seed)));
     m_timeBudget->setValue(p.timeBudgetS);
+    m_screening->setChecked(p.screening);
+    m_screeningMargin->setValue(p.screeningMargin);
 
     const lts::MeasureProtocol& d = c.protocol;
     int device = m_device->findData(QString::fromStdString(d.device));
@@ -422,6 +443,8 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_protocolSeqLen->setValue(d.seqLen);
     m_warmup->setValue(d.warmup);
     m_repeats->setValue(d.repeats);
+    m_minRepeats->setValue(d.minRepeats);
+    m_tolerance->setValue(d.tolerance);
     m_loading = false;
     updateBackboneFields();
     revalidate();
@@ -469,6 +492,8 @@ lts::SearchConfig ConfigPanel::config() const
     if (!ok || p.seed > (1ULL << 53))
         throw lts::InputError("search.seed", "must be a whole number between 0 and 2^53");
     p.timeBudgetS = m_timeBudget->value();
+    p.screening = m_screening->isChecked();
+    p.screeningMargin = m_screeningMargin->value();
     try {
         p.validate();
     } catch (const lts::InputError& e) {
@@ -482,6 +507,8 @@ lts::SearchConfig ConfigPanel::config() const
     d.seqLen = m_protocolSeqLen->value();
     d.warmup = m_warmup->value();
     d.repeats = m_repeats->value();
+    d.minRepeats = m_minRepeats->value();
+    d.tolerance = m_tolerance->value();
     try {
         d.validate();
     } catch (const lts::InputError& e) {

@@ -86,6 +86,8 @@ private:
     QDoubleSpinBox* m_crossoverProb;
     QLineEdit* m_seed;
     QDoubleSpinBox* m_timeBudget;
+    QCheckBox* m_screening;
+    QDoubleSpinBox* m_screeningMargin;
 
     QComboBox* m_device;
     QLabel* m_deviceInfo;
@@ -94,6 +96,8 @@ private:
     QSpinBox* m_protocolSeqLen;
     QSpinBox* m_warmup;
     QSpinBox* m_repeats;
+    QSpinBox* m_minRepeats;
+    QDoubleSpinBox* m_tolerance;
 
     QLineEdit* m_output;
     QLabel* m_status;

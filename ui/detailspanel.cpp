@@ -169,6 +169,9 @@ void DetailsPanel::refresh()
                                        QString::number(m.cpuUtilisation, 'f', 2),
                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
+    if (c.latencyEstimateMs > 0)
+        m_measurement->setText(
+            m_measurement->text() + QStringLiteral("\nLatency estimate (screening): %1").arg(ms(c.latencyEstimateMs)));
     const lts::MeasureProtocol& p = layer.config.protocol;
     m_protocol->setText(QStringLiteral("Device %1, %2 thread(s)\nBatch %3 x %4 tokens\n%5 warm-up + %6 timed passes")
                             .arg(QString::fromStdString(p.device))

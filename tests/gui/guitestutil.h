@@ -6,7 +6,6 @@
 #include "mainwindow.h"
 
 #include <QCoreApplication>
-#include <QJsonObject>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QtTest>
@@ -53,13 +52,16 @@ inline lts::SearchConfig tinyConfig()
     return c;
 }
 
-// A protocol that runs every one of `repeats` timed passes. Read from JSON because cores that stop
-// once the median is known take "tolerance" and "min_repeats" there; older ones ignore the keys.
+// A protocol that runs every one of `repeats` timed passes (tolerance 0: no early stop).
 inline lts::MeasureProtocol exhaustiveProtocol(int repeats)
 {
-    return lts::protocolFromJson(QJsonObject {{QStringLiteral("threads"), 1}, {QStringLiteral("warmup"), 0},
-        {QStringLiteral("repeats"), repeats}, {QStringLiteral("min_repeats"), repeats},
-        {QStringLiteral("tolerance"), 0}});
+    lts::MeasureProtocol p;
+    p.threads = 1;
+    p.warmup = 0;
+    p.repeats = repeats;
+    p.minRepeats = repeats;
+    p.tolerance = 0;
+    return p;
 }
 
 // Bigger models and many repeats: one measurement takes long enough to stop a search inside it.

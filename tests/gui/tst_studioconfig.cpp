@@ -93,6 +93,10 @@ private Q_SLOTS:
                                     << "0"
                                     << "search.parents"
                                     << "between 1";
+        QTest::newRow("tolerance of a whole median") << "device.tolerance"
+                                                     << "1"
+                                                     << "device.tolerance"
+                                                     << "fraction below 1";
     }
 
     void invalidEntryDisablesStart()
@@ -185,6 +189,10 @@ private Q_SLOTS:
         c.search.objectives = {lts::Objective::DecoderParams, lts::Objective::Memory};
         c.space.latencyCeilingMs = 12.5;
         c.protocol.repeats = 7;
+        c.protocol.minRepeats = 4;
+        c.protocol.tolerance = 0.05;
+        c.search.screening = false;
+        c.search.screeningMargin = 0.25;
         w.configPanel()->setConfig(c);
         QVERIFY2(w.saveConfig(path), qPrintable(w.lastError()));
 
@@ -197,6 +205,10 @@ private Q_SLOTS:
         QCOMPARE(read.search.seed, std::uint64_t(4242));
         QCOMPARE(lts::objectivesString(read.search.objectives), std::string("params,memory"));
         QCOMPARE(read.protocol.repeats, 7);
+        QCOMPARE(read.protocol.minRepeats, 4);
+        QCOMPARE(read.protocol.tolerance, 0.05);
+        QCOMPARE(read.search.screening, false);
+        QCOMPARE(read.search.screeningMargin, 0.25);
 
         w.configPanel()->loadPreset(QStringLiteral("gpt2-lts"));
         QCOMPARE(w.configPanel()->config().space.vocabSize, 50257);
@@ -206,6 +218,8 @@ private Q_SLOTS:
         QCOMPARE(back.space.vocabSize, 500);
         QCOMPARE(back.search.seed, std::uint64_t(4242));
         QCOMPARE(back.protocol.repeats, 7);
+        QCOMPARE(back.protocol.tolerance, 0.05);
+        QCOMPARE(back.search.screening, false);
         QCOMPARE(lts::objectivesString(back.search.objectives), std::string("params,memory"));
 
         // A broken file is refused with the reader's message, and the panel keeps its values.
