@@ -2,7 +2,6 @@
 
 #include "errors.h"
 
-#include <sstream>
 
 namespace lts {
 
@@ -33,18 +32,29 @@ bool ArchConfig::homogeneous() const
 
 std::string ArchConfig::key() const
 {
-    std::ostringstream s;
-    s << backboneName(backbone) << '|' << nLayer << '|' << dModel << "|h";
+    // Appends rather than a stream: opening a large run builds one key per candidate.
+    std::string s = backboneName(backbone);
+    auto add = [&s](char sep, int v) {
+        s += sep;
+        s += std::to_string(v);
+    };
+    add('|', nLayer);
+    add('|', dModel);
+    s += "|h";
     for (int h : nHead)
-        s << ',' << h;
-    s << "|i";
+        add(',', h);
+    s += "|i";
     for (int d : dInner)
-        s << ',' << d;
-    s << '|' << divVal << '|' << dEmbed << "|c";
+        add(',', d);
+    add('|', divVal);
+    add('|', dEmbed);
+    s += "|c";
     for (int c : cutoffs)
-        s << ',' << c;
-    s << '|' << vocabSize << '|' << seqLen << '|' << memLen;
-    return s.str();
+        add(',', c);
+    add('|', vocabSize);
+    add('|', seqLen);
+    add('|', memLen);
+    return s;
 }
 
 bool ArchConfig::operator==(const ArchConfig& o) const

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Benchmark against the published LTS procedure: runs the Python/PyTorch yardstick
+# (../shared/bench/lts_baseline.py) and lts-search on the gpt2-lts space side by side, 1 thread
+# each, for SECONDS, then compares their frontiers with one common measurer
+# (../shared/bench/compare_frontiers.py). Needs Debian's python3-torch and a built build/.
+#
+#   tests/bench/vs_lts.sh [SECONDS] [OUT]      (defaults: 1200, /tmp/lts-bench)
+set -eu
+seconds=${1:-1200}
+out=${2:-/tmp/lts-bench}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+yardstick=${LTS_YARDSTICK:-$root/../shared/bench}
+[ -f "$yardstick/lts_baseline.py" ] || { echo "vs_lts: no yardstick at $yardstick (set LTS_YARDSTICK)" >&2; exit 2; }
+[ -x "$root/build/app/lts-search" ] || { echo "vs_lts: build first (packaging/build.sh)" >&2; exit 2; }
+rm -rf "$out/base" "$out/ours"
+mkdir -p "$out"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" | tee "$out/machine.txt"
+/usr/bin/python3 "$yardstick/lts_baseline.py" --time-budget "$seconds" --threads 1 --out "$out/base" 2>"$out/base.log" &
+base=$!
+"$root/build/app/lts-search" run --preset gpt2-lts --threads 1 --time-budget "$seconds" --out "$out/ours" \
+  >"$out/ours.out" 2>"$out/ours.log" &
+ours=$!
+wait $base
+wait $ours
+echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $(wc -l <"$out/ours/candidates.jsonl") candidates ($(grep -c '"status":"ok"' "$out/ours/candidates.jsonl") measured in full)"
+grep "latency estimate" "$out/ours.log" | tail -n 1
+/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/candidates.jsonl" --b "$out/base/candidates.jsonl" \
+  --step 30 --threads 1 --cache "$out/remeasured.json"
