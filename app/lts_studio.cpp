@@ -89,8 +89,15 @@ int main(int argc, char** argv)
     const QCommandLineOption shots(QStringLiteral("screenshots"),
         QStringLiteral("Folder for the demo's screenshots (default docs/screenshots)"), QStringLiteral("DIR"),
         QStringLiteral("docs/screenshots"));
+    const QCommandLineOption start(QStringLiteral("start"),
+        QStringLiteral("Start the search of the configuration given as a path as soon as the window opens"));
+    const QCommandLineOption out(QStringLiteral("out"),
+        QStringLiteral("Run folder for a search started with --start (default: a new folder in the data folder)"),
+        QStringLiteral("DIR"));
     parser.addOption(demo);
     parser.addOption(shots);
+    parser.addOption(start);
+    parser.addOption(out);
     parser.process(app);
 
     if (parser.isSet(demo)) {
@@ -109,6 +116,12 @@ int main(int argc, char** argv)
 
     if (!parser.isSet(demo)) {
         window.show();
+        if (parser.isSet(out))
+            window.configPanel()->setOutputFolder(parser.value(out));
+        if (parser.isSet(start) && !window.startSearch()) {
+            std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
         return app.exec();
     }
 

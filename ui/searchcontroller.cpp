@@ -7,40 +7,37 @@
 
 #include <exception>
 #include <functional>
+#include <stdexcept>
+#include <string>
 
 namespace studio {
 
 namespace {
 
-// Sends each event to the run folder and then to the GUI. A write failure is reported once and
-// the search goes on: its results still reach the window, which can export them.
+// Sends each event to the GUI and then to the run folder. A write failure (a full disk) stops
+// the search, as it stops lts-search: the files written so far stay valid, and what reached the
+// window can still be exported.
 class Forwarder final : public lts::SearchObserver {
 public:
-    Forwarder(lts::RunWriter* writer, std::function<void(const lts::SearchEvent&)> emitEvent,
-        std::function<void(const QString&)> emitProblem)
-        : m_writer(writer), m_emitEvent(std::move(emitEvent)), m_emitProblem(std::move(emitProblem))
+    Forwarder(lts::RunWriter* writer, std::function<void(const lts::SearchEvent&)> emitEvent)
+        : m_writer(writer), m_emitEvent(std::move(emitEvent))
     {
     }
 
     void onEvent(const lts::SearchEvent& e) override
     {
+        m_emitEvent(e);
         try {
             m_writer->onEvent(e);
         } catch (const std::exception& ex) {
-            if (!m_writeFailed)
-                m_emitProblem(QStringLiteral("The run folder can no longer be written (%1). The search goes on; "
-                                             "export the frontier before closing.")
-                                  .arg(QString::fromStdString(ex.what())));
-            m_writeFailed = true;
+            throw std::runtime_error("the run folder can no longer be written (" + std::string(ex.what())
+                                     + "); the search stopped. Everything shown can still be exported.");
         }
-        m_emitEvent(e);
     }
 
 private:
     lts::RunWriter* m_writer;
     std::function<void(const lts::SearchEvent&)> m_emitEvent;
-    std::function<void(const QString&)> m_emitProblem;
-    bool m_writeFailed = false;
 };
 
 } // namespace
@@ -70,9 +67,7 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
                 w->m_engine = nullptr;
             }
         } unregister {this};
-        Forwarder forward(
-            &writer, [this](const lts::SearchEvent& e) { Q_EMIT event(e); },
-            [this](const QString& m) { Q_EMIT problem(m); });
+        Forwarder forward(&writer, [this](const lts::SearchEvent& e) { Q_EMIT event(e); });
         const lts::SearchResult result = engine.run(&forward);
         try {
             writer.finish(result);

@@ -491,8 +491,8 @@ private Q_SLOTS:
         QVERIFY2(w.lastError().contains(QStringLiteral("a-file")), qPrintable(w.lastError()));
         QCOMPARE(w.store()->layer(0).candidates.size(), std::size_t(0));
 
-        // A full disk: candidates.jsonl leads to /dev/full. The window says so, the search goes on,
-        // and every result stays in the window, from where it can still be exported.
+        // A full disk: candidates.jsonl leads to /dev/full. The search stops with a clear error, as
+        // lts-search does, and what reached the window can still be exported.
         const QString full = m_dir.filePath(QStringLiteral("full-disk"));
         QVERIFY(QDir().mkpath(full));
         QVERIFY(
@@ -501,12 +501,14 @@ private Q_SLOTS:
         w.configPanel()->setOutputFolder(full);
         QVERIFY2(w.startSearch(), qPrintable(w.lastError()));
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kSearchTimeoutMs);
-        QCOMPARE(finished.back().front().toString(), QString()); // not fatal
-        QVERIFY2(statusText(w, "statusProblem").contains(QStringLiteral("can no longer be written")),
-            qPrintable(statusText(w, "statusProblem")));
-        QVERIFY(w.store()->layer(0).candidates.size() >= 8);
-        QCOMPARE(w.plot()->plottedPoints(), int(w.store()->layer(0).candidates.size()));
-        QVERIFY(statusText(w, "statusState").startsWith(QStringLiteral("Finished")));
+        const QString fullError = finished.back().front().toString();
+        QVERIFY2(fullError.contains(QStringLiteral("can no longer be written"))
+                     && fullError.contains(QStringLiteral("No space left on device")),
+            qPrintable(fullError));
+        QVERIFY2(w.lastError().contains(QStringLiteral("can no longer be written")), qPrintable(w.lastError()));
+        QCOMPARE(w.store()->layer(0).candidates.size(), std::size_t(1)); // the first write failed
+        QCOMPARE(w.plot()->plottedPoints(), 1);
+        QVERIFY(!w.isSearchRunning());
         const ExportReport saved = w.exportTo(ExportFormat::Csv, m_dir.filePath(QStringLiteral("rescued.csv")));
         QVERIFY(saved.problems.isEmpty());
         QCOMPARE(saved.written.size(), 1);
