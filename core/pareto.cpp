@@ -76,6 +76,32 @@ std::vector<int> nonDominatedRanks(const std::vector<Point>& points)
     return rank;
 }
 
+bool FrontTracker::dominatesPoint(const Point& p) const
+{
+    return std::any_of(m_points.begin(), m_points.end(), [&](const Point& f) { return dominates(f, p); });
+}
+
+bool FrontTracker::offer(std::size_t id, const Point& p)
+{
+    if (dominatesPoint(p))
+        return false;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < m_points.size(); ++i) {
+        if (dominates(p, m_points[i]))
+            continue;
+        if (kept != i) {
+            m_points[kept] = std::move(m_points[i]);
+            m_ids[kept] = m_ids[i];
+        }
+        ++kept;
+    }
+    m_points.resize(kept);
+    m_ids.resize(kept);
+    m_points.push_back(p);
+    m_ids.push_back(id);
+    return true;
+}
+
 double hypervolume(const std::vector<Point>& points, const Point& ref)
 {
     if (ref.size() != 2 && ref.size() != 3)

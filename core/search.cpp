@@ -198,26 +198,15 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         nextId = std::max(nextId, c.id + 1);
     }
     std::unordered_map<std::string, int> parentUses;
-    std::vector<std::size_t> liveFront; // measured frontier, kept current candidate by candidate
+    FrontTracker liveFront; // measured frontier, kept current candidate by candidate
     std::vector<std::pair<double, double>> estimatePairs; // (raw estimate, measured latency)
     int screenedOut = 0;
 
     auto addCandidate = [&](const Candidate& c, const Genes& g, bool fromCache) {
         result.candidates.push_back(c);
         genes.push_back(g);
-        if (c.status == Candidate::Status::Ok) {
-            const auto p = c.point(m_params.objectives);
-            const bool dominated = std::any_of(liveFront.begin(), liveFront.end(), [&](std::size_t f) {
-                return dominates(result.candidates[f].point(m_params.objectives), p);
-            });
-            if (!dominated) {
-                liveFront.erase(std::remove_if(liveFront.begin(), liveFront.end(), [&](std::size_t f) {
-                                    return dominates(p, result.candidates[f].point(m_params.objectives));
-                                }),
-                                liveFront.end());
-                liveFront.push_back(result.candidates.size() - 1);
-            }
-        }
+        if (c.status == Candidate::Status::Ok)
+            liveFront.offer(result.candidates.size() - 1, c.point(m_params.objectives));
         if (c.status == Candidate::Status::Estimated)
             ++screenedOut;
         else if (c.latencyEstimateMs > 0 && c.status != Candidate::Status::Failed)
@@ -268,10 +257,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         Candidate optimistic = c;
         optimistic.measurement.latencyMs = optimisticLatencyMs;
         optimistic.measurement.peakMemoryMb = weightsMb; // the weights are a lower bound
-        const auto p = optimistic.point(m_params.objectives);
-        return std::none_of(liveFront.begin(), liveFront.end(), [&](std::size_t f) {
-            return dominates(result.candidates[f].point(m_params.objectives), p);
-        });
+        return !liveFront.dominatesPoint(optimistic.point(m_params.objectives));
     };
 
     auto outOfTime = [&] { return m_params.timeBudgetS > 0 && sessionTime() >= m_params.timeBudgetS; };

@@ -16,6 +16,7 @@ private Q_SLOTS:
     void hypervolume3d_data();
     void hypervolume3d();
     void candidatesFrontierSkipsFailures();
+    void trackerMatchesBatchFront();
 };
 
 void TestPareto::dominance()
@@ -86,6 +87,22 @@ void TestPareto::candidatesFrontierSkipsFailures()
                                      make(15, 10, Candidate::Status::Ok), make(99, 0, Candidate::Status::Failed),
                                      make(30, 1, Candidate::Status::OverCeiling)};
     QCOMPARE(frontierOf(all, {Objective::DecoderParams, Objective::Latency}), (std::vector<std::size_t>{0, 1}));
+}
+
+void TestPareto::trackerMatchesBatchFront()
+{
+    // Offered one by one, in any order, the tracker ends with the batch front.
+    const std::vector<Point> pts{{5, 5}, {1, 5}, {2, 3}, {3, 4}, {4, 1}, {2, 3}, {0.5, 9}, {1.5, 2}};
+    FrontTracker t;
+    for (std::size_t i = 0; i < pts.size(); ++i)
+        t.offer(i, pts[i]);
+    std::vector<std::size_t> ids = t.ids();
+    std::sort(ids.begin(), ids.end());
+    QCOMPARE(ids, paretoFront(pts)); // (1,5), (4,1), (0.5,9), (1.5,2); (2,3) twice falls to (1.5,2)
+    QCOMPARE(ids, (std::vector<std::size_t>{1, 4, 6, 7}));
+    QVERIFY(t.dominatesPoint({3, 3}));
+    QVERIFY(!t.dominatesPoint({1, 1}));
+    QVERIFY(!t.offer(99, {6, 6}));
 }
 
 QTEST_APPLESS_MAIN(TestPareto)

@@ -15,17 +15,6 @@ const QColor kLayerColors[]
     = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd),
         QColor(0xff, 0x7f, 0x0e), QColor(0x17, 0xbe, 0xcf), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)};
 
-double frontierHypervolume(const std::vector<lts::Candidate>& all, const std::vector<std::size_t>& frontier,
-    const std::vector<lts::Objective>& objectives, const std::vector<double>& ref)
-{
-    if (ref.size() != objectives.size())
-        return 0;
-    std::vector<lts::Point> points;
-    for (std::size_t i : frontier)
-        points.push_back(all[i].point(objectives));
-    return lts::hypervolume(points, ref);
-}
-
 } // namespace
 
 RunLayer layerFromRun(const lts::LoadedRun& run, const QString& folder)
@@ -38,24 +27,29 @@ RunLayer layerFromRun(const lts::LoadedRun& run, const QString& folder)
     layer.candidates = run.candidates;
     const auto& objectives = layer.config.search.objectives;
     layer.frontier = lts::frontierOf(layer.candidates, objectives);
-    // Convergence is rebuilt per iteration from the candidates, on the run's own reference point.
-    int lastIteration = -1;
-    for (const auto& c : layer.candidates)
-        lastIteration = std::max(lastIteration, c.iteration);
-    for (int it = 0; it <= lastIteration; ++it) {
-        std::vector<lts::Candidate> upTo;
-        double elapsed = 0;
-        for (const auto& c : layer.candidates)
-            if (c.iteration <= it) {
-                upTo.push_back(c);
-                elapsed = std::max(elapsed, c.elapsedS);
-            }
-        const auto front = lts::frontierOf(upTo, objectives);
+    // Convergence is rebuilt per iteration from the candidates, on the run's own reference point;
+    // one pass in iteration order with a growing front, so a long run opens in linear time.
+    std::vector<std::size_t> order(layer.candidates.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return layer.candidates[a].iteration < layer.candidates[b].iteration;
+    });
+    const bool withVolume = run.info.hvReference.size() == objectives.size();
+    lts::FrontTracker front;
+    double elapsed = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const lts::Candidate& c = layer.candidates[order[k]];
+        elapsed = std::max(elapsed, c.elapsedS);
+        if (c.status == lts::Candidate::Status::Ok)
+            front.offer(order[k], c.point(objectives));
+        if (k + 1 < order.size() && layer.candidates[order[k + 1]].iteration == c.iteration)
+            continue; // the iteration is not over yet
         ConvergencePoint p;
-        p.iteration = it;
+        p.iteration = c.iteration;
         p.elapsedS = elapsed;
-        p.frontierSize = int(front.size());
-        p.hypervolume = frontierHypervolume(upTo, front, objectives, run.info.hvReference);
+        p.frontierSize = int(front.ids().size());
+        p.hypervolume = withVolume ? lts::hypervolume(front.points(), run.info.hvReference) : 0;
         layer.history.push_back(p);
     }
     return layer;
