@@ -93,10 +93,10 @@ private Q_SLOTS:
                                     << "0"
                                     << "search.parents"
                                     << "between 1";
-        QTest::newRow("tolerance of a whole median") << "device.tolerance"
-                                                     << "1"
-                                                     << "device.tolerance"
-                                                     << "fraction below 1";
+        QTest::newRow("no minimum repeats") << "device.min_repeats"
+                                            << "0"
+                                            << "device.min_repeats"
+                                            << "between 1";
     }
 
     void invalidEntryDisablesStart()
