@@ -10,6 +10,9 @@
 #include <QPushButton>
 #include <QSvgGenerator>
 #include <QToolButton>
+
+#include <cmath>
+#include <tuple>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -20,6 +23,88 @@
 namespace studio {
 
 namespace {
+
+// Above this many points, measured candidates are drawn as one raster instead of one QPainter
+// disc each: a replot then costs one pass over the points, not 100,000 ellipses.
+constexpr int kDenseThreshold = 4000;
+
+// Dense scatter: discs rasterised straight into an image the size of the axis rect, cached until
+// the view or the data changes (hover and selection replots reuse it).
+class DotCloud final : public QCPAbstractPlottable {
+public:
+    struct Dot {
+        double x, y;
+        QRgb color;
+    };
+
+    DotCloud(QCPAxis* key, QCPAxis* value, std::vector<Dot> dots, int diameter)
+        : QCPAbstractPlottable(key, value), m_dots(std::move(dots)), m_radius(diameter / 2.0)
+    {
+        setSelectable(QCP::stNone);
+    }
+
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; } // picking is the plot's
+    QCPRange getKeyRange(bool& found, QCP::SignDomain domain) const override { return range(true, found, domain); }
+    QCPRange getValueRange(bool& found, QCP::SignDomain domain, const QCPRange&) const override
+    {
+        return range(false, found, domain);
+    }
+
+protected:
+    void draw(QCPPainter* painter) override
+    {
+        const QRect area = clipRect();
+        const auto state = std::make_tuple(keyAxis()->range().lower, keyAxis()->range().upper,
+            valueAxis()->range().lower, valueAxis()->range().upper, area, keyAxis()->scaleType(),
+            valueAxis()->scaleType());
+        if (m_image.isNull() || state != m_state) {
+            m_state = state;
+            m_image = QImage(area.size(), QImage::Format_ARGB32_Premultiplied);
+            m_image.fill(Qt::transparent);
+            const int r = int(std::ceil(m_radius));
+            const int w = m_image.width(), h = m_image.height();
+            for (const Dot& d : m_dots) {
+                const int cx = int(keyAxis()->coordToPixel(d.x)) - area.left();
+                const int cy = int(valueAxis()->coordToPixel(d.y)) - area.top();
+                if (cx < -r || cy < -r || cx > w + r || cy > h + r)
+                    continue;
+                for (int dy = -r; dy <= r; ++dy) {
+                    const int y = cy + dy;
+                    if (y < 0 || y >= h)
+                        continue;
+                    auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
+                    for (int dx = -r; dx <= r; ++dx) {
+                        const int x = cx + dx;
+                        if (x >= 0 && x < w && dx * dx + dy * dy <= m_radius * m_radius)
+                            line[x] = d.color;
+                    }
+                }
+            }
+        }
+        painter->drawImage(area.topLeft(), m_image);
+    }
+    void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
+
+private:
+    QCPRange range(bool key, bool& found, QCP::SignDomain domain) const
+    {
+        QCPRange r;
+        found = false;
+        for (const Dot& d : m_dots) {
+            const double v = key ? d.x : d.y;
+            if ((domain == QCP::sdPositive && v <= 0) || (domain == QCP::sdNegative && v >= 0))
+                continue;
+            r = found ? QCPRange(std::min(r.lower, v), std::max(r.upper, v)) : QCPRange(v, v);
+            found = true;
+        }
+        return r;
+    }
+
+    std::vector<Dot> m_dots;
+    double m_radius;
+    QImage m_image;
+    std::tuple<double, double, double, double, QRect, QCPAxis::ScaleType, QCPAxis::ScaleType> m_state;
+};
 
 constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
 constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
@@ -334,7 +419,7 @@ void ParetoPlot::showColorScale(bool on, int maxIteration)
 
 void ParetoPlot::rebuild()
 {
-    m_plot->clearGraphs();
+    m_plot->clearPlottables(); // graphs and dense point clouds
     m_hits.clear();
     m_failed.clear();
     const QColor foreground = m_dark ? QColor(0xee, 0xee, 0xee) : QColor(0x20, 0x20, 0x20);
@@ -375,6 +460,24 @@ void ParetoPlot::rebuild()
             auto& group = byGroup[single ? c.iteration : 0];
             group.first << x;
             group.second << y;
+        }
+        int measured = 0;
+        for (const auto& [iteration, points] : byGroup)
+            measured += int(points.first.size());
+        if (measured > kDenseThreshold) {
+            std::vector<DotCloud::Dot> dots;
+            dots.reserve(std::size_t(measured));
+            for (const auto& [iteration, points] : byGroup) {
+                QColor color = single ? gradient.color(iteration, QCPRange(0, std::max(1, maxIteration))) : layer.color;
+                if (!single)
+                    color.setAlpha(110);
+                const QRgb rgb = qPremultiply(color.rgba());
+                for (int i = 0; i < points.first.size(); ++i)
+                    dots.push_back({points.first[i], points.second[i], rgb});
+            }
+            auto* cloud = new DotCloud(m_plot->xAxis, m_plot->yAxis, std::move(dots), single ? 5 : 4);
+            cloud->removeFromLegend();
+            byGroup.clear();
         }
         for (auto& [iteration, points] : byGroup) {
             QCPGraph* g = m_plot->addGraph();
