@@ -275,7 +275,46 @@ SearchResult SearchEngine::run(SearchObserver* observer)
     };
 
     // Measures (or recalls) a batch; false when the search must stop.
-    auto evaluate = [&](const std::vector<Genes>& batch, int iteration) {
+    // Latency estimates of a batch, taken before any of it is measured, and the batch reordered
+    // so that the candidates the estimate puts on the front are measured first: they raise the
+    // bar the rest are screened against.
+    std::unordered_map<std::string, double> estimates;
+    auto estimateBatch = [&](std::vector<Genes>& batch) -> void {
+        estimates.clear();
+        std::vector<std::size_t> fresh;
+        std::vector<Point> points;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const ArchConfig a = toArch(batch[i]);
+            if (known.count(a.key()))
+                continue;
+            waitWhilePaused();
+            if (m_cancel.load() || outOfTime())
+                return; // the measuring loop reports why it stops
+            const auto raw = m_measurer.estimateLatencyMs(a, m_cancel);
+            if (!raw)
+                continue;
+            estimates[a.key()] = *raw;
+            fresh.push_back(i);
+            points.push_back({-double(decoderParams(a)), *raw});
+        }
+        const std::vector<int> ranks = nonDominatedRanks(points);
+        std::vector<int> rankOf(batch.size(), -1); // known and unestimated ones keep their place first
+        for (std::size_t k = 0; k < fresh.size(); ++k)
+            rankOf[fresh[k]] = ranks[k];
+        std::vector<std::size_t> order(batch.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rankOf[x] < rankOf[y]; });
+        std::vector<Genes> sorted;
+        sorted.reserve(batch.size());
+        for (std::size_t i : order)
+            sorted.push_back(std::move(batch[i]));
+        batch = std::move(sorted);
+    };
+
+    auto evaluate = [&](std::vector<Genes> batch, int iteration) {
+        if (m_params.screening)
+            estimateBatch(batch);
         for (const Genes& g : batch) {
             waitWhilePaused();
             if (m_cancel.load()) {
@@ -300,17 +339,11 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             c.decoderParams = p.decoder();
             c.totalParams = p.total();
             c.iteration = iteration;
-            if (m_params.screening) {
-                if (const auto raw = m_measurer.estimateLatencyMs(a, m_cancel))
-                    c.latencyEstimateMs = *raw;
-                if (m_cancel.load()) {
-                    result.cancelled = true;
-                    stopReason = "cancelled";
-                    return false;
-                }
-            }
-            if (c.latencyEstimateMs > 0) {
-                const EstimateQuality q = estimateQuality();
+            if (const auto e = estimates.find(a.key()); e != estimates.end())
+                c.latencyEstimateMs = e->second;
+            const EstimateQuality q = estimateQuality();
+            // Nothing is screened until the estimate's bias is calibrated on full measurements.
+            if (c.latencyEstimateMs > 0 && q.samples >= int(kMinCalibrationPairs)) {
                 // Until the estimate has a track record, trust it less.
                 const double margin = q.samples >= kMinErrorSamples
                     ? std::min(kMaxScreeningMargin, std::max(m_params.screeningMargin, q.p90Error))

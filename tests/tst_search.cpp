@@ -291,13 +291,21 @@ void TestSearch::timeBudget()
 void TestSearch::exactEstimatesChangeNothingButCost()
 {
     // A candidate screened out by an exact estimate is dominated anyway, so the course of the
-    // search (its frontiers and parents) is the same as measuring everything, for less.
+    // search (its frontiers and parents) is the same as measuring everything, for less. Only
+    // the order within an iteration differs: the estimated front is measured first.
     test::FakeMeasurer all, screened;
     screened.estimateScale = 1.0;
     const SearchResult full = SearchEngine(gptSpace(), smallParams(), all).run(nullptr);
     const SearchResult fast = SearchEngine(gptSpace(), smallParams(), screened).run(nullptr);
-    QCOMPARE(keys(fast), keys(full));
-    QCOMPARE(fast.frontier, full.frontier);
+    auto keySet = [](const SearchResult& r, bool frontierOnly) {
+        std::multiset<std::pair<int, std::string>> out;
+        for (std::size_t i = 0; i < r.candidates.size(); ++i)
+            if (!frontierOnly || r.candidates[i].onFrontier)
+                out.insert({r.candidates[i].iteration, r.candidates[i].arch.key()});
+        return out;
+    };
+    QCOMPARE(keySet(fast, false), keySet(full, false));
+    QCOMPARE(keySet(fast, true), keySet(full, true));
     int estimated = 0;
     for (const auto& c : fast.candidates)
         estimated += c.status == Candidate::Status::Estimated;
@@ -317,9 +325,15 @@ void TestSearch::calibrationLearnsBias()
     const SearchResult r = SearchEngine(gptSpace(), smallParams(), m).run(nullptr);
     QCOMPARE(r.estimate.calibration, 0.5);
     QVERIFY(r.estimate.medianError < 1e-12);
-    for (const auto& c : r.candidates)
-        if (c.status == Candidate::Status::Estimated)
-            QCOMPARE(c.measurement.latencyMs, test::FakeMeasurer::latencyOf(c.arch)); // calibrated
+    // Nothing is screened before the calibration exists, so every estimate recorded is calibrated.
+    int estimated = 0;
+    for (const auto& c : r.candidates) {
+        if (c.status != Candidate::Status::Estimated)
+            continue;
+        QCOMPARE(c.measurement.latencyMs, test::FakeMeasurer::latencyOf(c.arch));
+        ++estimated;
+    }
+    QVERIFY(estimated > 0);
 }
 
 void TestSearch::screeningOff()
