@@ -416,7 +416,11 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         if (iteration == 0 || m_params.algorithm == Algorithm::Random) {
             batch = randomBatch(m_params.populationSize());
         } else {
+            // In id order: a resumed run holds the same candidates in another order.
             std::vector<std::size_t> pool = result.frontier;
+            std::sort(pool.begin(), pool.end(), [&](std::size_t a, std::size_t b) {
+                return result.candidates[a].id < result.candidates[b].id;
+            });
             if (pool.empty()) { // nothing measured well yet: breed from random samples
                 batch = randomBatch(m_params.populationSize());
             } else {

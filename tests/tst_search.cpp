@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <set>
+#include <tuple>
 #include <thread>
 
 using namespace lts;
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void populationAndUniqueness();
     void frontierIsNonDominated();
     void hypervolumeNeverDecreases();
+    void resumeReplaysWithoutMeasuring_data();
     void resumeReplaysWithoutMeasuring();
     void randomBaseline();
     void failuresAreRecorded();
@@ -150,14 +152,32 @@ void TestSearch::hypervolumeNeverDecreases()
     QCOMPARE(iterations, smallParams().iterations);
 }
 
+void TestSearch::resumeReplaysWithoutMeasuring_data()
+{
+    QTest::addColumn<double>("estimateScale");
+    QTest::newRow("measure everything") << 0.0;
+    QTest::newRow("screening reorders batches") << 1.0;
+}
+
 void TestSearch::resumeReplaysWithoutMeasuring()
 {
+    QFETCH(double, estimateScale);
+    auto sameCourse = [](const SearchResult& a, const SearchResult& b) {
+        std::multiset<std::tuple<int, std::string, int>> x, y;
+        for (const auto& c : a.candidates)
+            x.insert({c.iteration, c.arch.key(), int(c.status)});
+        for (const auto& c : b.candidates)
+            y.insert({c.iteration, c.arch.key(), int(c.status)});
+        return x == y;
+    };
     const SearchParams p = smallParams(11);
     test::FakeMeasurer full;
+    full.estimateScale = estimateScale;
     const SearchResult whole = SearchEngine(gptSpace(), p, full).run(nullptr);
 
     // Interrupted after 37 measurements, as a kill or Stop would leave it.
     test::FakeMeasurer first;
+    first.estimateScale = estimateScale;
     SearchEngine interrupted(gptSpace(), p, first);
     first.onMeasure = [&](const ArchConfig&) {
         if (first.calls == 37)
@@ -165,19 +185,19 @@ void TestSearch::resumeReplaysWithoutMeasuring()
     };
     const SearchResult part = interrupted.run(nullptr);
     QVERIFY(part.cancelled);
-    QCOMPARE(int(part.candidates.size()), 36);
+    QVERIFY(part.candidates.size() >= 36);
 
     test::FakeMeasurer second;
+    second.estimateScale = estimateScale;
     SearchEngine resumed(gptSpace(), p, second);
     resumed.setKnownCandidates(part.candidates, part.elapsedS);
     Recorder rec;
     const SearchResult rest = resumed.run(&rec);
-    QCOMPARE(rec.count(SearchEvent::Kind::Candidate, true), 36);
-    QCOMPARE(second.calls, int(whole.candidates.size()) - 36); // nothing measured twice
+    QCOMPARE(rec.count(SearchEvent::Kind::Candidate, true), int(part.candidates.size()));
     for (const auto& c : part.candidates)
-        QCOMPARE(second.perKey.count(c.arch.key()), std::size_t(0));
-    QCOMPARE(keys(rest), keys(whole)); // the same course as an uninterrupted run
-    QCOMPARE(rest.frontier, whole.frontier);
+        QCOMPARE(second.perKey.count(c.arch.key()), std::size_t(0)); // nothing measured twice
+    QCOMPARE(second.calls, full.calls - 36);
+    QVERIFY(sameCourse(rest, whole)); // the same course as an uninterrupted run
     QCOMPARE(rest.hypervolume, whole.hypervolume);
 }
 
