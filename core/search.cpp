@@ -274,7 +274,6 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         return true;
     };
 
-    // Measures (or recalls) a batch; false when the search must stop.
     // Latency estimates of a batch, taken before any of it is measured, and the batch reordered
     // so that the candidates the estimate puts on the front are measured first: they raise the
     // bar the rest are screened against.
@@ -312,6 +311,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         batch = std::move(sorted);
     };
 
+    // Measures (or recalls) a batch; false when the search must stop.
     auto evaluate = [&](std::vector<Genes> batch, int iteration) {
         if (m_params.screening)
             estimateBatch(batch);
