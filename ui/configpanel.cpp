@@ -138,6 +138,7 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     space->addRow(QStringLiteral("mem_len"), m_memLen);
     m_paramsMin = dspin(spaceBox, 0, 1e6, 3, QStringLiteral(" M"));
     m_paramsMax = dspin(spaceBox, 0, 1e6, 3, QStringLiteral(" M"));
+    m_paramsMax->setSpecialValueText(QStringLiteral("no limit")); // 0 means unbounded
     addField(QStringLiteral("params_min"), m_paramsMin,
         QStringLiteral("Smallest decoder-parameter count worth measuring, in millions (0: no bound)"));
     addField(QStringLiteral("params_max"), m_paramsMax,
@@ -165,10 +166,12 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         QStringLiteral("What the frontier trades off: more decoder parameters against less latency and/or memory"));
     search->addRow(QStringLiteral("Objectives"), m_objectives);
     m_latencyCeiling = dspin(searchBox, 0, 1e7, 2, QStringLiteral(" ms"));
+    m_latencyCeiling->setSpecialValueText(QStringLiteral("none"));
     addField(QStringLiteral("latency_ceiling_ms"), m_latencyCeiling,
         QStringLiteral("Candidates slower than this are kept apart from the frontier (0: no ceiling)"));
     search->addRow(QStringLiteral("Latency ceiling"), m_latencyCeiling);
     m_memoryCeiling = dspin(searchBox, 0, 1e7, 1, QStringLiteral(" MB"));
+    m_memoryCeiling->setSpecialValueText(QStringLiteral("none"));
     addField(QStringLiteral("memory_ceiling_mb"), m_memoryCeiling,
         QStringLiteral("Candidates needing more memory are kept apart from the frontier (0: no ceiling)"));
     search->addRow(QStringLiteral("Memory ceiling"), m_memoryCeiling);
