@@ -73,6 +73,8 @@ run options:
   --objectives LIST      params,latency | params,memory | params,latency,memory
   --no-screening         measure every candidate in full; by default a candidate whose on-device
                          latency estimate cannot reach the frontier is recorded as "estimated"
+  --presample N          with screening, draw N times as many architectures as a batch holds and
+                         keep those the latency estimate ranks best (default 10; 1: keep all)
 
 eval options:
   --no-measure           print parameter counts only
@@ -87,7 +89,7 @@ struct Options {
     Options()
     {
         for (const char* name : {"preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
-                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format"})
+                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format", "presample"})
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("no-screening")));
@@ -276,6 +278,8 @@ int commandRun(const Options& o)
             p.objectives = parseObjectives(o.text("objectives"), "--objectives");
         if (o.has("no-screening"))
             p.screening = false;
+        if (o.has("presample"))
+            p.presample = int(o.integer("presample", 1, 100));
     }
     SearchParams& p = info.config.search;
     if (o.has("iterations"))
@@ -285,11 +289,17 @@ int commandRun(const Options& o)
     p.validate();
 
     TorchMeasurer measurer(info.config.protocol);
+    if (resume) {
+        std::string note;
+        measurer.loadEstimateTable(loadEstimateTable(dir, measurer.fingerprint(), note));
+        std::fprintf(stderr, "lts-search: %s\n", note.c_str());
+    }
     SearchEngine engine(info.config.space, p, measurer);
     engine.setKnownCandidates(known, info.elapsedS);
     std::unique_ptr<RunWriter> writer;
     try {
         writer = std::make_unique<RunWriter>(dir, info, resume);
+        writer->setMeasurer(&measurer);
     } catch (const std::runtime_error& e) {
         throw InputError("--out", e.what());
     }

@@ -396,7 +396,8 @@ QJsonObject paramsToJson(const SearchParams& p)
             {q("objectives"), QString::fromStdString(objectivesString(p.objectives))},
             {q("time_budget_s"), p.timeBudgetS},
             {q("screening"), p.screening},
-            {q("screening_margin"), p.screeningMargin}};
+            {q("screening_margin"), p.screeningMargin},
+            {q("presample"), p.presample}};
 }
 
 SearchParams paramsFromJson(const QJsonObject& o)
@@ -420,6 +421,7 @@ SearchParams paramsFromJson(const QJsonObject& o)
     p.timeBudgetS = numberField(o, "time_budget_s", 0, prefix);
     p.screening = boolField(o, "screening", p.screening, prefix);
     p.screeningMargin = numberField(o, "screening_margin", p.screeningMargin, prefix);
+    p.presample = intField(o, "presample", p.presample, prefix);
     p.validate();
     return p;
 }

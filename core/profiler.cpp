@@ -5,11 +5,22 @@
 #include "paramcount.h"
 #include "stats.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Version.h>
 #include <c10/core/CPUAllocator.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 #ifdef LTS_HAVE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+// LibTorch 2.3 made c10::Allocator::allocate() non-const and added the pure virtual copy_data().
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define LTS_TORCH_ALLOCATOR_2_3 1
+#define LTS_ALLOCATE_CONST
+#else
+#define LTS_TORCH_ALLOCATOR_2_3 0
+#define LTS_ALLOCATE_CONST const
 #endif
 
 #include <QtGlobal>
@@ -39,7 +50,7 @@ class TrackingAllocator final : public c10::Allocator {
 public:
     explicit TrackingAllocator(c10::Allocator* inner) : m_inner(inner) {}
 
-    c10::DataPtr allocate(size_t n) const override
+    c10::DataPtr allocate(size_t n) LTS_ALLOCATE_CONST override
     {
         c10::DataPtr inner = m_inner->allocate(n);
         void* data = inner.get();
@@ -50,6 +61,13 @@ public:
         }
         return {data, ctx, &TrackingAllocator::release, c10::Device(c10::DeviceType::CPU)};
     }
+
+#if LTS_TORCH_ALLOCATOR_2_3
+    void copy_data(void* dest, const void* src, std::size_t count) const override
+    {
+        m_inner->copy_data(dest, src, count);
+    }
+#endif
 
     std::int64_t current() const { return m_current.load(); }
     std::int64_t peak() const { return m_peak.load(); }
@@ -194,6 +212,8 @@ RuntimeInfo runtimeInfo()
         r.qtVersion = qVersion();
         if (auto getConfig = reinterpret_cast<GetConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
             r.blas = getConfig();
+        else if (at::show_config().find("BLAS_INFO=mkl") != std::string::npos)
+            r.blas = "MKL (built into LibTorch)"; // PyTorch's own builds; torch's thread setting binds it
         else {
             r.blas = "reference BLAS (no OpenBLAS loaded)";
             r.blasIsReference = true;
@@ -232,6 +252,25 @@ TorchMeasurer::TorchMeasurer(MeasureProtocol protocol) : m_protocol(std::move(pr
 #endif
     }
     trackingAllocator();
+}
+
+void TorchMeasurer::loadEstimateTable(const std::map<std::string, double>& table)
+{
+    for (const auto& [key, ms] : table)
+        if (std::isfinite(ms) && ms > 0)
+            m_partMs[key] = ms;
+}
+
+std::string TorchMeasurer::fingerprint() const
+{
+    const RuntimeInfo& r = runtimeInfo();
+    const ParsedDevice d = parseDevice(m_protocol.device);
+    std::string name = m_protocol.device;
+    for (const auto& dev : r.devices)
+        if (dev.id == (d.cuda ? "cuda:" + std::to_string(d.index) : std::string("cpu")))
+            name += " " + dev.name;
+    return name + "; threads " + std::to_string(m_protocol.threads) + "; batch " + std::to_string(m_protocol.batch)
+        + "; seq_len " + std::to_string(m_protocol.seqLen) + "; LibTorch " + r.torchVersion + "; " + r.blas;
 }
 
 namespace {
@@ -316,12 +355,14 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         // The last warm-up pass measures the peak; timing passes do not touch the counters.
         if (dev.cuda) {
 #ifdef LTS_HAVE_CUDA
+            // LibTorch 2.x takes a c10::DeviceIndex (int8_t), 1.13 an int; [0] is the aggregate pool.
             namespace cca = c10::cuda::CUDACachingAllocator;
-            const auto before = cca::getDeviceStats(dev.index).allocated_bytes[0].current;
-            cca::resetPeakStats(dev.index);
+            const auto cudaIndex = static_cast<c10::DeviceIndex>(dev.index);
+            const auto before = cca::getDeviceStats(cudaIndex).allocated_bytes[0].current;
+            cca::resetPeakStats(cudaIndex);
             model->forward(ids);
             sync();
-            const auto peak = cca::getDeviceStats(dev.index).allocated_bytes[0].peak;
+            const auto peak = cca::getDeviceStats(cudaIndex).allocated_bytes[0].peak;
             m.peakMemoryMb = double(peak) / kMb;
             m.activationsMb = double(peak - before) / kMb;
 #endif
@@ -365,34 +406,57 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
 
 namespace {
 
-enum Part { kHead, kAttention, kFeedForward };
-
 // Parts are timed like full candidates but with fewer passes: they are many and short.
 constexpr int kPartMaxRepeats = 7;
 constexpr double kPartTolerance = 0.03;
 
+// The grid a width is measured on: every value up to 64, then 128, 256, 512, 1024 and every
+// multiple of 1024. Returns the grid points around `v` (equal when `v` is one).
+std::pair<int, int> gridBracket(int v)
+{
+    if (v <= 64)
+        return {v, v};
+    int lo = 64;
+    while (lo < 1024 && 2 * lo <= v)
+        lo *= 2;
+    if (lo >= 1024)
+        lo = v / 1024 * 1024;
+    if (lo == v)
+        return {v, v};
+    return {lo, lo < 1024 ? 2 * lo : lo + 1024};
+}
+
 } // namespace
 
-std::optional<double> TorchMeasurer::partMs(const std::string& key, const ArchConfig& arch, int part, int dInner,
-                                            int nHead, const std::atomic<bool>& cancel)
+std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& arch, int width, const std::atomic<bool>& cancel)
 {
+    const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+    // Everything a part's latency depends on besides the width it is timed at.
+    ArchConfig context = arch;
+    context.nLayer = 0;
+    context.nHead.clear();
+    context.dInner.clear();
+    static const char* const kPartNames[] = {"head", "attn", "ff"};
+    const std::string key = context.key() + "|t" + std::to_string(tokens) + "|" + kPartNames[static_cast<int>(part)]
+        + (part == Part::Head ? "" : std::to_string(width));
     if (const auto it = m_partMs.find(key); it != m_partMs.end())
         return it->second;
     const ParsedDevice dev = parseDevice(m_protocol.device);
     const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
-    const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
     const std::int64_t b = m_protocol.batch, d = arch.dModel;
     const bool xl = arch.backbone == Backbone::TransformerXL;
+    const int nHead = part == Part::Attention ? width : 1;
+    const int dInner = part == Part::FeedForward ? width : 1;
     setComputeThreads(m_protocol.threads);
     torch::NoGradGuard noGrad;
     torchmodels::InitScope uninitialised(torchmodels::Init::None);
     std::function<void()> pass; // owns the module it runs
     torch::Tensor x, r, mem, mask, causal, ids;
     const auto options = torch::TensorOptions().device(device);
-    if (part == kHead) {
+    if (part == Part::Head) {
         ArchConfig one = arch;
         one.nLayer = 1;
-        one.nHead = {nHead};
+        one.nHead = {1};
         one.dInner = {1};
         auto model = torchmodels::buildModel(one, torchmodels::Init::None);
         model->skipLayers = true;
@@ -405,7 +469,7 @@ std::optional<double> TorchMeasurer::partMs(const std::string& key, const ArchCo
         block->to(device);
         x = torch::randn({b, tokens, d}, options);
         causal = torch::ones({tokens, tokens}, options.dtype(torch::kBool)).triu(1);
-        if (part == kAttention)
+        if (part == Part::Attention)
             pass = [block, &x, &causal]() mutable { block->attentionPart(x, causal); };
         else
             pass = [block, &x]() mutable { block->mlpPart(x); };
@@ -420,7 +484,7 @@ std::optional<double> TorchMeasurer::partMs(const std::string& key, const ArchCo
         auto sinusoid = torch::outer(posSeq, invFreq);
         r = torch::cat({sinusoid.sin(), sinusoid.cos()}, -1);
         mask = torchmodels::TransformerXlModelImpl::causalMask(tokens, arch.memLen, options);
-        if (part == kAttention)
+        if (part == Part::Attention)
             pass = [layer, &x, &r, &mem, &mask]() mutable { layer->attn(x, r, mem, mask); };
         else
             pass = [layer, &x]() mutable { layer->feedForwardPart(x); };
@@ -443,23 +507,37 @@ std::optional<double> TorchMeasurer::partMs(const std::string& key, const ArchCo
     return ms;
 }
 
+std::optional<double> TorchMeasurer::gridPartMs(Part part, const ArchConfig& arch, int width,
+                                                const std::atomic<bool>& cancel)
+{
+    // The head's cost is linear in d_model and the feed-forward's in d_inner (two matrix
+    // products and an activation of that width), so both are timed on a grid and interpolated.
+    const auto [lo, hi] = gridBracket(part == Part::Head ? arch.dModel : width);
+    auto at = [&](int w) {
+        if (part != Part::Head)
+            return partMs(part, arch, w, cancel);
+        ArchConfig knot = arch;
+        knot.dModel = w;
+        return partMs(part, knot, 0, cancel);
+    };
+    const auto low = at(lo);
+    if (!low || lo == hi)
+        return low;
+    const auto high = at(hi);
+    if (!high)
+        return std::nullopt;
+    const int v = part == Part::Head ? arch.dModel : width;
+    return *low + (*high - *low) * double(v - lo) / double(hi - lo);
+}
+
 std::optional<double> TorchMeasurer::estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
     try {
         validate(arch);
-        const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
-        // Everything a part's latency depends on besides its own widths.
-        ArchConfig context = arch;
-        context.nLayer = 0;
-        context.nHead.clear();
-        context.dInner.clear();
-        const std::string common = context.key() + "|t" + std::to_string(tokens);
-        auto total = partMs(common + "|head", arch, kHead, 1, arch.nHead.front(), cancel);
+        auto total = gridPartMs(Part::Head, arch, 0, cancel);
         for (int i = 0; total && i < arch.nLayer; ++i) {
-            const auto attention = partMs(common + "|attn" + std::to_string(arch.nHead[i]), arch, kAttention, 1,
-                                          arch.nHead[i], cancel);
-            const auto feedForward = attention ? partMs(common + "|ff" + std::to_string(arch.dInner[i]), arch,
-                                                        kFeedForward, arch.dInner[i], 1, cancel)
+            const auto attention = partMs(Part::Attention, arch, arch.nHead[i], cancel);
+            const auto feedForward = attention ? gridPartMs(Part::FeedForward, arch, arch.dInner[i], cancel)
                                                : std::nullopt;
             total = feedForward ? std::optional<double>(*total + *attention + *feedForward) : std::nullopt;
         }

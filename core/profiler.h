@@ -27,6 +27,12 @@ public:
     {
         return std::nullopt;
     }
+    // The timings the estimates are built from (opaque key -> ms), kept with a run so that a
+    // resumed run estimates exactly as the original did, and where they are valid: the device,
+    // its protocol and the libraries. Empty when this measurer has no estimate.
+    virtual std::map<std::string, double> estimateTable() const { return {}; }
+    virtual void loadEstimateTable(const std::map<std::string, double>& /*table*/) {}
+    virtual std::string fingerprint() const { return {}; }
 };
 
 struct DeviceInfo {
@@ -57,7 +63,9 @@ void setComputeThreads(int threads);
 // passes in inference mode on the protocol's device, and tracks the allocator's high-water mark.
 // Its latency estimate sums an on-device table of part latencies (attention per d_model and
 // n_head, feed-forward per d_model and d_inner, embedding and head per d_model), each part
-// timed the first time a candidate needs it.
+// timed the first time a candidate needs it. Feed-forward widths and the head's d_model are
+// timed on a grid (up to 64, 128, 256, 512, 1024, then every multiple of 1024) and
+// interpolated linearly, which keeps the table small whatever the search space.
 // Not thread-safe: use one TorchMeasurer per worker thread.
 class TorchMeasurer final : public Measurer {
 public:
@@ -67,10 +75,16 @@ public:
     MeasureProtocol protocol() const override { return m_protocol; }
     std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     int tableEntries() const { return int(m_partMs.size()); }
+    std::map<std::string, double> estimateTable() const override { return m_partMs; }
+    void loadEstimateTable(const std::map<std::string, double>& table) override;
+    std::string fingerprint() const override;
 
 private:
-    std::optional<double> partMs(const std::string& key, const ArchConfig& arch, int part, int dInner, int nHead,
-                                 const std::atomic<bool>& cancel);
+    enum class Part { Head, Attention, FeedForward };
+    // One part timed at one width (n_head for attention, d_inner for feed-forward), memoised.
+    std::optional<double> partMs(Part part, const ArchConfig& arch, int width, const std::atomic<bool>& cancel);
+    // The head (per d_model) or feed-forward part (per d_inner) interpolated between grid points.
+    std::optional<double> gridPartMs(Part part, const ArchConfig& arch, int width, const std::atomic<bool>& cancel);
 
     MeasureProtocol m_protocol;
     std::map<std::string, double> m_partMs;

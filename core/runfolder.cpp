@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <thread>
 #include <unordered_set>
@@ -229,6 +230,48 @@ void RunWriter::onEvent(const SearchEvent& event)
         m_info.elapsedS = event.elapsedS;
         writeSummary(m_all, frontierOf(m_all, m_info.config.search.objectives));
     }
+    writeEstimateTable();
+}
+
+void RunWriter::writeEstimateTable()
+{
+    if (!m_measurer)
+        return;
+    const std::map<std::string, double> table = m_measurer->estimateTable();
+    if (table.size() == m_partsWritten)
+        return; // the table only grows
+    QJsonObject parts;
+    for (const auto& [key, ms] : table)
+        parts.insert(QString::fromStdString(key), ms);
+    const QJsonObject doc{{q("fingerprint"), QString::fromStdString(m_measurer->fingerprint())}, {q("parts"), parts}};
+    writeFileAtomically(pathIn(m_dir, kPartsFile), QJsonDocument(doc).toJson(QJsonDocument::Compact));
+    m_partsWritten = table.size();
+}
+
+std::map<std::string, double> loadEstimateTable(const QString& dir, const std::string& fingerprint, std::string& note)
+{
+    std::map<std::string, double> table;
+    const QString path = pathIn(dir, kPartsFile);
+    if (!QFileInfo::exists(path)) {
+        note = "no part timings kept with the run";
+        return table;
+    }
+    const QJsonObject doc = readJsonFile(path);
+    const std::string kept = doc.value(q("fingerprint")).toString().toStdString();
+    if (kept != fingerprint) {
+        note = "the part timings kept with the run were taken on " + kept + ", not here; they are timed again";
+        return table;
+    }
+    const QJsonObject parts = doc.value(q("parts")).toObject();
+    for (auto it = parts.begin(); it != parts.end(); ++it) {
+        const double ms = it.value().toDouble(-1);
+        if (!(ms > 0) || !std::isfinite(ms))
+            throw InputError(std::string(kPartsFile) + ": parts." + it.key().toStdString(),
+                             "must be a positive number of milliseconds");
+        table.emplace(it.key().toStdString(), ms);
+    }
+    note = std::to_string(table.size()) + " part timings taken from the earlier run";
+    return table;
 }
 
 void RunWriter::finish(const SearchResult& result)
@@ -240,6 +283,7 @@ void RunWriter::finish(const SearchResult& result)
     m_info.cancelled = result.cancelled;
     m_info.finished = true;
     writeSummary(result.candidates, result.frontier);
+    writeEstimateTable();
 }
 
 void RunWriter::writeSummary(const std::vector<Candidate>& all, const std::vector<std::size_t>& frontier)

@@ -1,5 +1,6 @@
 // The run folder shared by lts-search and lts-studio: candidates.jsonl (appended and flushed as
-// each candidate is measured), frontier.json, frontier.csv and session.json.
+// each candidate is measured), frontier.json, frontier.csv, session.json and parts.json (the
+// part timings the latency estimates were built from).
 #pragma once
 
 #include "jsonio.h"
@@ -8,6 +9,7 @@
 #include <QFile>
 #include <QString>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@ inline constexpr const char* kCandidatesFile = "candidates.jsonl";
 inline constexpr const char* kFrontierJsonFile = "frontier.json";
 inline constexpr const char* kFrontierCsvFile = "frontier.csv";
 inline constexpr const char* kSessionFile = "session.json";
+inline constexpr const char* kPartsFile = "parts.json";
 
 struct RunInfo {
     SearchConfig config;
@@ -40,6 +43,11 @@ struct LoadedRun {
 // candidates line is skipped with a warning.
 LoadedRun loadRun(const QString& dir);
 
+// The part timings kept in a run folder, when they were taken where `fingerprint` says (the
+// measurer's); otherwise, or when there are none, an empty table and the reason in `note`.
+// Throws InputError when parts.json exists but is invalid.
+std::map<std::string, double> loadEstimateTable(const QString& dir, const std::string& fingerprint, std::string& note);
+
 // Writes a run folder as the search goes. Not thread-safe: call it from the search's thread.
 class RunWriter final : public SearchObserver {
 public:
@@ -49,14 +57,19 @@ public:
     void onEvent(const SearchEvent& event) override;
     // Rewrites session.json and the frontier files from the final result.
     void finish(const SearchResult& result);
+    // Keeps parts.json current with this measurer's estimate table (read on the search's thread).
+    void setMeasurer(const Measurer* measurer) { m_measurer = measurer; }
 
 private:
     void writeSummary(const std::vector<Candidate>& all, const std::vector<std::size_t>& frontier);
+    void writeEstimateTable();
 
     QString m_dir;
     RunInfo m_info;
     QFile m_candidates;
     std::vector<Candidate> m_all;
+    const Measurer* m_measurer = nullptr;
+    std::size_t m_partsWritten = 0;
 };
 
 QByteArray frontierCsv(const std::vector<Candidate>& all, const std::vector<std::size_t>& rows);

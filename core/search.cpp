@@ -57,6 +57,8 @@ void SearchParams::validate() const
         throw InputError("crossover_prob", "must be between 0 and 1");
     if (!(screeningMargin >= 0 && screeningMargin <= 0.9))
         throw InputError("screening_margin", "must be between 0 and 0.9");
+    if (presample < 1 || presample > 100)
+        throw InputError("presample", "must be between 1 and 100, got " + std::to_string(presample));
     if (!(timeBudgetS >= 0) || !std::isfinite(timeBudgetS))
         throw InputError("time_budget_s", "must be 0 (none) or a positive number of seconds");
     if (objectives.size() < 2 || objectives.front() != Objective::DecoderParams)
@@ -274,47 +276,104 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         return true;
     };
 
-    // Latency estimates of a batch, taken before any of it is measured, and the batch reordered
-    // so that the candidates the estimate puts on the front are measured first: they raise the
-    // bar the rest are screened against.
+    // Latency estimates of a pool of sampled architectures, taken before any of it is measured.
+    // The `size` best by estimate (non-dominated rank over decoder parameters and estimated
+    // latency, then sampling order) form the batch; the rest go back to the space unmeasured.
+    // The batch is then ordered by the hypervolume each estimate would add to the measured
+    // frontier, largest first: the points that matter most are measured first, and they raise
+    // the bar the rest are screened against.
     std::unordered_map<std::string, double> estimates;
-    auto estimateBatch = [&](std::vector<Genes>& batch) -> void {
+    auto planBatch = [&](std::vector<Genes>& pool, std::size_t size) {
         estimates.clear();
-        std::vector<std::size_t> fresh;
-        std::vector<Point> points;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const ArchConfig a = toArch(batch[i]);
-            if (known.count(a.key()))
+        std::vector<ArchConfig> archs;
+        for (const Genes& g : pool)
+            archs.push_back(toArch(g));
+        std::vector<double> raw(pool.size(), 0);
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            const std::string key = archs[i].key();
+            if (const auto k = known.find(key); k != known.end()) {
+                raw[i] = k->second->latencyEstimateMs; // as estimated when it was first sampled
                 continue;
+            }
             waitWhilePaused();
             if (m_cancel.load() || outOfTime())
-                return; // the measuring loop reports why it stops
-            const auto raw = m_measurer.estimateLatencyMs(a, m_cancel);
-            if (!raw)
-                continue;
-            estimates[a.key()] = *raw;
-            fresh.push_back(i);
-            points.push_back({-double(decoderParams(a)), *raw});
+                break; // the measuring loop reports why it stops
+            if (const auto e = m_measurer.estimateLatencyMs(archs[i], m_cancel))
+                raw[i] = estimates[key] = *e;
         }
+        std::vector<std::size_t> estimated;
+        std::vector<Point> points;
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            if (raw[i] > 0) {
+                estimated.push_back(i);
+                points.push_back({-double(decoderParams(archs[i])), raw[i]});
+            }
         const std::vector<int> ranks = nonDominatedRanks(points);
-        std::vector<int> rankOf(batch.size(), -1); // known and unestimated ones keep their place first
-        for (std::size_t k = 0; k < fresh.size(); ++k)
-            rankOf[fresh[k]] = ranks[k];
-        std::vector<std::size_t> order(batch.size());
+        std::vector<int> rankOf(pool.size(), -1); // known without an estimate and unestimated ones first
+        for (std::size_t k = 0; k < estimated.size(); ++k)
+            rankOf[estimated[k]] = ranks[k];
+        std::vector<std::size_t> order(pool.size());
         for (std::size_t i = 0; i < order.size(); ++i)
             order[i] = i;
         std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rankOf[x] < rankOf[y]; });
-        std::vector<Genes> sorted;
-        sorted.reserve(batch.size());
-        for (std::size_t i : order)
-            sorted.push_back(std::move(batch[i]));
-        batch = std::move(sorted);
+        for (std::size_t k = size; k < order.size(); ++k)
+            seen.erase(archs[order[k]].key());
+        order.resize(std::min(size, order.size()));
+
+        // Measurement order: greedy hypervolume gain of (params, calibrated estimate) over the
+        // measured front.
+        std::vector<Point> chosen;
+        double worst = 0;
+        for (const auto& c : result.candidates)
+            if (c.status == Candidate::Status::Ok) {
+                chosen.push_back({-double(c.decoderParams), c.measurement.latencyMs});
+                worst = std::max(worst, c.measurement.latencyMs);
+            }
+        chosen = [&] {
+            std::vector<Point> front;
+            for (std::size_t i : paretoFront(chosen))
+                front.push_back(chosen[i]);
+            return front;
+        }();
+        const double calibration = estimateQuality().calibration;
+        std::vector<std::size_t> planned, rest;
+        for (std::size_t i : order) {
+            (raw[i] > 0 ? rest : planned).push_back(i);
+            worst = std::max(worst, raw[i] * calibration);
+        }
+        const Point ref{-double(m_space.paramsMin), worst * kHvReferenceMargin};
+        double volume = hypervolume(chosen, ref);
+        while (!rest.empty()) {
+            double bestGain = 0;
+            std::size_t best = rest.size();
+            for (std::size_t j = 0; j < rest.size(); ++j) {
+                chosen.push_back({-double(decoderParams(archs[rest[j]])), raw[rest[j]] * calibration});
+                const double gain = hypervolume(chosen, ref) - volume;
+                chosen.pop_back();
+                if (gain > bestGain) {
+                    bestGain = gain;
+                    best = j;
+                }
+            }
+            if (best == rest.size())
+                break; // the rest add nothing: they keep their rank order
+            chosen.push_back({-double(decoderParams(archs[rest[best]])), raw[rest[best]] * calibration});
+            volume += bestGain;
+            planned.push_back(rest[best]);
+            rest.erase(rest.begin() + std::ptrdiff_t(best));
+        }
+        planned.insert(planned.end(), rest.begin(), rest.end());
+        std::vector<Genes> batch;
+        batch.reserve(planned.size());
+        for (std::size_t i : planned)
+            batch.push_back(std::move(pool[i]));
+        pool = std::move(batch);
     };
 
     // Measures (or recalls) a batch; false when the search must stop.
-    auto evaluate = [&](std::vector<Genes> batch, int iteration) {
+    auto evaluate = [&](std::vector<Genes> batch, std::size_t size, int iteration) {
         if (m_params.screening)
-            estimateBatch(batch);
+            planBatch(batch, size);
         for (const Genes& g : batch) {
             waitWhilePaused();
             if (m_cancel.load()) {
@@ -411,19 +470,25 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         emit(e);
     };
 
+    // Screening samples `presample` times more architectures than it measures and keeps the
+    // best by estimate.
+    const int factor = m_params.screening ? m_params.presample : 1;
     for (int iteration = 0; iteration < m_params.iterations; ++iteration) {
         std::vector<Genes> batch;
+        std::size_t size = std::size_t(m_params.populationSize());
         if (iteration == 0 || m_params.algorithm == Algorithm::Random) {
-            batch = randomBatch(m_params.populationSize());
+            batch = randomBatch(m_params.populationSize() * factor);
         } else {
-            // In id order: a resumed run holds the same candidates in another order.
+            // In architecture order: a resumed run holds the same candidates in another order, and
+            // the order of measurement within a batch follows the estimates.
             std::vector<std::size_t> pool = result.frontier;
             std::sort(pool.begin(), pool.end(), [&](std::size_t a, std::size_t b) {
-                return result.candidates[a].id < result.candidates[b].id;
+                return result.candidates[a].arch.key() < result.candidates[b].arch.key();
             });
             if (pool.empty()) { // nothing measured well yet: breed from random samples
-                batch = randomBatch(m_params.populationSize());
+                batch = randomBatch(m_params.populationSize() * factor);
             } else {
+                size = std::size_t(m_params.mutants + m_params.crossovers);
                 // Parents from the frontier, favouring those used least so far.
                 std::vector<double> weights;
                 for (std::size_t i : pool)
@@ -438,9 +503,9 @@ SearchResult SearchEngine::run(SearchObserver* observer)
                 auto parent = [&]() -> const Genes& {
                     return genes[parents[std::uniform_int_distribution<std::size_t>(0, parents.size() - 1)(m_rng)]];
                 };
-                for (int tries = 0; int(batch.size()) < m_params.mutants && tries < kPatience; ++tries)
+                for (int tries = 0; int(batch.size()) < m_params.mutants * factor && tries < kPatience; ++tries)
                     accept(mutate(parent()), batch);
-                const std::size_t target = batch.size() + std::size_t(m_params.crossovers);
+                const std::size_t target = batch.size() + std::size_t(m_params.crossovers * factor);
                 for (int tries = 0; batch.size() < target && tries < kPatience; ++tries) {
                     const Genes& a = parent();
                     accept(crossover(a, parent()), batch);
@@ -451,7 +516,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             stopReason = "no new architecture left to sample in the space";
             break;
         }
-        const bool goOn = evaluate(batch, iteration);
+        const bool goOn = evaluate(batch, size, iteration);
         finishIteration(iteration);
         if (!goOn)
             break;

@@ -37,6 +37,9 @@ struct SearchParams {
     // recorded as estimated instead of measured. Every frontier point is a full measurement.
     bool screening = true;
     double screeningMargin = 0.1;
+    // With screening, each batch is drawn from `presample` times as many sampled architectures,
+    // and the batch keeps those the estimate ranks best (1: every sample is a candidate).
+    int presample = 10;
 
     int populationSize() const { return parents + mutants + crossovers; }
     // Throws InputError naming the field and the rule.

@@ -85,8 +85,12 @@ public:
         if (estimateScale <= 0)
             return std::nullopt;
         ++estimates;
+        estimated.push_back(arch);
         return latencyOf(arch) * estimateScale;
     }
+
+    std::map<std::string, double> estimateTable() const override { return table; }
+    std::string fingerprint() const override { return "fake device"; }
 
     static double wobble(const ArchConfig& arch)
     {
@@ -99,6 +103,8 @@ public:
 
     double estimateScale = 0; // > 0: estimates are the true latency times this
     int estimates = 0;
+    std::vector<ArchConfig> estimated; // in the order asked
+    std::map<std::string, double> table; // what estimateTable() reports
     int calls = 0;
     std::map<std::string, int> perKey;
     std::function<bool(const ArchConfig&)> failWhen;

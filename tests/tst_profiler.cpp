@@ -30,6 +30,7 @@ private Q_SLOTS:
     void cancelInsideMeasurement();
     void adaptiveRepeats();
     void estimateTracksMeasurement();
+    void estimateInterpolatesOnGrid();
     void badProtocol();
 };
 
@@ -259,6 +260,39 @@ void TestProfiler::estimateTracksMeasurement()
     qInfo("estimate %.1f ms, measured %.1f ms", *estBig, mBig.latencyMs);
     QVERIFY(*estBig > 0.6 * mBig.latencyMs && *estBig < 1.5 * mBig.latencyMs);
     QVERIFY(*estBig > *estSmall);
+}
+
+void TestProfiler::estimateInterpolatesOnGrid()
+{
+    // Feed-forward widths between grid points (1024, 2048) and d_model between (256, 512) are
+    // interpolated linearly from the parts timed at the grid points, and time nothing new.
+    TorchMeasurer measurer(MeasureProtocol{});
+    std::atomic<bool> never{false};
+    ArchConfig a = preset("gpt2-lts").baseArch();
+    a.nLayer = 1;
+    a.dModel = 256;
+    a.nHead = {4};
+    auto withInner = [&](int dInner) {
+        ArchConfig c = a;
+        c.dInner = {dInner};
+        return *measurer.estimateLatencyMs(c, never);
+    };
+    const double low = withInner(1024), high = withInner(2048);
+    QCOMPARE(measurer.tableEntries(), 4); // head, attention, feed-forward at 1024 and 2048
+    const double quarter = withInner(1280);
+    QCOMPARE(measurer.tableEntries(), 4);
+    QVERIFY(qAbs(quarter - (0.75 * low + 0.25 * high)) < 1e-9);
+
+    ArchConfig wide = a;
+    wide.dModel = 512;
+    wide.dInner = {1024};
+    QVERIFY(measurer.estimateLatencyMs(wide, never)); // head at 512, attention, feed-forward
+    QCOMPARE(measurer.tableEntries(), 7);
+    ArchConfig mid = a;
+    mid.dModel = 320;
+    mid.dInner = {1024};
+    QVERIFY(measurer.estimateLatencyMs(mid, never));
+    QCOMPARE(measurer.tableEntries(), 9); // its own attention and feed-forward; the head is interpolated
 }
 
 void TestProfiler::badProtocol()

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void resumeRepairsCutLine();
     void fullDiskIsAClearError();
     void hugeFilesAreRefusedUnread();
+    void partTimingsKeptForTheSameDevice();
 };
 
 void TestRunFolder::damagedLinesAreSkipped()
@@ -137,6 +138,40 @@ void TestRunFolder::fullDiskIsAClearError()
     }
     // What was written before stays valid: session.json was written atomically.
     QVERIFY(!readJsonFile(QDir(dir.path()).filePath(QStringLiteral("session.json"))).isEmpty());
+}
+
+void TestRunFolder::partTimingsKeptForTheSameDevice()
+{
+    QTemporaryDir dir;
+    test::FakeMeasurer m;
+    std::string note;
+    QVERIFY(loadEstimateTable(dir.path(), m.fingerprint(), note).empty());
+    QCOMPARE(QString::fromStdString(note), QStringLiteral("no part timings kept with the run"));
+    {
+        RunWriter w(dir.path(), info(), false);
+        w.setMeasurer(&m);
+        m.table = {{"head|d256", 12.5}, {"ff|d256|1024", 0.75}};
+        SearchEvent e;
+        e.kind = SearchEvent::Kind::Candidate;
+        e.candidate = sample(1, 1);
+        w.onEvent(e); // the table grew: parts.json is written with the candidate
+    }
+    const std::map<std::string, double> kept = loadEstimateTable(dir.path(), m.fingerprint(), note);
+    QCOMPARE(kept, m.table);
+    QCOMPARE(QString::fromStdString(note), QStringLiteral("2 part timings taken from the earlier run"));
+    // Timings from another device or protocol are not used.
+    QVERIFY(loadEstimateTable(dir.path(), "another device", note).empty());
+    QVERIFY2(QString::fromStdString(note).contains(QStringLiteral("taken on fake device, not here")), note.c_str());
+    // A damaged table is an error that names the entry.
+    const QString parts = QDir(dir.path()).filePath(QStringLiteral("parts.json"));
+    QFile::remove(parts);
+    writeFile(parts, R"({"fingerprint": "fake device", "parts": {"head|d256": -3}})");
+    try {
+        loadEstimateTable(dir.path(), m.fingerprint(), note);
+        QFAIL("a negative part timing must be refused");
+    } catch (const InputError& e) {
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("parts.json: parts.head|d256"));
+    }
 }
 
 void TestRunFolder::hugeFilesAreRefusedUnread()

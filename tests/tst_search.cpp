@@ -74,6 +74,8 @@ private Q_SLOTS:
     void exactEstimatesChangeNothingButCost();
     void calibrationLearnsBias();
     void screeningOff();
+    void presampleKeepsTheBestEstimates();
+    void largestHypervolumeGainIsMeasuredFirst();
 };
 
 void TestSearch::reproducible()
@@ -312,11 +314,13 @@ void TestSearch::exactEstimatesChangeNothingButCost()
 {
     // A candidate screened out by an exact estimate is dominated anyway, so the course of the
     // search (its frontiers and parents) is the same as measuring everything, for less. Only
-    // the order within an iteration differs: the estimated front is measured first.
+    // the order within an iteration differs: the largest estimated gains are measured first.
     test::FakeMeasurer all, screened;
     screened.estimateScale = 1.0;
-    const SearchResult full = SearchEngine(gptSpace(), smallParams(), all).run(nullptr);
-    const SearchResult fast = SearchEngine(gptSpace(), smallParams(), screened).run(nullptr);
+    SearchParams p = smallParams();
+    p.presample = 1; // every sample a candidate, as without screening
+    const SearchResult full = SearchEngine(gptSpace(), p, all).run(nullptr);
+    const SearchResult fast = SearchEngine(gptSpace(), p, screened).run(nullptr);
     auto keySet = [](const SearchResult& r, bool frontierOnly) {
         std::multiset<std::pair<int, std::string>> out;
         for (std::size_t i = 0; i < r.candidates.size(); ++i)
@@ -365,6 +369,78 @@ void TestSearch::screeningOff()
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
     QCOMPARE(m.estimates, 0);
     QCOMPARE(m.calls, int(r.candidates.size()));
+}
+
+void TestSearch::presampleKeepsTheBestEstimates()
+{
+    // The first batch is the best populationSize() of populationSize() x presample samples by
+    // estimate: no candidate kept is outranked by a sample left out, and nothing more is measured.
+    test::FakeMeasurer m;
+    m.estimateScale = 1.0;
+    SearchParams p = smallParams();
+    p.iterations = 1;
+    p.presample = 5;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
+    QCOMPARE(int(r.candidates.size()), p.populationSize());
+    QCOMPARE(int(m.estimated.size()), p.populationSize() * p.presample);
+    std::vector<Point> points;
+    for (const auto& a : m.estimated)
+        points.push_back({-double(decoderParams(a)), test::FakeMeasurer::latencyOf(a)});
+    const std::vector<int> ranks = nonDominatedRanks(points);
+    std::set<std::string> kept;
+    for (const auto& c : r.candidates)
+        kept.insert(c.arch.key());
+    int worstKept = 0, bestLeft = 1 << 30;
+    for (std::size_t i = 0; i < m.estimated.size(); ++i) {
+        if (kept.count(m.estimated[i].key()))
+            worstKept = std::max(worstKept, ranks[i]);
+        else
+            bestLeft = std::min(bestLeft, ranks[i]);
+    }
+    QVERIFY2(worstKept <= bestLeft, qPrintable(QStringLiteral("kept rank %1, left rank %2").arg(worstKept).arg(bestLeft)));
+
+    // The same seed without presampling measures a first population with a smaller hypervolume.
+    test::FakeMeasurer plain;
+    plain.estimateScale = 1.0;
+    p.presample = 1;
+    const SearchResult r1 = SearchEngine(gptSpace(), p, plain).run(nullptr);
+    auto measured = [](const SearchResult& res) {
+        std::vector<Point> pts;
+        for (const auto& c : res.candidates)
+            pts.push_back({-double(c.decoderParams), test::FakeMeasurer::latencyOf(c.arch)});
+        return pts;
+    };
+    double worst = 0;
+    for (const auto& res : {r, r1})
+        for (const auto& pt : measured(res))
+            worst = std::max(worst, pt[1]);
+    const Point ref{-double(gptSpace().paramsMin), 1.1 * worst};
+    qInfo("hypervolume with presampling %.4g, without %.4g", hypervolume(measured(r), ref), hypervolume(measured(r1), ref));
+    QVERIFY(hypervolume(measured(r), ref) > hypervolume(measured(r1), ref));
+}
+
+void TestSearch::largestHypervolumeGainIsMeasuredFirst()
+{
+    // Candidates are measured in order of the hypervolume their estimate adds: the first is the
+    // one whose own dominated area (from the lower parameter bound to 1.1 x the batch's slowest
+    // estimate) is largest.
+    test::FakeMeasurer m;
+    m.estimateScale = 1.0;
+    SearchParams p = smallParams();
+    p.iterations = 1;
+    p.presample = 1;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
+    double worst = 0;
+    for (const auto& c : r.candidates)
+        worst = std::max(worst, test::FakeMeasurer::latencyOf(c.arch));
+    auto area = [&](const Candidate& c) {
+        return std::max(0.0, double(c.decoderParams - gptSpace().paramsMin))
+            * (1.1 * worst - test::FakeMeasurer::latencyOf(c.arch));
+    };
+    QCOMPARE(r.candidates.front().id, 0);
+    for (const auto& c : r.candidates)
+        QVERIFY(area(c) <= area(r.candidates.front()));
+    QVERIFY(area(r.candidates.front()) > area(r.candidates[1]));
 }
 
 QTEST_APPLESS_MAIN(TestSearch)

@@ -218,11 +218,17 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     addField(QStringLiteral("search.screening"), m_screening,
         QStringLiteral("Skip the full measurement of candidates whose estimated latency cannot reach the frontier"));
     search->addRow(QString(), m_screening);
-    m_screeningMargin = dspin(searchBox, 0, 0.95, 2);
+    m_screeningMargin = dspin(searchBox, 0, 0.9, 2);
     m_screeningMargin->setSingleStep(0.05);
     addField(QStringLiteral("search.screening_margin"), m_screeningMargin,
         QStringLiteral("Screening lowers each estimate by this fraction (or its observed error, when larger) first"));
     search->addRow(QStringLiteral("Screening margin"), m_screeningMargin);
+    m_presample = spin(searchBox, 0, 1000);
+    m_presample->setSuffix(QStringLiteral(" x"));
+    addField(QStringLiteral("search.presample"), m_presample,
+        QStringLiteral("With screening, draw this many times the architectures a batch holds and keep those the "
+                       "latency estimate ranks best (1: keep every sample)"));
+    search->addRow(QStringLiteral("Presample"), m_presample);
     v->addWidget(searchBox);
 
     // Target device and protocol.
@@ -432,6 +438,7 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_timeBudget->setValue(p.timeBudgetS);
     m_screening->setChecked(p.screening);
     m_screeningMargin->setValue(p.screeningMargin);
+    m_presample->setValue(p.presample);
 
     const lts::MeasureProtocol& d = c.protocol;
     int device = m_device->findData(QString::fromStdString(d.device));
@@ -497,6 +504,7 @@ lts::SearchConfig ConfigPanel::config() const
     p.timeBudgetS = m_timeBudget->value();
     p.screening = m_screening->isChecked();
     p.screeningMargin = m_screeningMargin->value();
+    p.presample = m_presample->value();
     try {
         p.validate();
     } catch (const lts::InputError& e) {

@@ -88,6 +88,7 @@ private:
     QDoubleSpinBox* m_timeBudget;
     QCheckBox* m_screening;
     QDoubleSpinBox* m_screeningMargin;
+    QSpinBox* m_presample;
 
     QComboBox* m_device;
     QLabel* m_deviceInfo;

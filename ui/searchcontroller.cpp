@@ -51,6 +51,7 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
         lts::RunInfo info;
         info.config = config;
         lts::RunWriter writer(folder, info, false);
+        writer.setMeasurer(&measurer);
         {
             std::lock_guard<std::mutex> lock(m_engineMutex);
             m_engine = &engine;
