@@ -60,13 +60,20 @@ std::vector<std::size_t> paretoFront(const std::vector<Point>& points)
     return frontOf(points, std::move(all));
 }
 
-std::vector<int> nonDominatedRanks(const std::vector<Point>& points)
+std::vector<int> nonDominatedRanks(const std::vector<Point>& points, std::size_t enough)
 {
     std::vector<int> rank(points.size(), -1);
     std::vector<std::size_t> left(points.size());
     std::iota(left.begin(), left.end(), 0);
+    std::size_t ranked = 0;
     for (int r = 0; !left.empty(); ++r) {
+        if (ranked >= enough) {
+            for (std::size_t i : left)
+                rank[i] = r;
+            break;
+        }
         const auto front = frontOf(points, left);
+        ranked += front.size();
         for (std::size_t i : front)
             rank[i] = r;
         std::vector<std::size_t> rest;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace lts {
@@ -12,7 +13,8 @@ using Point = std::vector<double>;
 // True when a is no worse than b in every objective and better in at least one.
 bool dominates(const Point& a, const Point& b);
 // Rank of each point: 0 for the non-dominated front, 1 for the front behind it, and so on.
-std::vector<int> nonDominatedRanks(const std::vector<Point>& points);
+// Once `enough` points are ranked, the rest share the next rank.
+std::vector<int> nonDominatedRanks(const std::vector<Point>& points, std::size_t enough = SIZE_MAX);
 // Indices of the non-dominated points, in input order.
 std::vector<std::size_t> paretoFront(const std::vector<Point>& points);
 // A non-dominated set kept current as points arrive one by one: each offer costs one pass over

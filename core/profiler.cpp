@@ -222,7 +222,7 @@ RuntimeInfo runtimeInfo()
                              readMemInfoMb("MemTotal:")});
         r.cudaAvailable = torch::cuda::is_available();
 #ifdef LTS_HAVE_CUDA
-        for (std::size_t i = 0; r.cudaAvailable && i < torch::cuda::device_count(); ++i)
+        for (std::size_t i = 0; r.cudaAvailable && i < std::size_t(torch::cuda::device_count()); ++i)
             r.devices.push_back({"cuda:" + std::to_string(i), "CUDA device " + std::to_string(i), 0, 0});
 #endif
         return r;
@@ -259,6 +259,7 @@ void TorchMeasurer::loadEstimateTable(const std::map<std::string, double>& table
     for (const auto& [key, ms] : table)
         if (std::isfinite(ms) && ms > 0)
             m_partMs[key] = ms;
+    m_fastPartMs.clear();
 }
 
 std::string TorchMeasurer::fingerprint() const
@@ -428,19 +429,22 @@ std::pair<int, int> gridBracket(int v)
 
 } // namespace
 
-std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& arch, int width, const std::atomic<bool>& cancel)
+std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& context, int contextId, int dModel,
+                                            int width, const std::atomic<bool>& cancel)
 {
+    // Packed (context, part, d_model, width): the estimate looks parts up by the hundred.
+    const std::uint64_t fastKey = (std::uint64_t(contextId) << 48) | (std::uint64_t(part) << 46)
+        | (std::uint64_t(dModel & 0x7fffff) << 23) | std::uint64_t(width & 0x7fffff);
+    if (const auto it = m_fastPartMs.find(fastKey); it != m_fastPartMs.end())
+        return it->second;
+    ArchConfig arch = context;
+    arch.dModel = dModel;
     const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
-    // Everything a part's latency depends on besides the width it is timed at.
-    ArchConfig context = arch;
-    context.nLayer = 0;
-    context.nHead.clear();
-    context.dInner.clear();
     static const char* const kPartNames[] = {"head", "attn", "ff"};
-    const std::string key = context.key() + "|t" + std::to_string(tokens) + "|" + kPartNames[static_cast<int>(part)]
+    const std::string key = arch.key() + "|t" + std::to_string(tokens) + "|" + kPartNames[static_cast<int>(part)]
         + (part == Part::Head ? "" : std::to_string(width));
     if (const auto it = m_partMs.find(key); it != m_partMs.end())
-        return it->second;
+        return m_fastPartMs[fastKey] = it->second;
     const ParsedDevice dev = parseDevice(m_protocol.device);
     const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
     const std::int64_t b = m_protocol.batch, d = arch.dModel;
@@ -504,40 +508,51 @@ std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& arch, i
         return std::nullopt;
     const double ms = summarize(samples).median;
     m_partMs.emplace(key, ms);
-    return ms;
-}
-
-std::optional<double> TorchMeasurer::gridPartMs(Part part, const ArchConfig& arch, int width,
-                                                const std::atomic<bool>& cancel)
-{
-    // The head's cost is linear in d_model and the feed-forward's in d_inner (two matrix
-    // products and an activation of that width), so both are timed on a grid and interpolated.
-    const auto [lo, hi] = gridBracket(part == Part::Head ? arch.dModel : width);
-    auto at = [&](int w) {
-        if (part != Part::Head)
-            return partMs(part, arch, w, cancel);
-        ArchConfig knot = arch;
-        knot.dModel = w;
-        return partMs(part, knot, 0, cancel);
-    };
-    const auto low = at(lo);
-    if (!low || lo == hi)
-        return low;
-    const auto high = at(hi);
-    if (!high)
-        return std::nullopt;
-    const int v = part == Part::Head ? arch.dModel : width;
-    return *low + (*high - *low) * double(v - lo) / double(hi - lo);
+    return m_fastPartMs[fastKey] = ms;
 }
 
 std::optional<double> TorchMeasurer::estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
+    // Parts are timed at grid values of d_model and d_inner and interpolated between them: the
+    // head's cost is linear in d_model, the feed-forward's bilinear in d_model and d_inner (two
+    // matrix products and an activation), the attention's close to quadratic in d_model (four
+    // d_model x d_model projections). Widths on the grid, and attention whose n_head does not
+    // divide the grid's d_model, are timed as they are.
     try {
         validate(arch);
-        auto total = gridPartMs(Part::Head, arch, 0, cancel);
+        ArchConfig context = arch;
+        context.nLayer = 0;
+        context.nHead.clear();
+        context.dInner.clear();
+        context.dModel = 0;
+        const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+        const auto [ctx, added] = m_contexts.try_emplace(context.key() + "|t" + std::to_string(tokens), 0);
+        if (added)
+            ctx->second = int(m_contexts.size());
+        const int id = ctx->second;
+        auto interpolate = [](int v, bool quadratic, auto&& at) -> std::optional<double> {
+            const auto [lo, hi] = gridBracket(v);
+            const auto low = at(lo);
+            if (!low || lo == hi)
+                return low;
+            const auto high = at(hi);
+            if (!high)
+                return std::nullopt;
+            const double t = quadratic ? (double(v) * v - double(lo) * lo) / (double(hi) * hi - double(lo) * lo)
+                                       : double(v - lo) / double(hi - lo);
+            return *low + (*high - *low) * t;
+        };
+        const int d = arch.dModel;
+        const auto [dLo, dHi] = gridBracket(d);
+        auto total = interpolate(d, false, [&](int dk) { return partMs(Part::Head, context, id, dk, 0, cancel); });
         for (int i = 0; total && i < arch.nLayer; ++i) {
-            const auto attention = partMs(Part::Attention, arch, arch.nHead[i], cancel);
-            const auto feedForward = attention ? gridPartMs(Part::FeedForward, arch, arch.dInner[i], cancel)
+            const int h = arch.nHead[i], di = arch.dInner[i];
+            const auto attention = dLo % h == 0 && dHi % h == 0
+                ? interpolate(d, true, [&](int dk) { return partMs(Part::Attention, context, id, dk, h, cancel); })
+                : partMs(Part::Attention, context, id, d, h, cancel);
+            const auto feedForward = attention ? interpolate(d, false, [&](int dk) {
+                return interpolate(di, false, [&](int wk) { return partMs(Part::FeedForward, context, id, dk, wk, cancel); });
+            })
                                                : std::nullopt;
             total = feedForward ? std::optional<double>(*total + *attention + *feedForward) : std::nullopt;
         }

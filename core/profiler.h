@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lts {
@@ -63,9 +64,9 @@ void setComputeThreads(int threads);
 // passes in inference mode on the protocol's device, and tracks the allocator's high-water mark.
 // Its latency estimate sums an on-device table of part latencies (attention per d_model and
 // n_head, feed-forward per d_model and d_inner, embedding and head per d_model), each part
-// timed the first time a candidate needs it. Feed-forward widths and the head's d_model are
-// timed on a grid (up to 64, 128, 256, 512, 1024, then every multiple of 1024) and
-// interpolated linearly, which keeps the table small whatever the search space.
+// timed the first time a candidate needs it, at grid values of d_model and d_inner (each value up
+// to 64, then 128, 256, 512, 1024 and every multiple of 1024) and interpolated between them,
+// which keeps the table small whatever the search space.
 // Not thread-safe: use one TorchMeasurer per worker thread.
 class TorchMeasurer final : public Measurer {
 public:
@@ -81,13 +82,15 @@ public:
 
 private:
     enum class Part { Head, Attention, FeedForward };
-    // One part timed at one width (n_head for attention, d_inner for feed-forward), memoised.
-    std::optional<double> partMs(Part part, const ArchConfig& arch, int width, const std::atomic<bool>& cancel);
-    // The head (per d_model) or feed-forward part (per d_inner) interpolated between grid points.
-    std::optional<double> gridPartMs(Part part, const ArchConfig& arch, int width, const std::atomic<bool>& cancel);
+    // One part of the architectures sharing `context` (their embedding, head and sequence),
+    // timed at d_model `dModel` and `width` (n_head for attention, d_inner for feed-forward).
+    std::optional<double> partMs(Part part, const ArchConfig& context, int contextId, int dModel, int width,
+                                 const std::atomic<bool>& cancel);
 
     MeasureProtocol m_protocol;
-    std::map<std::string, double> m_partMs;
+    std::map<std::string, double> m_partMs; // what estimateTable() reports
+    std::unordered_map<std::string, int> m_contexts;
+    std::unordered_map<std::uint64_t, double> m_fastPartMs;
 };
 
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.

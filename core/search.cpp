@@ -308,7 +308,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
                 estimated.push_back(i);
                 points.push_back({-double(decoderParams(archs[i])), raw[i]});
             }
-        const std::vector<int> ranks = nonDominatedRanks(points);
+        const std::vector<int> ranks = nonDominatedRanks(points, size);
         std::vector<int> rankOf(pool.size(), -1); // known without an estimate and unestimated ones first
         for (std::size_t k = 0; k < estimated.size(); ++k)
             rankOf[estimated[k]] = ranks[k];

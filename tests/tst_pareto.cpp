@@ -33,6 +33,9 @@ void TestPareto::frontAndRanks()
     const std::vector<Point> pts{{1, 5}, {2, 3}, {3, 4}, {4, 1}, {5, 5}};
     QCOMPARE(paretoFront(pts), (std::vector<std::size_t>{0, 1, 3}));
     QCOMPARE(nonDominatedRanks(pts), (std::vector<int>{0, 0, 1, 0, 2}));
+    // Ranking may stop once enough points are ranked: the rest share the next rank.
+    QCOMPARE(nonDominatedRanks(pts, 3), (std::vector<int>{0, 0, 1, 0, 1}));
+    QCOMPARE(nonDominatedRanks(pts, 1), (std::vector<int>{0, 0, 1, 0, 1}));
 }
 
 void TestPareto::duplicatesStayOnFront()

@@ -264,35 +264,43 @@ void TestProfiler::estimateTracksMeasurement()
 
 void TestProfiler::estimateInterpolatesOnGrid()
 {
-    // Feed-forward widths between grid points (1024, 2048) and d_model between (256, 512) are
-    // interpolated linearly from the parts timed at the grid points, and time nothing new.
+    // Widths between grid points are interpolated from the parts timed at the grid points
+    // around them, and time nothing new: d_inner 1280 between 1024 and 2048 linearly, d_model
+    // 320 between 256 and 512 (linearly for the head and the feed-forward, in d_model^2 for the
+    // attention).
     TorchMeasurer measurer(MeasureProtocol{});
     std::atomic<bool> never{false};
     ArchConfig a = preset("gpt2-lts").baseArch();
     a.nLayer = 1;
-    a.dModel = 256;
     a.nHead = {4};
-    auto withInner = [&](int dInner) {
+    auto estimate = [&](int dModel, int dInner) {
         ArchConfig c = a;
+        c.dModel = dModel;
         c.dInner = {dInner};
         return *measurer.estimateLatencyMs(c, never);
     };
-    const double low = withInner(1024), high = withInner(2048);
+    const double low = estimate(256, 1024), high = estimate(256, 2048);
     QCOMPARE(measurer.tableEntries(), 4); // head, attention, feed-forward at 1024 and 2048
-    const double quarter = withInner(1280);
+    QVERIFY(qAbs(estimate(256, 1280) - (0.75 * low + 0.25 * high)) < 1e-9);
     QCOMPARE(measurer.tableEntries(), 4);
-    QVERIFY(qAbs(quarter - (0.75 * low + 0.25 * high)) < 1e-9);
 
-    ArchConfig wide = a;
-    wide.dModel = 512;
-    wide.dInner = {1024};
-    QVERIFY(measurer.estimateLatencyMs(wide, never)); // head at 512, attention, feed-forward
+    estimate(512, 1024); // head, attention and feed-forward at d_model 512
     QCOMPARE(measurer.tableEntries(), 7);
-    ArchConfig mid = a;
-    mid.dModel = 320;
-    mid.dInner = {1024};
-    QVERIFY(measurer.estimateLatencyMs(mid, never));
-    QCOMPARE(measurer.tableEntries(), 9); // its own attention and feed-forward; the head is interpolated
+    const double mid = estimate(320, 1024);
+    QCOMPARE(measurer.tableEntries(), 7);
+    const auto table = measurer.estimateTable();
+    auto part = [&](int dModel, const std::string& what) {
+        ArchConfig context = a;
+        context.nLayer = 0;
+        context.nHead.clear();
+        context.dInner.clear();
+        context.dModel = dModel;
+        return table.at(context.key() + "|t192|" + what);
+    };
+    auto between = [&](const std::string& what, double t) { return part(256, what) + t * (part(512, what) - part(256, what)); };
+    const double expected = between("head", 0.25) + between("attn4", (320.0 * 320 - 256.0 * 256) / (512.0 * 512 - 256.0 * 256))
+        + between("ff1024", 0.25);
+    QVERIFY2(qAbs(mid - expected) < 1e-9, qPrintable(QStringLiteral("%1 vs %2").arg(mid).arg(expected)));
 }
 
 void TestProfiler::badProtocol()
