@@ -75,6 +75,8 @@ run options:
                          latency estimate cannot reach the frontier is recorded as "estimated"
   --presample N          with screening, draw N times as many architectures as a batch holds and
                          keep those the latency estimate ranks best (default 10; 1: keep all)
+  --estimate-rounds N    with screening, breed N generations from each pool's estimated front,
+                         judged by the estimate alone, before choosing a batch (default 10)
 
 eval options:
   --no-measure           print parameter counts only
@@ -89,7 +91,7 @@ struct Options {
     Options()
     {
         for (const char* name : {"preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
-                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format", "presample"})
+                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format", "presample", "estimate-rounds"})
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("no-screening")));
@@ -280,6 +282,8 @@ int commandRun(const Options& o)
             p.screening = false;
         if (o.has("presample"))
             p.presample = int(o.integer("presample", 1, 100));
+        if (o.has("estimate-rounds"))
+            p.estimateRounds = int(o.integer("estimate-rounds", 0, 100));
     }
     SearchParams& p = info.config.search;
     if (o.has("iterations"))

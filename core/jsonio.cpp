@@ -397,7 +397,8 @@ QJsonObject paramsToJson(const SearchParams& p)
             {q("time_budget_s"), p.timeBudgetS},
             {q("screening"), p.screening},
             {q("screening_margin"), p.screeningMargin},
-            {q("presample"), p.presample}};
+            {q("presample"), p.presample},
+            {q("estimate_rounds"), p.estimateRounds}};
 }
 
 SearchParams paramsFromJson(const QJsonObject& o)
@@ -422,6 +423,7 @@ SearchParams paramsFromJson(const QJsonObject& o)
     p.screening = boolField(o, "screening", p.screening, prefix);
     p.screeningMargin = numberField(o, "screening_margin", p.screeningMargin, prefix);
     p.presample = intField(o, "presample", p.presample, prefix);
+    p.estimateRounds = intField(o, "estimate_rounds", p.estimateRounds, prefix);
     p.validate();
     return p;
 }

@@ -59,6 +59,8 @@ void SearchParams::validate() const
         throw InputError("screening_margin", "must be between 0 and 0.9");
     if (presample < 1 || presample > 100)
         throw InputError("presample", "must be between 1 and 100, got " + std::to_string(presample));
+    if (estimateRounds < 0 || estimateRounds > 100)
+        throw InputError("estimate_rounds", "must be between 0 and 100, got " + std::to_string(estimateRounds));
     if (!(timeBudgetS >= 0) || !std::isfinite(timeBudgetS))
         throw InputError("time_budget_s", "must be 0 (none) or a positive number of seconds");
     if (objectives.size() < 2 || objectives.front() != Objective::DecoderParams)
@@ -277,37 +279,72 @@ SearchResult SearchEngine::run(SearchObserver* observer)
     };
 
     // Latency estimates of a pool of sampled architectures, taken before any of it is measured.
-    // The `size` best by estimate (non-dominated rank over decoder parameters and estimated
+    // Estimates cost microseconds and measurements seconds, so the pool's estimated front first
+    // breeds `estimateRounds` generations of mutants and crossovers judged by estimate alone.
+    // Then the `size` best by estimate (non-dominated rank over decoder parameters and estimated
     // latency, then sampling order) form the batch; the rest go back to the space unmeasured.
-    // The batch is then ordered by the hypervolume each estimate would add to the measured
-    // frontier, largest first: the points that matter most are measured first, and they raise
-    // the bar the rest are screened against.
+    // The batch is ordered by the hypervolume each estimate would add to the measured frontier,
+    // largest first: the points that matter most are measured first, and they raise the bar the
+    // rest are screened against.
     std::unordered_map<std::string, double> estimates;
     auto planBatch = [&](std::vector<Genes>& pool, std::size_t size) {
         estimates.clear();
         std::vector<ArchConfig> archs;
-        for (const Genes& g : pool)
-            archs.push_back(toArch(g));
-        std::vector<double> raw(pool.size(), 0);
-        for (std::size_t i = 0; i < pool.size(); ++i) {
-            const std::string key = archs[i].key();
-            if (const auto k = known.find(key); k != known.end()) {
-                raw[i] = k->second->latencyEstimateMs; // as estimated when it was first sampled
-                continue;
+        std::vector<double> raw;
+        bool stopped = false;
+        auto estimateFrom = [&](std::size_t from) {
+            for (std::size_t i = from; i < pool.size(); ++i) {
+                archs.push_back(toArch(pool[i]));
+                raw.push_back(0);
+                const std::string key = archs[i].key();
+                if (const auto k = known.find(key); k != known.end()) {
+                    raw[i] = k->second->latencyEstimateMs; // as estimated when it was first sampled
+                    continue;
+                }
+                waitWhilePaused();
+                stopped = stopped || m_cancel.load() || outOfTime();
+                if (stopped)
+                    continue; // the measuring loop reports why it stops
+                if (const auto e = m_measurer.estimateLatencyMs(archs[i], m_cancel))
+                    raw[i] = estimates[key] = *e;
             }
-            waitWhilePaused();
-            if (m_cancel.load() || outOfTime())
-                break; // the measuring loop reports why it stops
-            if (const auto e = m_measurer.estimateLatencyMs(archs[i], m_cancel))
-                raw[i] = estimates[key] = *e;
+        };
+        auto estimatedPoints = [&](std::vector<std::size_t>& estimated) {
+            std::vector<Point> points;
+            for (std::size_t i = 0; i < pool.size(); ++i)
+                if (raw[i] > 0) {
+                    estimated.push_back(i);
+                    points.push_back({-double(decoderParams(archs[i])), raw[i]});
+                }
+            return points;
+        };
+        estimateFrom(0);
+        const std::size_t sampled = pool.size();
+        for (int round = 0; round < m_params.estimateRounds && !stopped; ++round) {
+            std::vector<std::size_t> estimated;
+            const std::vector<Point> points = estimatedPoints(estimated);
+            std::vector<Genes> parents;
+            for (std::size_t k : paretoFront(points))
+                parents.push_back(pool[estimated[k]]);
+            if (parents.empty())
+                break; // nothing estimated: nothing to breed on
+            auto parent = [&]() -> const Genes& {
+                return parents[std::uniform_int_distribution<std::size_t>(0, parents.size() - 1)(m_rng)];
+            };
+            const std::size_t from = pool.size(), target = from + sampled;
+            for (int tries = 0; pool.size() < target && tries < kPatience; ++tries) {
+                if (tries % 2 == 0)
+                    accept(mutate(parent()), pool);
+                else {
+                    const Genes& a = parent();
+                    accept(crossover(a, parent()), pool);
+                }
+            }
+            estimateFrom(from);
         }
+
         std::vector<std::size_t> estimated;
-        std::vector<Point> points;
-        for (std::size_t i = 0; i < pool.size(); ++i)
-            if (raw[i] > 0) {
-                estimated.push_back(i);
-                points.push_back({-double(decoderParams(archs[i])), raw[i]});
-            }
+        const std::vector<Point> points = estimatedPoints(estimated);
         const std::vector<int> ranks = nonDominatedRanks(points, size);
         std::vector<int> rankOf(pool.size(), -1); // known without an estimate and unestimated ones first
         for (std::size_t k = 0; k < estimated.size(); ++k)

@@ -40,6 +40,9 @@ struct SearchParams {
     // With screening, each batch is drawn from `presample` times as many sampled architectures,
     // and the batch keeps those the estimate ranks best (1: every sample is a candidate).
     int presample = 10;
+    // With screening, generations bred from the estimated front of each pool and judged by the
+    // estimate alone before the batch is chosen (0: none).
+    int estimateRounds = 10;
 
     int populationSize() const { return parents + mutants + crossovers; }
     // Throws InputError naming the field and the rule.

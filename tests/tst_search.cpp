@@ -319,6 +319,7 @@ void TestSearch::exactEstimatesChangeNothingButCost()
     screened.estimateScale = 1.0;
     SearchParams p = smallParams();
     p.presample = 1; // every sample a candidate, as without screening
+    p.estimateRounds = 0;
     const SearchResult full = SearchEngine(gptSpace(), p, all).run(nullptr);
     const SearchResult fast = SearchEngine(gptSpace(), p, screened).run(nullptr);
     auto keySet = [](const SearchResult& r, bool frontierOnly) {
@@ -346,7 +347,10 @@ void TestSearch::calibrationLearnsBias()
 {
     test::FakeMeasurer m;
     m.estimateScale = 2.0; // the estimate reads twice the real latency
-    const SearchResult r = SearchEngine(gptSpace(), smallParams(), m).run(nullptr);
+    SearchParams p = smallParams();
+    p.presample = 1; // batches as sampled, so that some candidates are far from the front
+    p.estimateRounds = 0;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
     QCOMPARE(r.estimate.calibration, 0.5);
     QVERIFY(r.estimate.medianError < 1e-12);
     // Nothing is screened before the calibration exists, so every estimate recorded is calibrated.
@@ -380,6 +384,7 @@ void TestSearch::presampleKeepsTheBestEstimates()
     SearchParams p = smallParams();
     p.iterations = 1;
     p.presample = 5;
+    p.estimateRounds = 0;
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
     QCOMPARE(int(r.candidates.size()), p.populationSize());
     QCOMPARE(int(m.estimated.size()), p.populationSize() * p.presample);

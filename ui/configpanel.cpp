@@ -229,6 +229,11 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         QStringLiteral("With screening, draw this many times the architectures a batch holds and keep those the "
                        "latency estimate ranks best (1: keep every sample)"));
     search->addRow(QStringLiteral("Presample"), m_presample);
+    m_estimateRounds = spin(searchBox, -1, 1000);
+    addField(QStringLiteral("search.estimate_rounds"), m_estimateRounds,
+        QStringLiteral("With screening, generations bred from each pool's estimated front, judged by the latency "
+                       "estimate alone, before a batch is chosen"));
+    search->addRow(QStringLiteral("Estimate rounds"), m_estimateRounds);
     v->addWidget(searchBox);
 
     // Target device and protocol.
@@ -439,6 +444,7 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_screening->setChecked(p.screening);
     m_screeningMargin->setValue(p.screeningMargin);
     m_presample->setValue(p.presample);
+    m_estimateRounds->setValue(p.estimateRounds);
 
     const lts::MeasureProtocol& d = c.protocol;
     int device = m_device->findData(QString::fromStdString(d.device));
@@ -505,6 +511,7 @@ lts::SearchConfig ConfigPanel::config() const
     p.screening = m_screening->isChecked();
     p.screeningMargin = m_screeningMargin->value();
     p.presample = m_presample->value();
+    p.estimateRounds = m_estimateRounds->value();
     try {
         p.validate();
     } catch (const lts::InputError& e) {

@@ -89,6 +89,7 @@ private:
     QCheckBox* m_screening;
     QDoubleSpinBox* m_screeningMargin;
     QSpinBox* m_presample;
+    QSpinBox* m_estimateRounds;
 
     QComboBox* m_device;
     QLabel* m_deviceInfo;

@@ -4,17 +4,20 @@
 # each, for SECONDS, then compares their frontiers with one common measurer
 # (../shared/bench/compare_frontiers.py). Needs Debian's python3-torch and a built build/.
 #
-#   tests/bench/vs_lts.sh [SECONDS] [OUT]      (defaults: 1200, /tmp/lts-bench)
+#   tests/bench/vs_lts.sh [SECONDS] [OUT] [STEP]   (defaults: 600, /tmp/lts-bench, 5)
+#
+# STEP is the seconds between the checkpoints at which the frontiers are compared.
 set -eu
-seconds=${1:-1200}
+seconds=${1:-600}
 out=${2:-/tmp/lts-bench}
+step=${3:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 yardstick=${LTS_YARDSTICK:-$root/../shared/bench}
 [ -f "$yardstick/lts_baseline.py" ] || { echo "vs_lts: no yardstick at $yardstick (set LTS_YARDSTICK)" >&2; exit 2; }
 [ -x "$root/build/app/lts-search" ] || { echo "vs_lts: build first (packaging/build.sh)" >&2; exit 2; }
-rm -rf "$out/base" "$out/ours"
+rm -rf "$out/base" "$out/ours" "$out/remeasured.json"
 mkdir -p "$out"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" | tee "$out/machine.txt"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2); lts-search $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" | tee "$out/machine.txt"
 /usr/bin/python3 "$yardstick/lts_baseline.py" --time-budget "$seconds" --threads 1 --out "$out/base" 2>"$out/base.log" &
 base=$!
 "$root/build/app/lts-search" run --preset gpt2-lts --threads 1 --time-budget "$seconds" --out "$out/ours" \
@@ -25,4 +28,4 @@ wait $ours
 echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $(wc -l <"$out/ours/candidates.jsonl") candidates ($(grep -c '"status":"ok"' "$out/ours/candidates.jsonl") measured in full)"
 grep "latency estimate" "$out/ours.log" | tail -n 1
 /usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/candidates.jsonl" --b "$out/base/candidates.jsonl" \
-  --step 30 --threads 1 --cache "$out/remeasured.json"
+  --step "$step" --threads 1 --cache "$out/remeasured.json"
