@@ -1,6 +1,7 @@
 // lts-search: the headless LiteTransformerSearch, for target devices without a display.
 #include "errors.h"
 #include "jsonio.h"
+#include "measurecache.h"
 #include "paramcount.h"
 #include "profiler.h"
 #include "runfolder.h"
@@ -75,6 +76,10 @@ run options:
                          latency estimate cannot reach the frontier is recorded as "estimated"
   --presample N          with screening, draw N times as many architectures as a batch holds and
                          keep those the latency estimate ranks best (default 10; 1: keep all)
+  --cache-dir DIR        the device's measurement cache (default: $LTS_CACHE_DIR, else
+                         ~/.cache/lts-studio/measurements): an architecture measured by an earlier
+                         search on this machine with the same protocol is not measured again
+  --no-cache             neither read nor fill the measurement cache
   --estimate-rounds N    with screening, breed N generations from each pool's estimated front,
                          judged by the estimate alone, before choosing a batch (default 10)
 
@@ -91,10 +96,11 @@ struct Options {
     Options()
     {
         for (const char* name : {"preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
-                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format", "presample", "estimate-rounds"})
+                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format", "presample", "estimate-rounds", "cache-dir"})
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("no-screening")));
+        parser.addOption(QCommandLineOption(q("no-cache")));
         parser.addOption(QCommandLineOption(QStringList{q("h"), q("help")}));
         parser.addOption(QCommandLineOption(QStringList{q("v"), q("version")}));
     }
@@ -292,7 +298,23 @@ int commandRun(const Options& o)
         p.timeBudgetS = o.number("time-budget");
     p.validate();
 
-    TorchMeasurer measurer(info.config.protocol);
+    TorchMeasurer torchMeasurer(info.config.protocol);
+    std::unique_ptr<CachingMeasurer> cache;
+    const QString cacheDir = o.has("no-cache")    ? QString()
+        : o.has("cache-dir")                      ? QString::fromStdString(o.text("cache-dir"))
+                                                  : defaultMeasurementCacheDir();
+    if (!cacheDir.isEmpty()) {
+        try {
+            cache = std::make_unique<CachingMeasurer>(torchMeasurer, cacheDir);
+            std::fprintf(stderr, "lts-search: measurement cache %s: %d earlier measurements with this protocol\n",
+                         QDir::toNativeSeparators(cache->filePath()).toUtf8().constData(), cache->size());
+            if (!cache->warning().empty())
+                std::fprintf(stderr, "warning: %s\n", cache->warning().c_str());
+        } catch (const std::runtime_error& e) {
+            std::fprintf(stderr, "warning: %s; searching without the measurement cache\n", e.what());
+        }
+    }
+    Measurer& measurer = cache ? static_cast<Measurer&>(*cache) : torchMeasurer;
     if (resume) {
         std::string note;
         measurer.loadEstimateTable(loadEstimateTable(dir, measurer.fingerprint(), note));
@@ -339,6 +361,11 @@ int commandRun(const Options& o)
     done.store(true);
     watcher.join();
     writer->finish(result);
+    if (cache) {
+        std::fprintf(stderr, "lts-search: %d measurements taken from the device's cache\n", cache->hits());
+        if (!cache->warning().empty())
+            std::fprintf(stderr, "warning: %s\n", cache->warning().c_str());
+    }
     printFrontier(result);
     return 0;
 }

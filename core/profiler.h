@@ -34,6 +34,8 @@ public:
     virtual std::map<std::string, double> estimateTable() const { return {}; }
     virtual void loadEstimateTable(const std::map<std::string, double>& /*table*/) {}
     virtual std::string fingerprint() const { return {}; }
+    // True when measure() would answer at once (from a cache), so estimating is pointless.
+    virtual bool hasMeasurement(const ArchConfig& /*arch*/) const { return false; }
 };
 
 struct DeviceInfo {

@@ -240,18 +240,28 @@ void RunWriter::writeEstimateTable()
     const std::map<std::string, double> table = m_measurer->estimateTable();
     if (table.size() == m_partsWritten)
         return; // the table only grows
+    writeFileAtomically(pathIn(m_dir, kPartsFile), estimateTableJson(m_measurer->fingerprint(), table));
+    m_partsWritten = table.size();
+}
+
+QByteArray estimateTableJson(const std::string& fingerprint, const std::map<std::string, double>& table)
+{
     QJsonObject parts;
     for (const auto& [key, ms] : table)
         parts.insert(QString::fromStdString(key), ms);
-    const QJsonObject doc{{q("fingerprint"), QString::fromStdString(m_measurer->fingerprint())}, {q("parts"), parts}};
-    writeFileAtomically(pathIn(m_dir, kPartsFile), QJsonDocument(doc).toJson(QJsonDocument::Compact));
-    m_partsWritten = table.size();
+    const QJsonObject doc{{q("fingerprint"), QString::fromStdString(fingerprint)}, {q("parts"), parts}};
+    return QJsonDocument(doc).toJson(QJsonDocument::Compact);
 }
 
 std::map<std::string, double> loadEstimateTable(const QString& dir, const std::string& fingerprint, std::string& note)
 {
+    return estimateTableFromFile(pathIn(dir, kPartsFile), fingerprint, note);
+}
+
+std::map<std::string, double> estimateTableFromFile(const QString& path, const std::string& fingerprint,
+                                                    std::string& note)
+{
     std::map<std::string, double> table;
-    const QString path = pathIn(dir, kPartsFile);
     if (!QFileInfo::exists(path)) {
         note = "no part timings kept with the run";
         return table;
@@ -266,7 +276,7 @@ std::map<std::string, double> loadEstimateTable(const QString& dir, const std::s
     for (auto it = parts.begin(); it != parts.end(); ++it) {
         const double ms = it.value().toDouble(-1);
         if (!(ms > 0) || !std::isfinite(ms))
-            throw InputError(std::string(kPartsFile) + ": parts." + it.key().toStdString(),
+            throw InputError(QFileInfo(path).fileName().toStdString() + ": parts." + it.key().toStdString(),
                              "must be a positive number of milliseconds");
         table.emplace(it.key().toStdString(), ms);
     }

@@ -438,8 +438,9 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             if (const auto e = estimates.find(a.key()); e != estimates.end())
                 c.latencyEstimateMs = e->second;
             const EstimateQuality q = estimateQuality();
-            // Nothing is screened until the estimate's bias is calibrated on full measurements.
-            if (c.latencyEstimateMs > 0 && q.samples >= int(kMinCalibrationPairs)) {
+            // Nothing is screened until the estimate's bias is calibrated on full measurements, and
+            // nothing the measurer already knows.
+            if (c.latencyEstimateMs > 0 && q.samples >= int(kMinCalibrationPairs) && !m_measurer.hasMeasurement(a)) {
                 // Until the estimate has a track record, trust it less.
                 const double margin = q.samples >= kMinErrorSamples
                     ? std::min(kMaxScreeningMargin, std::max(m_params.screeningMargin, q.p90Error))

@@ -77,6 +77,7 @@ private Q_SLOTS:
     void presets();
     void runTinySearch();
     void resumeAddsWithoutRemeasuring();
+    void cacheMeasuresNothingTwice();
     void evalCounts();
     void exportHuggingFace();
     void badInput_data();
@@ -188,6 +189,55 @@ void TestCli::resumeAddsWithoutRemeasuring()
         keys.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
     QCOMPARE(int(keys.size()), after.size()); // nothing measured twice
     QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("iterations_done")).toInt(), 4);
+}
+
+void TestCli::cacheMeasuresNothingTwice()
+{
+    // A second search with the same seed on the same machine and protocol takes every
+    // measurement from the device's cache; another protocol has a cache of its own.
+    const QString space = m_tmp.filePath(QStringLiteral("tiny-cache.json"));
+    writeFile(space, tinyConfig(2));
+    const QString cache = m_tmp.filePath(QStringLiteral("cache"));
+    auto run = [&](const QString& name, const QStringList& extra) {
+        const QString out = m_tmp.filePath(name);
+        const Result r = runCli(QStringList{QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"),
+                                    out, QStringLiteral("--cache-dir"), cache}
+            + extra);
+        return std::make_pair(r, readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl"))));
+    };
+    const auto [r1, first] = run(QStringLiteral("cache-run1"), {});
+    QVERIFY2(r1.code == 0, qPrintable(r1.err));
+    QVERIFY2(r1.err.contains(QStringLiteral(": 0 earlier measurements with this protocol")), qPrintable(r1.err));
+    auto archOf = [](const QJsonObject& o) {
+        return QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact);
+    };
+    std::map<QByteArray, double> latencyOf;
+    for (const auto& o : first) {
+        QVERIFY(!o.contains(QStringLiteral("from_cache")));
+        if (o.value(QStringLiteral("status")).toString() == QStringLiteral("ok"))
+            latencyOf[archOf(o)] = o.value(QStringLiteral("latency_ms")).toDouble();
+    }
+    QVERIFY(latencyOf.size() >= 5);
+
+    const auto [r2, second] = run(QStringLiteral("cache-run2"), {});
+    QVERIFY2(r2.code == 0, qPrintable(r2.err));
+    QVERIFY2(r2.err.contains(QStringLiteral(": %1 earlier measurements").arg(latencyOf.size())), qPrintable(r2.err));
+    int fromCache = 0;
+    for (const auto& o : second) {
+        if (o.value(QStringLiteral("status")).toString() != QStringLiteral("ok"))
+            continue;
+        QVERIFY(o.value(QStringLiteral("from_cache")).toBool());
+        QCOMPARE(o.value(QStringLiteral("latency_ms")).toDouble(), latencyOf.at(archOf(o)));
+        ++fromCache;
+    }
+    QCOMPARE(fromCache, int(latencyOf.size()));
+    QVERIFY2(r2.err.contains(QStringLiteral("%1 measurements taken from the device's cache").arg(fromCache)), qPrintable(r2.err));
+
+    const auto [r3, third] = run(QStringLiteral("cache-run3"), {QStringLiteral("--min-repeats"), QStringLiteral("2")});
+    QVERIFY2(r3.code == 0, qPrintable(r3.err));
+    QVERIFY2(r3.err.contains(QStringLiteral(": 0 earlier measurements with this protocol")), qPrintable(r3.err));
+    for (const auto& o : third)
+        QVERIFY(!o.contains(QStringLiteral("from_cache")));
 }
 
 void TestCli::evalCounts()

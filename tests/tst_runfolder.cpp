@@ -2,6 +2,7 @@
 // resumed writer repairs a cut line; a full disk is a clear error that leaves valid files.
 #include "errors.h"
 #include "jsonio.h"
+#include "measurecache.h"
 #include "runfolder.h"
 #include "testutil.h"
 
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void fullDiskIsAClearError();
     void hugeFilesAreRefusedUnread();
     void partTimingsKeptForTheSameDevice();
+    void measurementCache();
 };
 
 void TestRunFolder::damagedLinesAreSkipped()
@@ -172,6 +174,46 @@ void TestRunFolder::partTimingsKeptForTheSameDevice()
     } catch (const InputError& e) {
         QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("parts.json: parts.head|d256"));
     }
+}
+
+void TestRunFolder::measurementCache()
+{
+    QTemporaryDir dir;
+    std::atomic<bool> never{false};
+    test::FakeMeasurer m;
+    m.failWhen = [](const ArchConfig& a) { return a.nLayer == 3; };
+    const ArchConfig a = test::gpt2(2, 64, 2, 128), failing = test::gpt2(3, 64, 2, 128);
+    QString file;
+    {
+        CachingMeasurer cache(m, dir.path());
+        file = cache.filePath();
+        QVERIFY(!cache.hasMeasurement(a));
+        const Measurement first = cache.measure(a, never);
+        QVERIFY(!first.fromCache);
+        const Measurement again = cache.measure(a, never);
+        QVERIFY(again.fromCache);
+        QCOMPARE(again.latencyMs, first.latencyMs);
+        QCOMPARE(m.calls, 1);
+        cache.measure(failing, never);
+        cache.measure(failing, never); // a failure is not kept: it may pass next time
+        QCOMPARE(m.calls, 3);
+        QCOMPARE(cache.hits(), 1);
+        QVERIFY(cache.warning().empty());
+    }
+    // Another search on the same device: the measurement is known; a damaged line is skipped.
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write("{\"arch\": {\"backb");
+    }
+    CachingMeasurer later(m, dir.path());
+    QCOMPARE(later.size(), 1);
+    QCOMPARE(later.skippedLines(), 1);
+    QVERIFY(later.hasMeasurement(a));
+    QVERIFY(later.measure(a, never).fromCache);
+    QCOMPARE(m.calls, 3);
+    later.measure(test::gpt2(4, 64, 2, 128), never); // written after the cut line, on a line of its own
+    QCOMPARE(CachingMeasurer(m, dir.path()).size(), 2);
 }
 
 void TestRunFolder::hugeFilesAreRefusedUnread()

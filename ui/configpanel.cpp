@@ -234,6 +234,9 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         QStringLiteral("With screening, generations bred from each pool's estimated front, judged by the latency "
                        "estimate alone, before a batch is chosen"));
     search->addRow(QStringLiteral("Estimate rounds"), m_estimateRounds);
+    for (QWidget* w : {static_cast<QWidget*>(m_screeningMargin), static_cast<QWidget*>(m_presample),
+             static_cast<QWidget*>(m_estimateRounds)})
+        connect(m_screening, &QCheckBox::toggled, w, &QWidget::setEnabled);
     v->addWidget(searchBox);
 
     // Target device and protocol.
@@ -445,6 +448,9 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_screeningMargin->setValue(p.screeningMargin);
     m_presample->setValue(p.presample);
     m_estimateRounds->setValue(p.estimateRounds);
+    for (QWidget* w : {static_cast<QWidget*>(m_screeningMargin), static_cast<QWidget*>(m_presample),
+             static_cast<QWidget*>(m_estimateRounds)})
+        w->setEnabled(p.screening);
 
     const lts::MeasureProtocol& d = c.protocol;
     int device = m_device->findData(QString::fromStdString(d.device));

@@ -169,6 +169,9 @@ void DetailsPanel::refresh()
                                        QString::number(m.cpuUtilisation, 'f', 2),
                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
+    if (m.fromCache)
+        m_measurement->setText(m_measurement->text()
+            + QStringLiteral("\nMeasured by an earlier search on this device (measurement cache)"));
     if (c.latencyEstimateMs > 0)
         m_measurement->setText(
             m_measurement->text() + QStringLiteral("\nLatency estimate (screening): %1").arg(ms(c.latencyEstimateMs)));

@@ -1,12 +1,14 @@
 #include "searchcontroller.h"
 
 #include "errors.h"
+#include "measurecache.h"
 #include "metatypes.h"
 #include "profiler.h"
 #include "runfolder.h"
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -46,7 +48,17 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
 {
     QString failure;
     try {
-        lts::TorchMeasurer measurer(config.protocol);
+        lts::TorchMeasurer torchMeasurer(config.protocol);
+        // Architectures measured by earlier searches on this machine are not measured again.
+        std::unique_ptr<lts::CachingMeasurer> cache;
+        if (const QString dir = lts::defaultMeasurementCacheDir(); !dir.isEmpty()) {
+            try {
+                cache = std::make_unique<lts::CachingMeasurer>(torchMeasurer, dir);
+            } catch (const std::runtime_error& e) {
+                Q_EMIT problem(QStringLiteral("Searching without the measurement cache: %1").arg(QString::fromUtf8(e.what())));
+            }
+        }
+        lts::Measurer& measurer = cache ? static_cast<lts::Measurer&>(*cache) : torchMeasurer;
         lts::SearchEngine engine(config.space, config.search, measurer);
         lts::RunInfo info;
         info.config = config;

@@ -7,6 +7,7 @@
 #   tests/bench/vs_lts.sh [SECONDS] [OUT] [STEP]   (defaults: 600, /tmp/lts-bench, 5)
 #
 # STEP is the seconds between the checkpoints at which the frontiers are compared.
+# LTS_SEARCH_ARGS adds options to the lts-search command line.
 set -eu
 seconds=${1:-600}
 out=${2:-/tmp/lts-bench}
@@ -17,11 +18,13 @@ yardstick=${LTS_YARDSTICK:-$root/../shared/bench}
 [ -x "$root/build/app/lts-search" ] || { echo "vs_lts: build first (packaging/build.sh)" >&2; exit 2; }
 rm -rf "$out/base" "$out/ours" "$out/remeasured.json"
 mkdir -p "$out"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2); lts-search $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" | tee "$out/machine.txt"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2); lts-search $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) ${LTS_SEARCH_ARGS:-}" | tee "$out/machine.txt"
 /usr/bin/python3 "$yardstick/lts_baseline.py" --time-budget "$seconds" --threads 1 --out "$out/base" 2>"$out/base.log" &
 base=$!
+# A cold start: no measurement cache. LTS_SEARCH_ARGS adds options (e.g. "--estimate-rounds 0").
+# shellcheck disable=SC2086
 "$root/build/app/lts-search" run --preset gpt2-lts --threads 1 --time-budget "$seconds" --out "$out/ours" \
-  >"$out/ours.out" 2>"$out/ours.log" &
+  --no-cache ${LTS_SEARCH_ARGS:-} >"$out/ours.out" 2>"$out/ours.log" &
 ours=$!
 wait $base
 wait $ours

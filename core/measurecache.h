@@ -1,0 +1,65 @@
+// A per-device store of full measurements shared by every search on this machine, so that a
+// repeated search, a resumed one or a re-run from the GUI never measures an architecture twice.
+// Measurements are valid only where they were taken: one file per measurer fingerprint (device,
+// threads, batch, tokens, libraries) and timing protocol, appended a line per measurement.
+#pragma once
+
+#include "profiler.h"
+
+#include <QFile>
+#include <QString>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace lts {
+
+// The cache folder: $LTS_CACHE_DIR when set ("off" disables the cache: empty result), else
+// the user's cache folder (~/.cache/lts-studio/measurements).
+QString defaultMeasurementCacheDir();
+
+// A Measurer that answers from the cache and otherwise measures with `inner` and records the
+// result. Its estimate table is kept in the cache too. Failures to write the cache are reported
+// once by warning() and never stop a search.
+class CachingMeasurer final : public Measurer {
+public:
+    // Reads the cache file of `inner` under `dir` (created when missing). Damaged lines are
+    // skipped and counted. Throws std::runtime_error naming the path when `dir` cannot be created.
+    CachingMeasurer(Measurer& inner, const QString& dir);
+    ~CachingMeasurer() override;
+
+    Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    MeasureProtocol protocol() const override { return m_inner.protocol(); }
+    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        return m_inner.estimateLatencyMs(arch, cancel);
+    }
+    std::map<std::string, double> estimateTable() const override { return m_inner.estimateTable(); }
+    void loadEstimateTable(const std::map<std::string, double>& table) override { m_inner.loadEstimateTable(table); }
+    std::string fingerprint() const override { return m_inner.fingerprint(); }
+    bool hasMeasurement(const ArchConfig& arch) const override { return m_known.count(arch.key()) > 0; }
+
+    QString filePath() const { return m_file.fileName(); }
+    int size() const { return int(m_known.size()); }
+    int hits() const { return m_hits; }
+    int skippedLines() const { return m_skipped; }
+    // Empty, or why the cache could not be written (the search goes on without it).
+    const std::string& warning() const { return m_warning; }
+
+private:
+    void append(const QByteArray& line);
+    void saveEstimateTable();
+
+    Measurer& m_inner;
+    QFile m_file;
+    QString m_partsPath;
+    std::unordered_map<std::string, Measurement> m_known;
+    std::size_t m_partsSaved = 0;
+    int m_hits = 0;
+    int m_skipped = 0;
+    std::string m_warning;
+};
+
+} // namespace lts
