@@ -81,7 +81,8 @@ run options:
                          search on this machine with the same protocol is not measured again
   --no-cache             neither read nor fill the measurement cache
   --estimate-rounds N    with screening, breed N generations from each pool's estimated front,
-                         judged by the estimate alone, before choosing a batch (default 10)
+                         judged by the estimate alone, before choosing a batch (default 0; in
+                         side-by-side benchmarks they narrowed the search: docs/benchmarks.md)
 
 eval options:
   --no-measure           print parameter counts only

@@ -42,7 +42,7 @@ struct SearchParams {
     int presample = 10;
     // With screening, generations bred from the estimated front of each pool and judged by the
     // estimate alone before the batch is chosen (0: none).
-    int estimateRounds = 10;
+    int estimateRounds = 0;
 
     int populationSize() const { return parents + mutants + crossovers; }
     // Throws InputError naming the field and the rule.

@@ -74,6 +74,7 @@ private Q_SLOTS:
     void exactEstimatesChangeNothingButCost();
     void calibrationLearnsBias();
     void screeningOff();
+    void presampleKeepsTheBestEstimates_data();
     void presampleKeepsTheBestEstimates();
     void largestHypervolumeGainIsMeasuredFirst();
 };
@@ -375,19 +376,28 @@ void TestSearch::screeningOff()
     QCOMPARE(m.calls, int(r.candidates.size()));
 }
 
+void TestSearch::presampleKeepsTheBestEstimates_data()
+{
+    QTest::addColumn<int>("rounds");
+    QTest::newRow("samples only") << 0;
+    QTest::newRow("3 generations bred on estimates") << 3;
+}
+
 void TestSearch::presampleKeepsTheBestEstimates()
 {
-    // The first batch is the best populationSize() of populationSize() x presample samples by
-    // estimate: no candidate kept is outranked by a sample left out, and nothing more is measured.
+    // The first batch is the best populationSize() of populationSize() x presample samples (and
+    // as many again per estimate round) by estimate: no candidate kept is outranked by a sample
+    // left out, and nothing more is measured.
+    QFETCH(int, rounds);
     test::FakeMeasurer m;
     m.estimateScale = 1.0;
     SearchParams p = smallParams();
     p.iterations = 1;
     p.presample = 5;
-    p.estimateRounds = 0;
+    p.estimateRounds = rounds;
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
     QCOMPARE(int(r.candidates.size()), p.populationSize());
-    QCOMPARE(int(m.estimated.size()), p.populationSize() * p.presample);
+    QCOMPARE(int(m.estimated.size()), p.populationSize() * p.presample * (1 + rounds));
     std::vector<Point> points;
     for (const auto& a : m.estimated)
         points.push_back({-double(decoderParams(a)), test::FakeMeasurer::latencyOf(a)});
