@@ -193,6 +193,8 @@ private Q_SLOTS:
         c.protocol.tolerance = 0.05;
         c.search.screening = false;
         c.search.screeningMargin = 0.25;
+        c.search.presample = 4;
+        c.search.estimateRounds = 2;
         w.configPanel()->setConfig(c);
         QVERIFY2(w.saveConfig(path), qPrintable(w.lastError()));
 
@@ -209,6 +211,8 @@ private Q_SLOTS:
         QCOMPARE(read.protocol.tolerance, 0.05);
         QCOMPARE(read.search.screening, false);
         QCOMPARE(read.search.screeningMargin, 0.25);
+        QCOMPARE(read.search.presample, 4);
+        QCOMPARE(read.search.estimateRounds, 2);
 
         w.configPanel()->loadPreset(QStringLiteral("gpt2-lts"));
         QCOMPARE(w.configPanel()->config().space.vocabSize, 50257);
