@@ -234,8 +234,7 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
         QStringLiteral("With screening, generations bred from each pool's estimated front, judged by the latency "
                        "estimate alone, before a batch is chosen"));
     search->addRow(QStringLiteral("Estimate rounds"), m_estimateRounds);
-    for (QWidget* w : {static_cast<QWidget*>(m_screeningMargin), static_cast<QWidget*>(m_presample),
-             static_cast<QWidget*>(m_estimateRounds)})
+    for (QWidget* w : screeningKnobs())
         connect(m_screening, &QCheckBox::toggled, w, &QWidget::setEnabled);
     v->addWidget(searchBox);
 
@@ -381,6 +380,11 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     setConfig(initial);
 }
 
+QList<QWidget*> ConfigPanel::screeningKnobs() const
+{
+    return {m_screeningMargin, m_presample, m_estimateRounds};
+}
+
 void ConfigPanel::addField(const QString& field, QWidget* w, const QString& tip)
 {
     w->setToolTip(tip);
@@ -448,8 +452,7 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_screeningMargin->setValue(p.screeningMargin);
     m_presample->setValue(p.presample);
     m_estimateRounds->setValue(p.estimateRounds);
-    for (QWidget* w : {static_cast<QWidget*>(m_screeningMargin), static_cast<QWidget*>(m_presample),
-             static_cast<QWidget*>(m_estimateRounds)})
+    for (QWidget* w : screeningKnobs())
         w->setEnabled(p.screening);
 
     const lts::MeasureProtocol& d = c.protocol;

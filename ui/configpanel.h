@@ -45,6 +45,8 @@ private:
     void updateBackboneFields();
     QWidget* widgetForField(const QString& field) const;
     void addField(const QString& field, QWidget* w, const QString& tip);
+    // The fields that only matter with screening on.
+    QList<QWidget*> screeningKnobs() const;
 
     QHash<QString, QWidget*> m_fields;
     QWidget* m_marked = nullptr;

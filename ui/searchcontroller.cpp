@@ -88,6 +88,8 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
             Q_EMIT problem(QStringLiteral("The run's summary files could not be written: %1")
                                .arg(QString::fromStdString(ex.what())));
         }
+        if (cache && !cache->warning().empty())
+            Q_EMIT problem(QStringLiteral("The measurement cache: %1").arg(QString::fromStdString(cache->warning())));
     } catch (const lts::InputError& e) {
         failure = QString::fromStdString(e.what());
     } catch (const std::exception& e) {
