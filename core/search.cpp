@@ -290,11 +290,12 @@ SearchResult SearchEngine::run(SearchObserver* observer)
     auto planBatch = [&](std::vector<Genes>& pool, std::size_t size) {
         estimates.clear();
         std::vector<ArchConfig> archs;
-        std::vector<double> raw;
+        std::vector<double> params, raw; // per pool member
         bool stopped = false;
         auto estimateFrom = [&](std::size_t from) {
             for (std::size_t i = from; i < pool.size(); ++i) {
                 archs.push_back(toArch(pool[i]));
+                params.push_back(double(decoderParams(archs[i])));
                 raw.push_back(0);
                 const std::string key = archs[i].key();
                 if (const auto k = known.find(key); k != known.end()) {
@@ -314,7 +315,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             for (std::size_t i = 0; i < pool.size(); ++i)
                 if (raw[i] > 0) {
                     estimated.push_back(i);
-                    points.push_back({-double(decoderParams(archs[i])), raw[i]});
+                    points.push_back({-params[i], raw[i]});
                 }
             return points;
         };
@@ -384,7 +385,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             double bestGain = 0;
             std::size_t best = rest.size();
             for (std::size_t j = 0; j < rest.size(); ++j) {
-                chosen.push_back({-double(decoderParams(archs[rest[j]])), raw[rest[j]] * calibration});
+                chosen.push_back({-params[rest[j]], raw[rest[j]] * calibration});
                 const double gain = hypervolume(chosen, ref) - volume;
                 chosen.pop_back();
                 if (gain > bestGain) {
@@ -394,7 +395,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             }
             if (best == rest.size())
                 break; // the rest add nothing: they keep their rank order
-            chosen.push_back({-double(decoderParams(archs[rest[best]])), raw[rest[best]] * calibration});
+            chosen.push_back({-params[rest[best]], raw[rest[best]] * calibration});
             volume += bestGain;
             planned.push_back(rest[best]);
             rest.erase(rest.begin() + std::ptrdiff_t(best));
