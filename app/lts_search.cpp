@@ -28,7 +28,7 @@ namespace {
 constexpr int kExitBadInput = 2;
 constexpr int kExitFailure = 1;
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_interrupted { false };
 
 extern "C" void onInterrupt(int)
 {
@@ -96,14 +96,15 @@ struct Options {
     QCommandLineParser parser;
     Options()
     {
-        for (const char* name : {"preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
-                                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives", "format", "presample", "estimate-rounds", "cache-dir"})
+        for (const char* name : { "preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
+                 "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives",
+                 "format", "presample", "estimate-rounds", "cache-dir" })
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("no-screening")));
         parser.addOption(QCommandLineOption(q("no-cache")));
-        parser.addOption(QCommandLineOption(QStringList{q("h"), q("help")}));
-        parser.addOption(QCommandLineOption(QStringList{q("v"), q("version")}));
+        parser.addOption(QCommandLineOption(QStringList { q("h"), q("help") }));
+        parser.addOption(QCommandLineOption(QStringList { q("v"), q("version") }));
     }
     bool has(const char* name) const { return parser.isSet(q(name)); }
     std::string text(const char* name) const { return parser.value(q(name)).toStdString(); }
@@ -112,8 +113,9 @@ struct Options {
         bool ok = false;
         const long long v = parser.value(q(name)).toLongLong(&ok);
         if (!ok || v < lo || v > hi)
-            throw InputError(std::string("--") + name, "must be an integer between " + std::to_string(lo) + " and "
-                                                           + std::to_string(hi) + ", got \"" + text(name) + "\"");
+            throw InputError(std::string("--") + name,
+                "must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got \""
+                    + text(name) + "\"");
         return v;
     }
     double number(const char* name) const
@@ -187,21 +189,21 @@ public:
                 return;
             }
             std::fprintf(stderr, "[iter %2d | %4d | %s] %-8s params %8s  latency %8.2f ms  peak %8.1f MB  L=%d d=%d",
-                         e.iteration, e.evaluated, clock(e.elapsedS).c_str(), candidateStatusName(c.status).c_str(),
-                         millions(c.decoderParams).c_str(), c.measurement.latencyMs, c.measurement.peakMemoryMb,
-                         c.arch.nLayer, c.arch.dModel);
+                e.iteration, e.evaluated, clock(e.elapsedS).c_str(), candidateStatusName(c.status).c_str(),
+                millions(c.decoderParams).c_str(), c.measurement.latencyMs, c.measurement.peakMemoryMb, c.arch.nLayer,
+                c.arch.dModel);
             if (c.status == Candidate::Status::Failed)
                 std::fprintf(stderr, "  (%s)", c.measurement.error.c_str());
             std::fprintf(stderr, "\n");
         } else if (e.kind == SearchEvent::Kind::IterationDone) {
             std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
-                         e.evaluated, e.frontierSize, e.hypervolume);
+                e.evaluated, e.frontierSize, e.hypervolume);
             printEstimate(e.estimate);
         } else if (e.kind == SearchEvent::Kind::Finished) {
             if (m_cached)
                 std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
             std::fprintf(stderr, "search %s after %s: %d evaluated, frontier %d\n", e.message.c_str(),
-                         clock(e.elapsedS).c_str(), e.evaluated, e.frontierSize);
+                clock(e.elapsedS).c_str(), e.evaluated, e.frontierSize);
         }
     }
 
@@ -211,9 +213,9 @@ private:
         if (q.samples == 0 && q.screenedOut == 0)
             return;
         std::fprintf(stderr,
-                     "latency estimate: %d screened out without a full measurement; error against %d full "
-                     "measurements: median %.1f%%, 90th percentile %.1f%% (calibration x%.3f)\n",
-                     q.screenedOut, q.samples, 100 * q.medianError, 100 * q.p90Error, q.calibration);
+            "latency estimate: %d screened out without a full measurement; error against %d full "
+            "measurements: median %.1f%%, 90th percentile %.1f%% (calibration x%.3f)\n",
+            q.screenedOut, q.samples, 100 * q.medianError, 100 * q.p90Error, q.calibration);
     }
 
     int m_cached = 0;
@@ -221,7 +223,10 @@ private:
 
 class Fanout final : public SearchObserver {
 public:
-    Fanout(std::initializer_list<SearchObserver*> list) : m_list(list) {}
+    Fanout(std::initializer_list<SearchObserver*> list)
+        : m_list(list)
+    {
+    }
     void onEvent(const SearchEvent& e) override
     {
         for (auto* o : m_list)
@@ -235,18 +240,17 @@ private:
 void printFrontier(const SearchResult& r)
 {
     std::vector<std::size_t> rows = r.frontier;
-    std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
-        return r.candidates[a].decoderParams < r.candidates[b].decoderParams;
-    });
+    std::sort(rows.begin(), rows.end(),
+        [&](std::size_t a, std::size_t b) { return r.candidates[a].decoderParams < r.candidates[b].decoderParams; });
     std::printf("Pareto frontier: %zu of %zu candidates\n", rows.size(), r.candidates.size());
     std::printf("%6s %10s %10s %12s %10s %10s %4s %5s  %-10s %s\n", "id", "decoder", "total", "latency_ms", "iqr_ms",
-                "peak_mb", "L", "d", "n_head", "d_inner");
+        "peak_mb", "L", "d", "n_head", "d_inner");
     for (std::size_t i : rows) {
         const Candidate& c = r.candidates[i];
         std::printf("%6d %10s %10s %12.2f %10.2f %10.1f %4d %5d  %-10s %s\n", c.id, millions(c.decoderParams).c_str(),
-                    millions(c.totalParams).c_str(), c.measurement.latencyMs, c.measurement.latencyIqrMs,
-                    c.measurement.peakMemoryMb, c.arch.nLayer, c.arch.dModel, layersSummary(c.arch.nHead).c_str(),
-                    layersSummary(c.arch.dInner).c_str());
+            millions(c.totalParams).c_str(), c.measurement.latencyMs, c.measurement.latencyIqrMs,
+            c.measurement.peakMemoryMb, c.arch.nLayer, c.arch.dModel, layersSummary(c.arch.nHead).c_str(),
+            layersSummary(c.arch.dInner).c_str());
     }
 }
 
@@ -258,7 +262,8 @@ int commandRun(const Options& o)
     std::vector<Candidate> known;
     if (resume) {
         if (o.has("preset") || o.has("space") || o.has("out"))
-            throw InputError("--resume", "takes the run's own configuration; do not combine it with --preset, --space or --out");
+            throw InputError(
+                "--resume", "takes the run's own configuration; do not combine it with --preset, --space or --out");
         dir = QString::fromStdString(o.text("resume"));
         LoadedRun run = loadRun(dir);
         for (const auto& w : run.warnings)
@@ -301,14 +306,14 @@ int commandRun(const Options& o)
 
     TorchMeasurer torchMeasurer(info.config.protocol);
     std::unique_ptr<CachingMeasurer> cache;
-    const QString cacheDir = o.has("no-cache")    ? QString()
-        : o.has("cache-dir")                      ? QString::fromStdString(o.text("cache-dir"))
-                                                  : defaultMeasurementCacheDir();
+    const QString cacheDir = o.has("no-cache") ? QString()
+        : o.has("cache-dir")                   ? QString::fromStdString(o.text("cache-dir"))
+                                               : defaultMeasurementCacheDir();
     if (!cacheDir.isEmpty()) {
         try {
             cache = std::make_unique<CachingMeasurer>(torchMeasurer, cacheDir);
             std::fprintf(stderr, "lts-search: measurement cache %s: %d earlier measurements with this protocol\n",
-                         QDir::toNativeSeparators(cache->filePath()).toUtf8().constData(), cache->size());
+                QDir::toNativeSeparators(cache->filePath()).toUtf8().constData(), cache->size());
             if (!cache->warning().empty())
                 std::fprintf(stderr, "warning: %s\n", cache->warning().c_str());
         } catch (const std::runtime_error& e) {
@@ -331,14 +336,13 @@ int commandRun(const Options& o)
         throw InputError("--out", e.what());
     }
     std::fprintf(stderr, "lts-search: %s search on %s (%s), %d thread(s), seed %llu, objectives %s -> %s\n",
-                 algorithmName(p.algorithm).c_str(), info.config.space.name.c_str(),
-                 info.config.protocol.device.c_str(), info.config.protocol.threads,
-                 static_cast<unsigned long long>(p.seed), objectivesString(p.objectives).c_str(),
-                 QDir::toNativeSeparators(dir).toUtf8().constData());
+        algorithmName(p.algorithm).c_str(), info.config.space.name.c_str(), info.config.protocol.device.c_str(),
+        info.config.protocol.threads, static_cast<unsigned long long>(p.seed), objectivesString(p.objectives).c_str(),
+        QDir::toNativeSeparators(dir).toUtf8().constData());
 
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
-    std::atomic<bool> done{false};
+    std::atomic<bool> done { false };
     // Signal handlers may only set a flag; this thread turns it into a cancellation.
     std::thread watcher([&] {
         while (!done.load()) {
@@ -350,7 +354,7 @@ int commandRun(const Options& o)
         }
     });
     Progress progress;
-    Fanout observers{writer.get(), &progress};
+    Fanout observers { writer.get(), &progress };
     SearchResult result;
     try {
         result = engine.run(&observers);
@@ -375,37 +379,35 @@ int commandEval(const Options& o, const QStringList& args)
 {
     if (args.size() != 2)
         throw InputError("FILE", "eval takes exactly one architecture file");
-    ArchDialect dialect{};
+    ArchDialect dialect {};
     const ArchConfig arch = archFromJson(readJsonFile(args[1]), &dialect);
     const ParamBreakdown p = countParams(arch);
-    QJsonObject out{{q("arch"), archToJson(arch)},
-                    {q("dialect"), q(dialect == ArchDialect::Native ? "lts" : dialect == ArchDialect::HuggingFaceGpt2
-                                                                               ? "huggingface-gpt2"
-                                                                               : "archai-flex")},
-                    {q("decoder_params"), double(p.decoder())},
-                    {q("total_params"), double(p.total())},
-                    {q("params"), QJsonObject{{q("attention"), double(p.attention)},
-                                              {q("feed_forward"), double(p.feedForward)},
-                                              {q("layer_norm"), double(p.layerNorm)},
-                                              {q("relative_position"), double(p.relativePosition)},
-                                              {q("final_norm"), double(p.finalNorm)},
-                                              {q("embedding"), double(p.embedding)},
-                                              {q("positional"), double(p.positional)},
-                                              {q("head"), double(p.head)}}}};
+    QJsonObject out { { q("arch"), archToJson(arch) },
+        { q("dialect"),
+            q(dialect == ArchDialect::Native                  ? "lts"
+                    : dialect == ArchDialect::HuggingFaceGpt2 ? "huggingface-gpt2"
+                                                              : "archai-flex") },
+        { q("decoder_params"), double(p.decoder()) }, { q("total_params"), double(p.total()) },
+        { q("params"),
+            QJsonObject { { q("attention"), double(p.attention) }, { q("feed_forward"), double(p.feedForward) },
+                { q("layer_norm"), double(p.layerNorm) }, { q("relative_position"), double(p.relativePosition) },
+                { q("final_norm"), double(p.finalNorm) }, { q("embedding"), double(p.embedding) },
+                { q("positional"), double(p.positional) }, { q("head"), double(p.head) } } } };
     if (!o.has("no-measure")) {
         MeasureProtocol protocol;
         applyProtocolOptions(o, protocol);
         TorchMeasurer measurer(protocol);
-        std::atomic<bool> never{false};
+        std::atomic<bool> never { false };
         const Measurement m = measurer.measure(arch, never);
         QJsonObject mj = measurementToJson(m);
         mj.insert(q("status"), QString::fromStdString(statusName(m.status)));
         out.insert(q("measurement"), mj);
         out.insert(q("protocol"), protocolToJson(protocol));
         const RuntimeInfo rt = runtimeInfo();
-        out.insert(q("runtime"), QJsonObject{{q("torch"), QString::fromStdString(rt.torchVersion)},
-                                             {q("blas"), QString::fromStdString(rt.blas)},
-                                             {q("cpu"), QString::fromStdString(rt.devices.front().name)}});
+        out.insert(q("runtime"),
+            QJsonObject { { q("torch"), QString::fromStdString(rt.torchVersion) },
+                { q("blas"), QString::fromStdString(rt.blas) },
+                { q("cpu"), QString::fromStdString(rt.devices.front().name) } });
     }
     std::fwrite(QJsonDocument(out).toJson().constData(), 1, std::size_t(QJsonDocument(out).toJson().size()), stdout);
     return 0;
@@ -446,8 +448,8 @@ int commandPresets(const QStringList& args)
     for (const auto& name : presetNames()) {
         const SearchSpace s = preset(name);
         std::printf("%-20s %-15s n_layer %d..%d, %zu d_model choices, decoder params %s..%s, %.3g architectures\n",
-                    name.c_str(), backboneName(s.backbone).c_str(), s.nLayerMin, s.nLayerMax, s.dModel.size(),
-                    millions(s.paramsMin).c_str(), millions(s.paramsMax).c_str(), s.size());
+            name.c_str(), backboneName(s.backbone).c_str(), s.nLayerMin, s.nLayerMax, s.dModel.size(),
+            millions(s.paramsMin).c_str(), millions(s.paramsMax).c_str(), s.size());
     }
     return 0;
 }
@@ -469,7 +471,8 @@ int main(int argc, char** argv)
         return 0;
     }
     if (o.has("version")) {
-        std::printf("lts-search %s (LibTorch %s, Qt %s)\n", LTS_VERSION, runtimeInfo().torchVersion.c_str(), qVersion());
+        std::printf(
+            "lts-search %s (LibTorch %s, Qt %s)\n", LTS_VERSION, runtimeInfo().torchVersion.c_str(), qVersion());
         return 0;
     }
     const QStringList args = o.parser.positionalArguments();

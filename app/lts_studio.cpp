@@ -35,7 +35,7 @@ lts::SearchConfig demoConfig(double seconds, int batch)
     s.nLayerMin = 1;
     s.nLayerMax = 6;
     s.dModel = lts::rangeChoices(128, 384, 64);
-    s.nHead = {2, 4, 8};
+    s.nHead = { 2, 4, 8 };
     s.dInner = lts::rangeChoices(256, 1536, 128);
     s.minInnerRatio = 1.5;
     s.divVal = 1;
@@ -133,8 +133,8 @@ int main(int argc, char** argv)
     }
     const QString outDir = parser.value(shots);
     QDir().mkpath(outDir);
-    const QString runs
-        = QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
+    const QString runs =
+        QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
     window.resize(kDemoWidth, kDemoHeight);
     window.setDark(false);
     window.show();

@@ -2,7 +2,6 @@
 
 #include "errors.h"
 
-
 namespace lts {
 
 std::string backboneName(Backbone b)
@@ -59,19 +58,20 @@ std::string ArchConfig::key() const
 
 bool ArchConfig::operator==(const ArchConfig& o) const
 {
-    return backbone == o.backbone && nLayer == o.nLayer && dModel == o.dModel && nHead == o.nHead
-        && dInner == o.dInner && divVal == o.divVal && dEmbed == o.dEmbed && cutoffs == o.cutoffs
-        && vocabSize == o.vocabSize && seqLen == o.seqLen && memLen == o.memLen;
+    return backbone == o.backbone && nLayer == o.nLayer && dModel == o.dModel && nHead == o.nHead && dInner == o.dInner
+        && divVal == o.divVal && dEmbed == o.dEmbed && cutoffs == o.cutoffs && vocabSize == o.vocabSize
+        && seqLen == o.seqLen && memLen == o.memLen;
 }
 
 namespace {
 
-void requireRange(const char* field, long long value, long long lo, long long hi)
-{
-    if (value < lo || value > hi)
-        throw InputError(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got "
-                                    + std::to_string(value));
-}
+    void requireRange(const char* field, long long value, long long lo, long long hi)
+    {
+        if (value < lo || value > hi)
+            throw InputError(field,
+                "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got "
+                    + std::to_string(value));
+    }
 
 } // namespace
 
@@ -80,22 +80,23 @@ void validate(const ArchConfig& a)
     requireRange("n_layer", a.nLayer, 1, kMaxLayers);
     requireRange("d_model", a.dModel, 1, kMaxWidth);
     if (static_cast<int>(a.nHead.size()) != a.nLayer)
-        throw InputError("n_head", "needs one value per layer (" + std::to_string(a.nLayer) + "), got "
-                                       + std::to_string(a.nHead.size()));
+        throw InputError("n_head",
+            "needs one value per layer (" + std::to_string(a.nLayer) + "), got " + std::to_string(a.nHead.size()));
     if (static_cast<int>(a.dInner.size()) != a.nLayer)
-        throw InputError("d_inner", "needs one value per layer (" + std::to_string(a.nLayer) + "), got "
-                                        + std::to_string(a.dInner.size()));
+        throw InputError("d_inner",
+            "needs one value per layer (" + std::to_string(a.nLayer) + "), got " + std::to_string(a.dInner.size()));
     for (int i = 0; i < a.nLayer; ++i) {
         const std::string layer = "[" + std::to_string(i) + "]";
         if (a.nHead[i] < 1 || a.nHead[i] > a.dModel)
-            throw InputError("n_head" + layer, "must be between 1 and d_model (" + std::to_string(a.dModel)
-                                                   + "), got " + std::to_string(a.nHead[i]));
+            throw InputError("n_head" + layer,
+                "must be between 1 and d_model (" + std::to_string(a.dModel) + "), got " + std::to_string(a.nHead[i]));
         if (a.dModel % a.nHead[i] != 0)
-            throw InputError("n_head" + layer, "d_model (" + std::to_string(a.dModel) + ") must be divisible by n_head ("
-                                                   + std::to_string(a.nHead[i]) + ")");
+            throw InputError("n_head" + layer,
+                "d_model (" + std::to_string(a.dModel) + ") must be divisible by n_head (" + std::to_string(a.nHead[i])
+                    + ")");
         if (a.dInner[i] < 1 || a.dInner[i] > kMaxWidth)
-            throw InputError("d_inner" + layer, "must be between 1 and " + std::to_string(kMaxWidth) + ", got "
-                                                    + std::to_string(a.dInner[i]));
+            throw InputError("d_inner" + layer,
+                "must be between 1 and " + std::to_string(kMaxWidth) + ", got " + std::to_string(a.dInner[i]));
     }
     requireRange("vocab_size", a.vocabSize, 2, kMaxVocab);
     requireRange("seq_len", a.seqLen, 1, kMaxSeqLen);
@@ -109,8 +110,8 @@ void validate(const ArchConfig& a)
         if (a.cutoffs[i] <= previous)
             throw InputError(field, "cutoffs must be positive and strictly increasing");
         if (a.cutoffs[i] >= a.vocabSize)
-            throw InputError(field, "must be below vocab_size (" + std::to_string(a.vocabSize) + "), got "
-                                        + std::to_string(a.cutoffs[i]));
+            throw InputError(field,
+                "must be below vocab_size (" + std::to_string(a.vocabSize) + "), got " + std::to_string(a.cutoffs[i]));
         previous = a.cutoffs[i];
     }
     if (a.divVal > 1) {
@@ -119,8 +120,9 @@ void validate(const ArchConfig& a)
         for (std::size_t i = 0; i < a.cutoffs.size(); ++i)
             width /= a.divVal;
         if (width < 1)
-            throw InputError("div_val", "d_embed / div_val^" + std::to_string(a.cutoffs.size())
-                                            + " must be at least 1 (the last cluster's width)");
+            throw InputError("div_val",
+                "d_embed / div_val^" + std::to_string(a.cutoffs.size())
+                    + " must be at least 1 (the last cluster's width)");
     }
 }
 

@@ -18,9 +18,9 @@ struct ArchConfig {
     Backbone backbone = Backbone::Gpt2;
     int nLayer = 0;
     int dModel = 0;
-    std::vector<int> nHead;  // one per layer
+    std::vector<int> nHead; // one per layer
     std::vector<int> dInner; // one per layer
-    int divVal = 1;          // adaptive embedding/softmax width divisor; 1 = plain tied embedding
+    int divVal = 1; // adaptive embedding/softmax width divisor; 1 = plain tied embedding
     int dEmbed = 0;
     std::vector<int> cutoffs; // cluster boundaries of the adaptive embedding/softmax
     int vocabSize = 0;
@@ -36,7 +36,7 @@ struct ArchConfig {
 
 // Upper bounds that keep absurd input from allocating anything.
 inline constexpr int kMaxLayers = 1024;
-inline constexpr int kMaxWidth = 1 << 17;      // d_model, d_inner, d_embed
+inline constexpr int kMaxWidth = 1 << 17; // d_model, d_inner, d_embed
 inline constexpr int kMaxVocab = 10'000'000;
 inline constexpr int kMaxSeqLen = 1 << 16;
 

@@ -13,9 +13,15 @@ std::vector<double> Candidate::point(const std::vector<Objective>& objectives) c
     p.reserve(objectives.size());
     for (Objective o : objectives) {
         switch (o) {
-        case Objective::DecoderParams: p.push_back(-double(decoderParams)); break;
-        case Objective::Latency: p.push_back(measurement.latencyMs); break;
-        case Objective::Memory: p.push_back(measurement.peakMemoryMb); break;
+        case Objective::DecoderParams:
+            p.push_back(-double(decoderParams));
+            break;
+        case Objective::Latency:
+            p.push_back(measurement.latencyMs);
+            break;
+        case Objective::Memory:
+            p.push_back(measurement.peakMemoryMb);
+            break;
         }
     }
     return p;
@@ -24,10 +30,14 @@ std::vector<double> Candidate::point(const std::vector<Objective>& objectives) c
 std::string candidateStatusName(Candidate::Status s)
 {
     switch (s) {
-    case Candidate::Status::Ok: return "ok";
-    case Candidate::Status::Failed: return "failed";
-    case Candidate::Status::OverCeiling: return "over_ceiling";
-    case Candidate::Status::Estimated: return "estimated";
+    case Candidate::Status::Ok:
+        return "ok";
+    case Candidate::Status::Failed:
+        return "failed";
+    case Candidate::Status::OverCeiling:
+        return "over_ceiling";
+    case Candidate::Status::Estimated:
+        return "estimated";
     }
     return "ok";
 }
@@ -35,16 +45,19 @@ std::string candidateStatusName(Candidate::Status s)
 std::string objectiveName(Objective o)
 {
     switch (o) {
-    case Objective::DecoderParams: return "params";
-    case Objective::Latency: return "latency";
-    case Objective::Memory: return "memory";
+    case Objective::DecoderParams:
+        return "params";
+    case Objective::Latency:
+        return "latency";
+    case Objective::Memory:
+        return "memory";
     }
     return "params";
 }
 
 std::vector<Objective> parseObjectives(const std::string& list, const std::string& field)
 {
-    std::vector<Objective> out{Objective::DecoderParams};
+    std::vector<Objective> out { Objective::DecoderParams };
     bool sawParams = false;
     std::istringstream in(list);
     std::string item;

@@ -11,7 +11,10 @@ namespace lts {
 class InputError final : public std::runtime_error {
 public:
     InputError(std::string field, const std::string& rule)
-        : std::runtime_error(field.empty() ? rule : field + ": " + rule), m_field(std::move(field)) {}
+        : std::runtime_error(field.empty() ? rule : field + ": " + rule)
+        , m_field(std::move(field))
+    {
+    }
     const std::string& field() const { return m_field; }
 
 private:

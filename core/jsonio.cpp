@@ -17,238 +17,245 @@ namespace lts {
 
 namespace {
 
-// Files larger than this are refused before they are read.
-constexpr qint64 kMaxJsonFileBytes = 64 * 1024 * 1024;
+    // Files larger than this are refused before they are read.
+    constexpr qint64 kMaxJsonFileBytes = 64 * 1024 * 1024;
 
-QString q(const char* key)
-{
-    return QString::fromLatin1(key);
-}
-
-std::string typeName(const QJsonValue& v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null: return "null";
-    case QJsonValue::Bool: return "a boolean";
-    case QJsonValue::Double: return "a number";
-    case QJsonValue::String: return "a string";
-    case QJsonValue::Array: return "an array";
-    case QJsonValue::Object: return "an object";
-    default: return "undefined";
+    QString q(const char* key)
+    {
+        return QString::fromLatin1(key);
     }
-}
 
-long long toInteger(const QJsonValue& v, const std::string& field)
-{
-    if (!v.isDouble())
-        throw InputError(field, "must be an integer, got " + typeName(v));
-    const double d = v.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15)
-        throw InputError(field, "must be an integer, got " + std::to_string(d));
-    return static_cast<long long>(d);
-}
-
-int toInt(const QJsonValue& v, const std::string& field)
-{
-    const long long x = toInteger(v, field);
-    if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
-        throw InputError(field, "is out of range, got " + std::to_string(x));
-    return int(x);
-}
-
-// A required or defaulted integer member.
-int intField(const QJsonObject& o, const char* key, const std::string& prefix = {})
-{
-    if (!o.contains(q(key)))
-        throw InputError(prefix + key, "is required");
-    return toInt(o.value(q(key)), prefix + key);
-}
-
-int intField(const QJsonObject& o, const char* key, int fallback, const std::string& prefix = {})
-{
-    return o.contains(q(key)) ? toInt(o.value(q(key)), prefix + key) : fallback;
-}
-
-double numberField(const QJsonObject& o, const char* key, double fallback, const std::string& prefix = {})
-{
-    if (!o.contains(q(key)))
-        return fallback;
-    const QJsonValue v = o.value(q(key));
-    if (!v.isDouble() || !std::isfinite(v.toDouble()))
-        throw InputError(prefix + key, "must be a number, got " + typeName(v));
-    return v.toDouble();
-}
-
-std::string stringField(const QJsonObject& o, const char* key, const std::string& fallback,
-                        const std::string& prefix = {})
-{
-    if (!o.contains(q(key)))
-        return fallback;
-    const QJsonValue v = o.value(q(key));
-    if (!v.isString())
-        throw InputError(prefix + key, "must be a string, got " + typeName(v));
-    return v.toString().toStdString();
-}
-
-bool boolField(const QJsonObject& o, const char* key, bool fallback, const std::string& prefix = {})
-{
-    if (!o.contains(q(key)))
-        return fallback;
-    const QJsonValue v = o.value(q(key));
-    if (!v.isBool())
-        throw InputError(prefix + key, "must be true or false, got " + typeName(v));
-    return v.toBool();
-}
-
-std::vector<int> intList(const QJsonValue& v, const std::string& field)
-{
-    if (!v.isArray())
-        throw InputError(field, "must be an array of integers, got " + typeName(v));
-    const QJsonArray a = v.toArray();
-    if (a.size() > kMaxLayers * 64)
-        throw InputError(field, "has too many entries (" + std::to_string(a.size()) + ")");
-    std::vector<int> out;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        out.push_back(toInt(a[i], field + "[" + std::to_string(i) + "]"));
-    return out;
-}
-
-// An integer (same for every layer) or one integer per layer. Longer lists are cut to n_layer
-// when `truncate` is set (Archai stores max-layer lists).
-std::vector<int> perLayer(const QJsonValue& v, const std::string& field, int nLayer, bool truncate)
-{
-    if (v.isUndefined())
-        throw InputError(field, "is required");
-    if (!v.isArray())
-        return std::vector<int>(std::size_t(std::max(nLayer, 0)), toInt(v, field));
-    std::vector<int> out = intList(v, field);
-    if (truncate && int(out.size()) > nLayer)
-        out.resize(std::size_t(nLayer));
-    if (int(out.size()) != nLayer)
-        throw InputError(field, "needs one value per layer (" + std::to_string(nLayer) + "), got "
-                                    + std::to_string(out.size()));
-    return out;
-}
-
-QJsonArray toArray(const std::vector<int>& v)
-{
-    QJsonArray a;
-    for (int x : v)
-        a.append(x);
-    return a;
-}
-
-QJsonValue layerValue(const std::vector<int>& v)
-{
-    bool same = true;
-    for (int x : v)
-        same = same && x == v.front();
-    return same && !v.empty() ? QJsonValue(v.front()) : QJsonValue(toArray(v));
-}
-
-// Choices as a list or as {"min", "max", "step"}.
-std::vector<int> choices(const QJsonValue& v, const std::string& field)
-{
-    if (v.isObject()) {
-        const QJsonObject r = v.toObject();
-        const int lo = intField(r, "min", field + ".");
-        const int hi = intField(r, "max", field + ".");
-        const int step = intField(r, "step", 1, field + ".");
-        if (step < 1)
-            throw InputError(field + ".step", "must be at least 1");
-        if (hi < lo)
-            throw InputError(field + ".max", "must be at least " + field + ".min (empty range)");
-        if ((long long)(hi - lo) / step > 1'000'000)
-            throw InputError(field, "has too many choices");
-        return rangeChoices(lo, hi, step);
+    std::string typeName(const QJsonValue& v)
+    {
+        switch (v.type()) {
+        case QJsonValue::Null:
+            return "null";
+        case QJsonValue::Bool:
+            return "a boolean";
+        case QJsonValue::Double:
+            return "a number";
+        case QJsonValue::String:
+            return "a string";
+        case QJsonValue::Array:
+            return "an array";
+        case QJsonValue::Object:
+            return "an object";
+        default:
+            return "undefined";
+        }
     }
-    if (v.isArray())
-        return intList(v, field);
-    throw InputError(field, "must be a list of choices or {\"min\", \"max\", \"step\"}, got " + typeName(v));
-}
 
-QJsonValue choicesValue(const std::vector<int>& v)
-{
-    if (v.size() >= 3) {
-        const int step = v[1] - v[0];
-        bool arithmetic = step > 0;
-        for (std::size_t i = 1; arithmetic && i < v.size(); ++i)
-            arithmetic = v[i] - v[i - 1] == step;
-        if (arithmetic)
-            return QJsonObject{{q("min"), v.front()}, {q("max"), v.back()}, {q("step"), step}};
+    long long toInteger(const QJsonValue& v, const std::string& field)
+    {
+        if (!v.isDouble())
+            throw InputError(field, "must be an integer, got " + typeName(v));
+        const double d = v.toDouble();
+        if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15)
+            throw InputError(field, "must be an integer, got " + std::to_string(d));
+        return static_cast<long long>(d);
     }
-    return toArray(v);
-}
 
-ArchConfig archNative(const QJsonObject& o)
-{
-    ArchConfig a;
-    a.backbone = backboneFromName(stringField(o, "backbone", "gpt2"));
-    a.nLayer = intField(o, "n_layer");
-    if (a.nLayer < 1 || a.nLayer > kMaxLayers)
-        throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
-    a.dModel = intField(o, "d_model");
-    a.nHead = perLayer(o.value(q("n_head")), "n_head", a.nLayer, false);
-    a.dInner = perLayer(o.value(q("d_inner")), "d_inner", a.nLayer, false);
-    a.divVal = intField(o, "div_val", 1);
-    a.dEmbed = intField(o, "d_embed", a.dModel);
-    a.cutoffs = o.contains(q("cutoffs")) ? intList(o.value(q("cutoffs")), "cutoffs") : std::vector<int>{};
-    a.vocabSize = intField(o, "vocab_size");
-    a.seqLen = intField(o, "seq_len");
-    a.memLen = a.backbone == Backbone::TransformerXL ? intField(o, "mem_len", 0) : 0;
-    return a;
-}
+    int toInt(const QJsonValue& v, const std::string& field)
+    {
+        const long long x = toInteger(v, field);
+        if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
+            throw InputError(field, "is out of range, got " + std::to_string(x));
+        return int(x);
+    }
 
-ArchConfig archHuggingFace(const QJsonObject& o)
-{
-    // Missing keys take transformers' GPT2Config defaults.
-    ArchConfig a;
-    a.backbone = Backbone::Gpt2;
-    a.dModel = intField(o, "n_embd", 768);
-    a.nLayer = intField(o, "n_layer", 12);
-    if (a.nLayer < 1 || a.nLayer > kMaxLayers)
-        throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
-    a.nHead.assign(std::size_t(a.nLayer), intField(o, "n_head", 12));
-    const QJsonValue inner = o.value(q("n_inner"));
-    const long long dInner = inner.isNull() || inner.isUndefined() ? 4LL * a.dModel : toInteger(inner, "n_inner");
-    if (dInner < 1 || dInner > kMaxWidth)
-        throw InputError("n_inner", "must be between 1 and " + std::to_string(kMaxWidth));
-    a.dInner.assign(std::size_t(a.nLayer), int(dInner));
-    a.vocabSize = intField(o, "vocab_size", 50257);
-    a.seqLen = intField(o, "n_positions", 1024);
-    a.divVal = 1;
-    a.dEmbed = a.dModel;
-    return a;
-}
+    // A required or defaulted integer member.
+    int intField(const QJsonObject& o, const char* key, const std::string& prefix = {})
+    {
+        if (!o.contains(q(key)))
+            throw InputError(prefix + key, "is required");
+        return toInt(o.value(q(key)), prefix + key);
+    }
 
-ArchConfig archArchai(const QJsonObject& o)
-{
-    ArchConfig a;
-    const std::string type = stringField(o, "arch_type", "");
-    if (type.find("gpt2") != std::string::npos)
+    int intField(const QJsonObject& o, const char* key, int fallback, const std::string& prefix = {})
+    {
+        return o.contains(q(key)) ? toInt(o.value(q(key)), prefix + key) : fallback;
+    }
+
+    double numberField(const QJsonObject& o, const char* key, double fallback, const std::string& prefix = {})
+    {
+        if (!o.contains(q(key)))
+            return fallback;
+        const QJsonValue v = o.value(q(key));
+        if (!v.isDouble() || !std::isfinite(v.toDouble()))
+            throw InputError(prefix + key, "must be a number, got " + typeName(v));
+        return v.toDouble();
+    }
+
+    std::string stringField(
+        const QJsonObject& o, const char* key, const std::string& fallback, const std::string& prefix = {})
+    {
+        if (!o.contains(q(key)))
+            return fallback;
+        const QJsonValue v = o.value(q(key));
+        if (!v.isString())
+            throw InputError(prefix + key, "must be a string, got " + typeName(v));
+        return v.toString().toStdString();
+    }
+
+    bool boolField(const QJsonObject& o, const char* key, bool fallback, const std::string& prefix = {})
+    {
+        if (!o.contains(q(key)))
+            return fallback;
+        const QJsonValue v = o.value(q(key));
+        if (!v.isBool())
+            throw InputError(prefix + key, "must be true or false, got " + typeName(v));
+        return v.toBool();
+    }
+
+    std::vector<int> intList(const QJsonValue& v, const std::string& field)
+    {
+        if (!v.isArray())
+            throw InputError(field, "must be an array of integers, got " + typeName(v));
+        const QJsonArray a = v.toArray();
+        if (a.size() > kMaxLayers * 64)
+            throw InputError(field, "has too many entries (" + std::to_string(a.size()) + ")");
+        std::vector<int> out;
+        for (qsizetype i = 0; i < a.size(); ++i)
+            out.push_back(toInt(a[i], field + "[" + std::to_string(i) + "]"));
+        return out;
+    }
+
+    // An integer (same for every layer) or one integer per layer. Longer lists are cut to n_layer
+    // when `truncate` is set (Archai stores max-layer lists).
+    std::vector<int> perLayer(const QJsonValue& v, const std::string& field, int nLayer, bool truncate)
+    {
+        if (v.isUndefined())
+            throw InputError(field, "is required");
+        if (!v.isArray())
+            return std::vector<int>(std::size_t(std::max(nLayer, 0)), toInt(v, field));
+        std::vector<int> out = intList(v, field);
+        if (truncate && int(out.size()) > nLayer)
+            out.resize(std::size_t(nLayer));
+        if (int(out.size()) != nLayer)
+            throw InputError(
+                field, "needs one value per layer (" + std::to_string(nLayer) + "), got " + std::to_string(out.size()));
+        return out;
+    }
+
+    QJsonArray toArray(const std::vector<int>& v)
+    {
+        QJsonArray a;
+        for (int x : v)
+            a.append(x);
+        return a;
+    }
+
+    QJsonValue layerValue(const std::vector<int>& v)
+    {
+        bool same = true;
+        for (int x : v)
+            same = same && x == v.front();
+        return same && !v.empty() ? QJsonValue(v.front()) : QJsonValue(toArray(v));
+    }
+
+    // Choices as a list or as {"min", "max", "step"}.
+    std::vector<int> choices(const QJsonValue& v, const std::string& field)
+    {
+        if (v.isObject()) {
+            const QJsonObject r = v.toObject();
+            const int lo = intField(r, "min", field + ".");
+            const int hi = intField(r, "max", field + ".");
+            const int step = intField(r, "step", 1, field + ".");
+            if (step < 1)
+                throw InputError(field + ".step", "must be at least 1");
+            if (hi < lo)
+                throw InputError(field + ".max", "must be at least " + field + ".min (empty range)");
+            if ((long long)(hi - lo) / step > 1'000'000)
+                throw InputError(field, "has too many choices");
+            return rangeChoices(lo, hi, step);
+        }
+        if (v.isArray())
+            return intList(v, field);
+        throw InputError(field, "must be a list of choices or {\"min\", \"max\", \"step\"}, got " + typeName(v));
+    }
+
+    QJsonValue choicesValue(const std::vector<int>& v)
+    {
+        if (v.size() >= 3) {
+            const int step = v[1] - v[0];
+            bool arithmetic = step > 0;
+            for (std::size_t i = 1; arithmetic && i < v.size(); ++i)
+                arithmetic = v[i] - v[i - 1] == step;
+            if (arithmetic)
+                return QJsonObject { { q("min"), v.front() }, { q("max"), v.back() }, { q("step"), step } };
+        }
+        return toArray(v);
+    }
+
+    ArchConfig archNative(const QJsonObject& o)
+    {
+        ArchConfig a;
+        a.backbone = backboneFromName(stringField(o, "backbone", "gpt2"));
+        a.nLayer = intField(o, "n_layer");
+        if (a.nLayer < 1 || a.nLayer > kMaxLayers)
+            throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
+        a.dModel = intField(o, "d_model");
+        a.nHead = perLayer(o.value(q("n_head")), "n_head", a.nLayer, false);
+        a.dInner = perLayer(o.value(q("d_inner")), "d_inner", a.nLayer, false);
+        a.divVal = intField(o, "div_val", 1);
+        a.dEmbed = intField(o, "d_embed", a.dModel);
+        a.cutoffs = o.contains(q("cutoffs")) ? intList(o.value(q("cutoffs")), "cutoffs") : std::vector<int> {};
+        a.vocabSize = intField(o, "vocab_size");
+        a.seqLen = intField(o, "seq_len");
+        a.memLen = a.backbone == Backbone::TransformerXL ? intField(o, "mem_len", 0) : 0;
+        return a;
+    }
+
+    ArchConfig archHuggingFace(const QJsonObject& o)
+    {
+        // Missing keys take transformers' GPT2Config defaults.
+        ArchConfig a;
         a.backbone = Backbone::Gpt2;
-    else if (type.find("mem_transformer") != std::string::npos || type.find("transfo_xl") != std::string::npos)
-        a.backbone = Backbone::TransformerXL;
-    else
-        throw InputError("arch_type", "must name gpt2 or mem_transformer, got \"" + type + "\"");
-    a.nLayer = intField(o, "n_layer");
-    if (a.nLayer < 1 || a.nLayer > kMaxLayers)
-        throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
-    a.dModel = intField(o, "d_model");
-    a.nHead = perLayer(o.value(q("n_head")), "n_head", a.nLayer, true);
-    a.dInner = perLayer(o.value(q("d_inner")), "d_inner", a.nLayer, true);
-    a.vocabSize = intField(o, "vocab_size");
-    // The paper's adaptive embedding when the vocabulary is the preset's, else a plain one.
-    const SearchSpace paper = preset(a.backbone == Backbone::Gpt2 ? "gpt2-lts" : "transformer-xl-lts");
-    const bool paperVocab = a.vocabSize == paper.vocabSize;
-    a.divVal = intField(o, "div_val", paperVocab ? paper.divVal : 1);
-    a.dEmbed = intField(o, "d_embed", paperVocab ? paper.dEmbed : a.dModel);
-    a.cutoffs = o.contains(q("cutoffs")) ? intList(o.value(q("cutoffs")), "cutoffs")
-                                         : (paperVocab ? paper.cutoffs : std::vector<int>{});
-    a.seqLen = intField(o, "tgt_len", intField(o, "n_positions", paper.seqLen));
-    a.memLen = a.backbone == Backbone::TransformerXL ? intField(o, "mem_len", paper.memLen) : 0;
-    return a;
-}
+        a.dModel = intField(o, "n_embd", 768);
+        a.nLayer = intField(o, "n_layer", 12);
+        if (a.nLayer < 1 || a.nLayer > kMaxLayers)
+            throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
+        a.nHead.assign(std::size_t(a.nLayer), intField(o, "n_head", 12));
+        const QJsonValue inner = o.value(q("n_inner"));
+        const long long dInner = inner.isNull() || inner.isUndefined() ? 4LL * a.dModel : toInteger(inner, "n_inner");
+        if (dInner < 1 || dInner > kMaxWidth)
+            throw InputError("n_inner", "must be between 1 and " + std::to_string(kMaxWidth));
+        a.dInner.assign(std::size_t(a.nLayer), int(dInner));
+        a.vocabSize = intField(o, "vocab_size", 50257);
+        a.seqLen = intField(o, "n_positions", 1024);
+        a.divVal = 1;
+        a.dEmbed = a.dModel;
+        return a;
+    }
+
+    ArchConfig archArchai(const QJsonObject& o)
+    {
+        ArchConfig a;
+        const std::string type = stringField(o, "arch_type", "");
+        if (type.find("gpt2") != std::string::npos)
+            a.backbone = Backbone::Gpt2;
+        else if (type.find("mem_transformer") != std::string::npos || type.find("transfo_xl") != std::string::npos)
+            a.backbone = Backbone::TransformerXL;
+        else
+            throw InputError("arch_type", "must name gpt2 or mem_transformer, got \"" + type + "\"");
+        a.nLayer = intField(o, "n_layer");
+        if (a.nLayer < 1 || a.nLayer > kMaxLayers)
+            throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
+        a.dModel = intField(o, "d_model");
+        a.nHead = perLayer(o.value(q("n_head")), "n_head", a.nLayer, true);
+        a.dInner = perLayer(o.value(q("d_inner")), "d_inner", a.nLayer, true);
+        a.vocabSize = intField(o, "vocab_size");
+        // The paper's adaptive embedding when the vocabulary is the preset's, else a plain one.
+        const SearchSpace paper = preset(a.backbone == Backbone::Gpt2 ? "gpt2-lts" : "transformer-xl-lts");
+        const bool paperVocab = a.vocabSize == paper.vocabSize;
+        a.divVal = intField(o, "div_val", paperVocab ? paper.divVal : 1);
+        a.dEmbed = intField(o, "d_embed", paperVocab ? paper.dEmbed : a.dModel);
+        a.cutoffs = o.contains(q("cutoffs")) ? intList(o.value(q("cutoffs")), "cutoffs")
+                                             : (paperVocab ? paper.cutoffs : std::vector<int> {});
+        a.seqLen = intField(o, "tgt_len", intField(o, "n_positions", paper.seqLen));
+        a.memLen = a.backbone == Backbone::TransformerXL ? intField(o, "mem_len", paper.memLen) : 0;
+        return a;
+    }
 
 } // namespace
 
@@ -259,8 +266,9 @@ ArchConfig archFromJson(const QJsonObject& o, ArchDialect* dialect)
         d = ArchDialect::ArchaiFlex;
     else if (o.contains(q("n_embd")) || stringField(o, "model_type", "") == "gpt2")
         d = ArchDialect::HuggingFaceGpt2;
-    ArchConfig a = d == ArchDialect::Native ? archNative(o) : d == ArchDialect::ArchaiFlex ? archArchai(o)
-                                                                                          : archHuggingFace(o);
+    ArchConfig a = d == ArchDialect::Native ? archNative(o)
+        : d == ArchDialect::ArchaiFlex      ? archArchai(o)
+                                            : archHuggingFace(o);
     validate(a);
     if (dialect)
         *dialect = d;
@@ -269,16 +277,10 @@ ArchConfig archFromJson(const QJsonObject& o, ArchDialect* dialect)
 
 QJsonObject archToJson(const ArchConfig& a)
 {
-    QJsonObject o{{q("backbone"), QString::fromStdString(backboneName(a.backbone))},
-                  {q("n_layer"), a.nLayer},
-                  {q("d_model"), a.dModel},
-                  {q("n_head"), layerValue(a.nHead)},
-                  {q("d_inner"), layerValue(a.dInner)},
-                  {q("div_val"), a.divVal},
-                  {q("d_embed"), a.dEmbed},
-                  {q("cutoffs"), toArray(a.cutoffs)},
-                  {q("vocab_size"), a.vocabSize},
-                  {q("seq_len"), a.seqLen}};
+    QJsonObject o { { q("backbone"), QString::fromStdString(backboneName(a.backbone)) }, { q("n_layer"), a.nLayer },
+        { q("d_model"), a.dModel }, { q("n_head"), layerValue(a.nHead) }, { q("d_inner"), layerValue(a.dInner) },
+        { q("div_val"), a.divVal }, { q("d_embed"), a.dEmbed }, { q("cutoffs"), toArray(a.cutoffs) },
+        { q("vocab_size"), a.vocabSize }, { q("seq_len"), a.seqLen } };
     if (a.backbone == Backbone::TransformerXL)
         o.insert(q("mem_len"), a.memLen);
     return o;
@@ -290,43 +292,29 @@ QJsonObject archToHuggingFace(const ArchConfig& a)
         throw InputError("backbone", "only GPT-2 architectures have a GPT2Config");
     if (!a.homogeneous())
         throw InputError("n_head/d_inner", "GPT2Config needs the same n_head and d_inner in every layer");
-    QJsonObject o{{q("model_type"), q("gpt2")},
-                  {q("architectures"), QJsonArray{q("GPT2LMHeadModel")}},
-                  {q("n_embd"), a.dModel},
-                  {q("n_layer"), a.nLayer},
-                  {q("n_head"), a.nHead.front()},
-                  {q("n_inner"), a.dInner.front()},
-                  {q("vocab_size"), a.vocabSize},
-                  {q("n_positions"), a.seqLen},
-                  {q("activation_function"), q("gelu_new")},
-                  {q("layer_norm_epsilon"), 1e-5},
-                  {q("tie_word_embeddings"), true}};
+    QJsonObject o { { q("model_type"), q("gpt2") }, { q("architectures"), QJsonArray { q("GPT2LMHeadModel") } },
+        { q("n_embd"), a.dModel }, { q("n_layer"), a.nLayer }, { q("n_head"), a.nHead.front() },
+        { q("n_inner"), a.dInner.front() }, { q("vocab_size"), a.vocabSize }, { q("n_positions"), a.seqLen },
+        { q("activation_function"), q("gelu_new") }, { q("layer_norm_epsilon"), 1e-5 },
+        { q("tie_word_embeddings"), true } };
     if (a.divVal != 1 || a.dEmbed != a.dModel)
         o.insert(q("lts_note"),
-                 q("GPT2Config has no adaptive input embedding or softmax: this config uses a plain tied "
-                   "embedding, so its decoder is identical but its total parameter count differs"));
+            q("GPT2Config has no adaptive input embedding or softmax: this config uses a plain tied "
+              "embedding, so its decoder is identical but its total parameter count differs"));
     return o;
 }
 
 QJsonObject spaceToJson(const SearchSpace& s)
 {
-    QJsonObject o{{q("name"), QString::fromStdString(s.name)},
-                  {q("backbone"), QString::fromStdString(backboneName(s.backbone))},
-                  {q("n_layer"), QJsonObject{{q("min"), s.nLayerMin}, {q("max"), s.nLayerMax}}},
-                  {q("d_model"), choicesValue(s.dModel)},
-                  {q("n_head"), choicesValue(s.nHead)},
-                  {q("d_inner"), choicesValue(s.dInner)},
-                  {q("homogeneous"), s.homogeneous},
-                  {q("min_inner_ratio"), s.minInnerRatio},
-                  {q("div_val"), s.divVal},
-                  {q("d_embed"), s.dEmbed},
-                  {q("cutoffs"), toArray(s.cutoffs)},
-                  {q("vocab_size"), s.vocabSize},
-                  {q("seq_len"), s.seqLen},
-                  {q("params_min"), double(s.paramsMin)},
-                  {q("params_max"), double(s.paramsMax)},
-                  {q("latency_ceiling_ms"), s.latencyCeilingMs},
-                  {q("memory_ceiling_mb"), s.memoryCeilingMb}};
+    QJsonObject o { { q("name"), QString::fromStdString(s.name) },
+        { q("backbone"), QString::fromStdString(backboneName(s.backbone)) },
+        { q("n_layer"), QJsonObject { { q("min"), s.nLayerMin }, { q("max"), s.nLayerMax } } },
+        { q("d_model"), choicesValue(s.dModel) }, { q("n_head"), choicesValue(s.nHead) },
+        { q("d_inner"), choicesValue(s.dInner) }, { q("homogeneous"), s.homogeneous },
+        { q("min_inner_ratio"), s.minInnerRatio }, { q("div_val"), s.divVal }, { q("d_embed"), s.dEmbed },
+        { q("cutoffs"), toArray(s.cutoffs) }, { q("vocab_size"), s.vocabSize }, { q("seq_len"), s.seqLen },
+        { q("params_min"), double(s.paramsMin) }, { q("params_max"), double(s.paramsMax) },
+        { q("latency_ceiling_ms"), s.latencyCeilingMs }, { q("memory_ceiling_mb"), s.memoryCeilingMb } };
     if (s.backbone == Backbone::TransformerXL)
         o.insert(q("mem_len"), s.memLen);
     return o;
@@ -385,20 +373,13 @@ SearchSpace spaceFromJson(const QJsonObject& o)
 
 QJsonObject paramsToJson(const SearchParams& p)
 {
-    return {{q("algorithm"), QString::fromStdString(algorithmName(p.algorithm))},
-            {q("iterations"), p.iterations},
-            {q("parents"), p.parents},
-            {q("mutants"), p.mutants},
-            {q("crossovers"), p.crossovers},
-            {q("mutation_prob"), p.mutationProb},
-            {q("crossover_prob"), p.crossoverProb},
-            {q("seed"), double(p.seed)},
-            {q("objectives"), QString::fromStdString(objectivesString(p.objectives))},
-            {q("time_budget_s"), p.timeBudgetS},
-            {q("screening"), p.screening},
-            {q("screening_margin"), p.screeningMargin},
-            {q("presample"), p.presample},
-            {q("estimate_rounds"), p.estimateRounds}};
+    return { { q("algorithm"), QString::fromStdString(algorithmName(p.algorithm)) }, { q("iterations"), p.iterations },
+        { q("parents"), p.parents }, { q("mutants"), p.mutants }, { q("crossovers"), p.crossovers },
+        { q("mutation_prob"), p.mutationProb }, { q("crossover_prob"), p.crossoverProb }, { q("seed"), double(p.seed) },
+        { q("objectives"), QString::fromStdString(objectivesString(p.objectives)) },
+        { q("time_budget_s"), p.timeBudgetS }, { q("screening"), p.screening },
+        { q("screening_margin"), p.screeningMargin }, { q("presample"), p.presample },
+        { q("estimate_rounds"), p.estimateRounds } };
 }
 
 SearchParams paramsFromJson(const QJsonObject& o)
@@ -430,10 +411,9 @@ SearchParams paramsFromJson(const QJsonObject& o)
 
 QJsonObject protocolToJson(const MeasureProtocol& p)
 {
-    return {{q("device"), QString::fromStdString(p.device)}, {q("threads"), p.threads},
-            {q("batch"), p.batch},   {q("seq_len"), p.seqLen},
-            {q("warmup"), p.warmup}, {q("repeats"), p.repeats},
-            {q("min_repeats"), p.minRepeats}, {q("tolerance"), p.tolerance}};
+    return { { q("device"), QString::fromStdString(p.device) }, { q("threads"), p.threads }, { q("batch"), p.batch },
+        { q("seq_len"), p.seqLen }, { q("warmup"), p.warmup }, { q("repeats"), p.repeats },
+        { q("min_repeats"), p.minRepeats }, { q("tolerance"), p.tolerance } };
 }
 
 MeasureProtocol protocolFromJson(const QJsonObject& o)
@@ -461,7 +441,7 @@ SearchConfig searchConfigFromJson(const QJsonObject& o)
     SearchConfig c;
     const QJsonObject space = o.contains(q("space")) ? o.value(q("space")).toObject() : o;
     c.space = spaceFromJson(space);
-    for (const char* section : {"search", "device"})
+    for (const char* section : { "search", "device" })
         if (o.contains(q(section)) && !o.value(q(section)).isObject())
             throw InputError(section, "must be an object");
     c.search = paramsFromJson(o.value(q("search")).toObject());
@@ -479,12 +459,11 @@ QJsonObject searchConfigToJson(const SearchConfig& c)
 
 QJsonObject measurementToJson(const Measurement& m)
 {
-    QJsonObject o{{q("latency_ms"), m.latencyMs},       {q("latency_iqr_ms"), m.latencyIqrMs},
-                  {q("latency_min_ms"), m.latencyMinMs}, {q("latency_max_ms"), m.latencyMaxMs},
-                  {q("repeats"), m.repeats},             {q("peak_memory_mb"), m.peakMemoryMb},
-                  {q("weights_mb"), m.weightsMb},        {q("activations_mb"), m.activationsMb},
-                  {q("cpu_utilisation"), m.cpuUtilisation}, {q("build_ms"), m.buildMs},
-                  {q("measure_ms"), m.measureMs}};
+    QJsonObject o { { q("latency_ms"), m.latencyMs }, { q("latency_iqr_ms"), m.latencyIqrMs },
+        { q("latency_min_ms"), m.latencyMinMs }, { q("latency_max_ms"), m.latencyMaxMs }, { q("repeats"), m.repeats },
+        { q("peak_memory_mb"), m.peakMemoryMb }, { q("weights_mb"), m.weightsMb },
+        { q("activations_mb"), m.activationsMb }, { q("cpu_utilisation"), m.cpuUtilisation },
+        { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs } };
     if (m.status != Measurement::Status::Ok)
         o.insert(q("error"), QString::fromStdString(m.error));
     if (m.fromCache)
@@ -557,11 +536,11 @@ Candidate candidateFromJson(const QJsonObject& o)
 
 QJsonObject parseJsonObject(const QByteArray& bytes, const std::string& what)
 {
-    QJsonParseError error{};
+    QJsonParseError error {};
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
     if (error.error != QJsonParseError::NoError)
-        throw InputError(what, "is not valid JSON: " + error.errorString().toStdString() + " at offset "
-                                   + std::to_string(error.offset));
+        throw InputError(what,
+            "is not valid JSON: " + error.errorString().toStdString() + " at offset " + std::to_string(error.offset));
     if (!doc.isObject())
         throw InputError(what, "must hold a JSON object");
     return doc.object();
@@ -582,8 +561,8 @@ void writeFileAtomically(const QString& path, const QByteArray& bytes)
 {
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-        throw std::runtime_error(QDir::toNativeSeparators(path).toStdString() + ": cannot write: "
-                                 + f.errorString().toStdString());
+        throw std::runtime_error(
+            QDir::toNativeSeparators(path).toStdString() + ": cannot write: " + f.errorString().toStdString());
 }
 
 } // namespace lts

@@ -17,13 +17,13 @@ namespace lts {
 
 namespace {
 
-constexpr qint64 kMaxCacheLineBytes = 1 << 20;
-constexpr qint64 kMaxCacheFileBytes = qint64(512) << 20; // about 700,000 measurements
+    constexpr qint64 kMaxCacheLineBytes = 1 << 20;
+    constexpr qint64 kMaxCacheFileBytes = qint64(512) << 20; // about 700,000 measurements
 
-QString q(const char* s)
-{
-    return QString::fromUtf8(s);
-}
+    QString q(const char* s)
+    {
+        return QString::fromUtf8(s);
+    }
 
 } // namespace
 
@@ -38,15 +38,18 @@ QString defaultMeasurementCacheDir()
         .filePath(QStringLiteral("lts-studio/measurements"));
 }
 
-CachingMeasurer::CachingMeasurer(Measurer& inner, const QString& dir) : m_inner(inner)
+CachingMeasurer::CachingMeasurer(Measurer& inner, const QString& dir)
+    : m_inner(inner)
 {
     if (!QDir().mkpath(dir))
-        throw std::runtime_error(QDir::toNativeSeparators(dir).toStdString() + ": cannot create the measurement cache folder");
+        throw std::runtime_error(
+            QDir::toNativeSeparators(dir).toStdString() + ": cannot create the measurement cache folder");
     // One file per place and protocol: the name hashes both, the first line spells them out.
-    const QJsonObject header{{q("fingerprint"), QString::fromStdString(inner.fingerprint())},
-                             {q("protocol"), protocolToJson(inner.protocol())}};
+    const QJsonObject header { { q("fingerprint"), QString::fromStdString(inner.fingerprint()) },
+        { q("protocol"), protocolToJson(inner.protocol()) } };
     const QByteArray headerLine = QJsonDocument(header).toJson(QJsonDocument::Compact) + '\n';
-    const QString base = QString::fromLatin1(QCryptographicHash::hash(headerLine, QCryptographicHash::Sha1).toHex().left(16));
+    const QString base =
+        QString::fromLatin1(QCryptographicHash::hash(headerLine, QCryptographicHash::Sha1).toHex().left(16));
     m_file.setFileName(QDir(dir).filePath(base + QStringLiteral(".jsonl")));
     m_partsPath = QDir(dir).filePath(base + QStringLiteral(".parts.json"));
 

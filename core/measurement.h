@@ -9,13 +9,13 @@ namespace lts {
 // How candidates are run on the device. Recorded with every result.
 struct MeasureProtocol {
     std::string device = "cpu"; // "cpu", "cuda" or "cuda:N"
-    int threads = 1;            // CPU compute threads, BLAS included (the paper used 1)
+    int threads = 1; // CPU compute threads, BLAS included (the paper used 1)
     int batch = 1;
-    int seqLen = 0;             // tokens per forward pass; 0 = the architecture's seq_len
-    int warmup = 1;             // the first call pays for allocation; it also measures the peak
-    int repeats = 10;           // at most this many timed passes
-    int minRepeats = 3;         // at least this many (when repeats allows)
-    double tolerance = 0.02;    // stop once the median is known within 2%; 0: always `repeats`
+    int seqLen = 0; // tokens per forward pass; 0 = the architecture's seq_len
+    int warmup = 1; // the first call pays for allocation; it also measures the peak
+    int repeats = 10; // at most this many timed passes
+    int minRepeats = 3; // at least this many (when repeats allows)
+    double tolerance = 0.02; // stop once the median is known within 2%; 0: always `repeats`
 
     // Throws InputError naming the field and the rule.
     void validate() const;
@@ -25,18 +25,18 @@ struct Measurement {
     enum class Status { Ok, Failed, Cancelled };
     Status status = Status::Ok;
     std::string error; // set when Failed
-    double latencyMs = 0;    // median of the timed repeats
+    double latencyMs = 0; // median of the timed repeats
     double latencyIqrMs = 0; // interquartile range of the timed repeats
     double latencyMinMs = 0;
     double latencyMaxMs = 0;
     int repeats = 0;
-    double peakMemoryMb = 0;  // high-water mark of bytes held during one forward pass, weights included
-    double weightsMb = 0;     // parameters and buffers of the model
+    double peakMemoryMb = 0; // high-water mark of bytes held during one forward pass, weights included
+    double weightsMb = 0; // parameters and buffers of the model
     double activationsMb = 0; // peak minus what was held before the forward pass
     double cpuUtilisation = 0; // process CPU time / wall time while timing (CPU only)
-    double buildMs = 0;        // time to construct the model
-    double measureMs = 0;      // wall time of the whole measurement, build included
-    bool fromCache = false;    // taken from the device's measurement cache, measured by an earlier search
+    double buildMs = 0; // time to construct the model
+    double measureMs = 0; // wall time of the whole measurement, build included
+    bool fromCache = false; // taken from the device's measurement cache, measured by an earlier search
 };
 
 std::string statusName(Measurement::Status s);

@@ -9,31 +9,32 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-constexpr double kInitStd = 0.02; // GPT-2's initialiser range
+    constexpr double kInitStd = 0.02; // GPT-2's initialiser range
 
-thread_local Init t_init = Init::Random; // set by buildModel() for the modules it creates
+    thread_local Init t_init = Init::Random; // set by buildModel() for the modules it creates
 
-torch::Tensor weightTensor(at::IntArrayRef shape)
-{
-    return t_init == Init::Random ? torch::randn(shape) * kInitStd : torch::empty(shape);
-}
+    torch::Tensor weightTensor(at::IntArrayRef shape)
+    {
+        return t_init == Init::Random ? torch::randn(shape) * kInitStd : torch::empty(shape);
+    }
 
-torch::Tensor normalParam(std::int64_t rows, std::int64_t cols)
-{
-    return weightTensor({rows, cols});
-}
+    torch::Tensor normalParam(std::int64_t rows, std::int64_t cols)
+    {
+        return weightTensor({ rows, cols });
+    }
 
-std::int64_t numel(torch::nn::Module& m)
-{
-    std::int64_t n = 0;
-    for (const auto& p : m.parameters())
-        n += p.numel();
-    return n;
-}
+    std::int64_t numel(torch::nn::Module& m)
+    {
+        std::int64_t n = 0;
+        for (const auto& p : m.parameters())
+            n += p.numel();
+        return n;
+    }
 
 } // namespace
 
-InitScope::InitScope(Init init) : m_previous(t_init)
+InitScope::InitScope(Init init)
+    : m_previous(t_init)
 {
     t_init = init;
 }
@@ -45,9 +46,9 @@ InitScope::~InitScope()
 
 LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias)
 {
-    weight = register_parameter("weight", weightTensor({out, in}));
+    weight = register_parameter("weight", weightTensor({ out, in }));
     if (withBias)
-        bias = register_parameter("bias", torch::zeros({out}));
+        bias = register_parameter("bias", torch::zeros({ out }));
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x)
@@ -57,7 +58,7 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x)
 
 EmbeddingImpl::EmbeddingImpl(std::int64_t count, std::int64_t dim)
 {
-    weight = register_parameter("weight", weightTensor({count, dim}));
+    weight = register_parameter("weight", weightTensor({ count, dim }));
 }
 
 torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids)
@@ -66,7 +67,8 @@ torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids)
 }
 
 AdaptiveEmbeddingImpl::AdaptiveEmbeddingImpl(const ArchConfig& a)
-    : divVal(a.divVal), dModel(a.dModel)
+    : divVal(a.divVal)
+    , dModel(a.dModel)
 {
     bounds.push_back(0);
     if (divVal > 1)
@@ -77,8 +79,8 @@ AdaptiveEmbeddingImpl::AdaptiveEmbeddingImpl(const ArchConfig& a)
     for (std::size_t i = 0; i + 1 < bounds.size(); ++i, width /= a.divVal) {
         tables->push_back(Embedding(bounds[i + 1] - bounds[i], width));
         const bool projected = divVal > 1 || width != a.dModel;
-        projs.push_back(projected ? register_parameter("proj" + std::to_string(i), normalParam(a.dModel, width))
-                                  : torch::Tensor());
+        projs.push_back(
+            projected ? register_parameter("proj" + std::to_string(i), normalParam(a.dModel, width)) : torch::Tensor());
     }
     // Adaptive (projected) embeddings are scaled by sqrt(d_model) as in Transformer-XL.
     scale = projs[0].defined() ? std::sqrt(double(a.dModel)) : 1.0;
@@ -91,7 +93,7 @@ torch::Tensor AdaptiveEmbeddingImpl::forward(const torch::Tensor& ids)
         return projs[0].defined() ? F::linear(x, projs[0]) * scale : x;
     }
     auto flat = ids.reshape(-1);
-    auto out = torch::zeros({flat.size(0), dModel}, torch::TensorOptions().device(ids.device()));
+    auto out = torch::zeros({ flat.size(0), dModel }, torch::TensorOptions().device(ids.device()));
     for (std::size_t i = 0; i < tables->size(); ++i) {
         const auto lo = bounds[i], hi = bounds[i + 1];
         auto idx = ((flat >= lo) & (flat < hi)).nonzero().squeeze(-1);
@@ -105,17 +107,18 @@ torch::Tensor AdaptiveEmbeddingImpl::forward(const torch::Tensor& ids)
     return out.view(shape) * scale;
 }
 
-TiedHeadImpl::TiedHeadImpl(const ArchConfig& a, AdaptiveEmbedding embedding) : emb(std::move(embedding))
+TiedHeadImpl::TiedHeadImpl(const ArchConfig& a, AdaptiveEmbedding embedding)
+    : emb(std::move(embedding))
 {
     if (a.divVal == 1)
         return;
     const auto clusters = std::int64_t(emb->bounds.size()) - 2;
     headProj = register_parameter("head_proj", normalParam(a.dModel, a.dEmbed));
-    clusterWeight = register_parameter("cluster_weight", torch::zeros({clusters, std::int64_t(a.dEmbed)}));
-    clusterBias = register_parameter("cluster_bias", torch::zeros({clusters}));
+    clusterWeight = register_parameter("cluster_weight", torch::zeros({ clusters, std::int64_t(a.dEmbed) }));
+    clusterBias = register_parameter("cluster_bias", torch::zeros({ clusters }));
     for (std::size_t i = 0; i + 1 < emb->bounds.size(); ++i)
-        biases.push_back(register_parameter("bias" + std::to_string(i),
-                                            torch::zeros({emb->bounds[i + 1] - emb->bounds[i]})));
+        biases.push_back(
+            register_parameter("bias" + std::to_string(i), torch::zeros({ emb->bounds[i + 1] - emb->bounds[i] })));
 }
 
 torch::Tensor TiedHeadImpl::forward(const torch::Tensor& hidden)
@@ -126,33 +129,32 @@ torch::Tensor TiedHeadImpl::forward(const torch::Tensor& hidden)
         auto h = emb->projs[0].defined() ? F::linear(hidden, emb->projs[0].t()) : hidden;
         return F::linear(h, table(0));
     }
-    auto logits = [](const torch::Tensor& h, const torch::Tensor& w, const torch::Tensor& b, const torch::Tensor& proj) {
-        return F::linear(F::linear(h, proj.t()), w, b);
-    };
+    auto logits = [](const torch::Tensor& h, const torch::Tensor& w, const torch::Tensor& b,
+                      const torch::Tensor& proj) { return F::linear(F::linear(h, proj.t()), w, b); };
     const auto& bounds = emb->bounds;
     const auto nClusters = std::int64_t(bounds.size()) - 2;
     if (nClusters == 0)
         return torch::log_softmax(logits(hidden, table(0), biases[0], headProj), -1);
-    auto headW = torch::cat({table(0), clusterWeight});
-    auto headB = torch::cat({biases[0], clusterBias});
+    auto headW = torch::cat({ table(0), clusterWeight });
+    auto headB = torch::cat({ biases[0], clusterBias });
     auto head = torch::log_softmax(logits(hidden, headW, headB, headProj), -1);
     const auto shortlist = bounds[1];
-    auto out = torch::empty({hidden.size(0), bounds.back()}, hidden.options());
+    auto out = torch::empty({ hidden.size(0), bounds.back() }, hidden.options());
     out.narrow(1, 0, shortlist).copy_(head.narrow(1, 0, shortlist));
     for (std::int64_t i = 1; i <= nClusters; ++i) {
         auto tail = torch::log_softmax(logits(hidden, table(i), biases[i], emb->projs[i]), -1);
-        out.narrow(1, bounds[i], bounds[i + 1] - bounds[i])
-            .copy_(head.narrow(1, shortlist + i - 1, 1) + tail);
+        out.narrow(1, bounds[i], bounds[i + 1] - bounds[i]).copy_(head.narrow(1, shortlist + i - 1, 1) + tail);
     }
     return out;
 }
 
-Gpt2BlockImpl::Gpt2BlockImpl(int dModel, int nHead_, int dInner) : nHead(nHead_)
+Gpt2BlockImpl::Gpt2BlockImpl(int dModel, int nHead_, int dInner)
+    : nHead(nHead_)
 {
-    ln1 = register_module("ln_1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
+    ln1 = register_module("ln_1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ dModel })));
     cAttn = register_module("c_attn", Linear(dModel, 3 * dModel));
     cProj = register_module("c_proj", Linear(dModel, dModel));
-    ln2 = register_module("ln_2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
+    ln2 = register_module("ln_2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ dModel })));
     cFc = register_module("c_fc", Linear(dModel, dInner));
     mlpProj = register_module("mlp_proj", Linear(dInner, dModel));
 }
@@ -161,11 +163,11 @@ torch::Tensor Gpt2BlockImpl::attentionPart(const torch::Tensor& x, const torch::
 {
     const auto b = x.size(0), t = x.size(1), d = x.size(2);
     auto qkv = cAttn(ln1(x)).split(d, -1);
-    auto heads = [&](const torch::Tensor& z) { return z.view({b, t, nHead, d / nHead}).transpose(1, 2); };
+    auto heads = [&](const torch::Tensor& z) { return z.view({ b, t, nHead, d / nHead }).transpose(1, 2); };
     auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
     auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d / nHead));
     att = att.masked_fill(causal.narrow(0, 0, t).narrow(1, 0, t), -INFINITY).softmax(-1);
-    auto y = torch::matmul(att, v).transpose(1, 2).reshape({b, t, d});
+    auto y = torch::matmul(att, v).transpose(1, 2).reshape({ b, t, d });
     return x + cProj(y);
 }
 
@@ -186,9 +188,9 @@ Gpt2ModelImpl::Gpt2ModelImpl(const ArchConfig& a)
     blocks = register_module("blocks", torch::nn::ModuleList());
     for (int i = 0; i < a.nLayer; ++i)
         blocks->push_back(Gpt2Block(a.dModel, a.nHead[i], a.dInner[i]));
-    lnF = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({a.dModel})));
+    lnF = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ a.dModel })));
     head = register_module("head", TiedHead(a, emb));
-    causal = register_buffer("causal", torch::ones({a.seqLen, a.seqLen}, torch::kBool).triu(1));
+    causal = register_buffer("causal", torch::ones({ a.seqLen, a.seqLen }, torch::kBool).triu(1));
 }
 
 torch::Tensor Gpt2ModelImpl::forward(const torch::Tensor& ids)
@@ -198,7 +200,7 @@ torch::Tensor Gpt2ModelImpl::forward(const torch::Tensor& ids)
     for (std::size_t i = 0; !skipLayers && i < blocks->size(); ++i)
         h = blocks[i]->as<Gpt2Block>()->forward(h, causal);
     h = lnF(h);
-    return head(h.reshape({-1, h.size(-1)}));
+    return head(h.reshape({ -1, h.size(-1) }));
 }
 
 std::int64_t Gpt2ModelImpl::decoderParamCount()
@@ -206,45 +208,47 @@ std::int64_t Gpt2ModelImpl::decoderParamCount()
     return numel(*blocks) + numel(*lnF);
 }
 
-RelAttentionImpl::RelAttentionImpl(int dModel, int nHead_) : nHead(nHead_), dHead(dModel / nHead_)
+RelAttentionImpl::RelAttentionImpl(int dModel, int nHead_)
+    : nHead(nHead_)
+    , dHead(dModel / nHead_)
 {
     qkvNet = register_module("qkv_net", Linear(dModel, 3 * dModel, false));
     oNet = register_module("o_net", Linear(dModel, dModel, false));
     rNet = register_module("r_net", Linear(dModel, dModel, false));
-    layerNorm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
-    rwBias = register_parameter("r_w_bias", torch::zeros({nHead, dHead}));
-    rrBias = register_parameter("r_r_bias", torch::zeros({nHead, dHead}));
+    layerNorm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ dModel })));
+    rwBias = register_parameter("r_w_bias", torch::zeros({ nHead, dHead }));
+    rrBias = register_parameter("r_r_bias", torch::zeros({ nHead, dHead }));
 }
 
 namespace {
 
-// Aligns BD[i, j] to relative distance (the Transformer-XL "relative shift").
-torch::Tensor relShift(const torch::Tensor& x)
-{
-    auto zeroPad = torch::zeros({x.size(0), 1, x.size(2), x.size(3)}, x.options());
-    auto padded = torch::cat({zeroPad, x}, 1).view({x.size(1) + 1, x.size(0), x.size(2), x.size(3)});
-    return padded.narrow(0, 1, x.size(1)).view_as(x);
-}
+    // Aligns BD[i, j] to relative distance (the Transformer-XL "relative shift").
+    torch::Tensor relShift(const torch::Tensor& x)
+    {
+        auto zeroPad = torch::zeros({ x.size(0), 1, x.size(2), x.size(3) }, x.options());
+        auto padded = torch::cat({ zeroPad, x }, 1).view({ x.size(1) + 1, x.size(0), x.size(2), x.size(3) });
+        return padded.narrow(0, 1, x.size(1)).view_as(x);
+    }
 
 } // namespace
 
-torch::Tensor RelAttentionImpl::forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
-                                        const torch::Tensor& mask)
+torch::Tensor RelAttentionImpl::forward(
+    const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem, const torch::Tensor& mask)
 {
     const auto qlen = w.size(0), bsz = w.size(1), rlen = r.size(0);
-    auto cat = mem.defined() && mem.size(0) > 0 ? torch::cat({mem, w}, 0) : w;
+    auto cat = mem.defined() && mem.size(0) > 0 ? torch::cat({ mem, w }, 0) : w;
     auto heads = qkvNet(cat).chunk(3, -1);
     const auto klen = cat.size(0);
-    auto q = heads[0].narrow(0, klen - qlen, qlen).view({qlen, bsz, nHead, dHead});
-    auto k = heads[1].view({klen, bsz, nHead, dHead});
-    auto v = heads[2].view({klen, bsz, nHead, dHead});
-    auto rk = rNet(r).view({rlen, nHead, dHead});
-    auto ac = torch::einsum("ibnd,jbnd->ijbn", {q + rwBias, k});
-    auto bd = relShift(torch::einsum("ibnd,jnd->ijbn", {q + rrBias, rk}));
+    auto q = heads[0].narrow(0, klen - qlen, qlen).view({ qlen, bsz, nHead, dHead });
+    auto k = heads[1].view({ klen, bsz, nHead, dHead });
+    auto v = heads[2].view({ klen, bsz, nHead, dHead });
+    auto rk = rNet(r).view({ rlen, nHead, dHead });
+    auto ac = torch::einsum("ibnd,jbnd->ijbn", { q + rwBias, k });
+    auto bd = relShift(torch::einsum("ibnd,jnd->ijbn", { q + rrBias, rk }));
     auto score = (ac + bd) * (1.0 / std::sqrt(double(dHead)));
     score = score.masked_fill(mask.unsqueeze(-1).unsqueeze(-1), -INFINITY);
     auto prob = torch::softmax(score, 1);
-    auto vec = torch::einsum("ijbn,jbnd->ibnd", {prob, v}).reshape({qlen, bsz, nHead * dHead});
+    auto vec = torch::einsum("ijbn,jbnd->ibnd", { prob, v }).reshape({ qlen, bsz, nHead * dHead });
     return layerNorm(w + oNet(vec)); // post-LayerNorm
 }
 
@@ -253,11 +257,11 @@ XlLayerImpl::XlLayerImpl(int dModel, int nHead, int dInner)
     attn = register_module("attn", RelAttention(dModel, nHead));
     ff1 = register_module("ff1", Linear(dModel, dInner));
     ff2 = register_module("ff2", Linear(dInner, dModel));
-    ffNorm = register_module("ff_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
+    ffNorm = register_module("ff_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ dModel })));
 }
 
-torch::Tensor XlLayerImpl::forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
-                                   const torch::Tensor& mask)
+torch::Tensor XlLayerImpl::forward(
+    const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem, const torch::Tensor& mask)
 {
     return feedForwardPart(attn(w, r, mem, mask));
 }
@@ -267,7 +271,9 @@ torch::Tensor XlLayerImpl::feedForwardPart(const torch::Tensor& h)
     return ffNorm(h + ff2(torch::relu(ff1(h))));
 }
 
-TransformerXlModelImpl::TransformerXlModelImpl(const ArchConfig& a) : memLen(a.memLen), dModel(a.dModel)
+TransformerXlModelImpl::TransformerXlModelImpl(const ArchConfig& a)
+    : memLen(a.memLen)
+    , dModel(a.dModel)
 {
     emb = register_module("emb", AdaptiveEmbedding(a));
     layers = register_module("layers", torch::nn::ModuleList());
@@ -282,19 +288,20 @@ torch::Tensor TransformerXlModelImpl::positions(std::int64_t klen, const torch::
 {
     auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, options);
     auto sinusoid = torch::outer(posSeq, invFreq);
-    return torch::cat({sinusoid.sin(), sinusoid.cos()}, -1);
+    return torch::cat({ sinusoid.sin(), sinusoid.cos() }, -1);
 }
 
-torch::Tensor TransformerXlModelImpl::causalMask(std::int64_t qlen, std::int64_t mlen, const torch::TensorOptions& options)
+torch::Tensor TransformerXlModelImpl::causalMask(
+    std::int64_t qlen, std::int64_t mlen, const torch::TensorOptions& options)
 {
-    return torch::ones({qlen, qlen + mlen}, options.dtype(torch::kBool)).triu(1 + mlen);
+    return torch::ones({ qlen, qlen + mlen }, options.dtype(torch::kBool)).triu(1 + mlen);
 }
 
 torch::Tensor TransformerXlModelImpl::forward(const torch::Tensor& ids)
 {
     auto x = emb(ids.t()); // [qlen, B, d]
     if (skipLayers)
-        return head(x.reshape({-1, dModel}));
+        return head(x.reshape({ -1, dModel }));
     const auto qlen = x.size(0);
     const auto mlen = mems.empty() ? 0 : mems[0].size(0);
     const auto posEmb = positions(mlen + qlen, x.options());
@@ -308,13 +315,13 @@ torch::Tensor TransformerXlModelImpl::forward(const torch::Tensor& ids)
     if (memLen > 0) {
         std::vector<torch::Tensor> next;
         for (std::size_t i = 0; i < hids.size(); ++i) {
-            auto all = mems.empty() ? hids[i] : torch::cat({mems[i], hids[i]}, 0);
+            auto all = mems.empty() ? hids[i] : torch::cat({ mems[i], hids[i] }, 0);
             const auto keep = std::min<std::int64_t>(memLen, all.size(0));
             next.push_back(all.narrow(0, all.size(0) - keep, keep).detach());
         }
         mems = std::move(next);
     }
-    return head(x.reshape({-1, dModel}));
+    return head(x.reshape({ -1, dModel }));
 }
 
 std::int64_t TransformerXlModelImpl::decoderParamCount()

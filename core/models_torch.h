@@ -69,7 +69,7 @@ public:
     TiedHeadImpl(const ArchConfig& a, AdaptiveEmbedding embedding);
     torch::Tensor forward(const torch::Tensor& hidden); // [N, d_model] -> [N, vocab]
 
-    AdaptiveEmbedding emb{nullptr}; // tied, deliberately not registered as a submodule
+    AdaptiveEmbedding emb { nullptr }; // tied, deliberately not registered as a submodule
     torch::Tensor headProj, clusterWeight, clusterBias;
     std::vector<torch::Tensor> biases;
 };
@@ -84,8 +84,8 @@ public:
     torch::Tensor mlpPart(const torch::Tensor& x);
 
     int nHead;
-    torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
-    Linear cAttn{nullptr}, cProj{nullptr}, cFc{nullptr}, mlpProj{nullptr};
+    torch::nn::LayerNorm ln1 { nullptr }, ln2 { nullptr };
+    Linear cAttn { nullptr }, cProj { nullptr }, cFc { nullptr }, mlpProj { nullptr };
 };
 TORCH_MODULE(Gpt2Block);
 
@@ -93,12 +93,12 @@ class RelAttentionImpl : public torch::nn::Module {
 public:
     RelAttentionImpl(int dModel, int nHead);
     // w: [qlen, B, d]; r: [klen, d]; mem: [mlen, B, d] (may be undefined); mask: [qlen, klen]
-    torch::Tensor forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
-                          const torch::Tensor& mask);
+    torch::Tensor forward(
+        const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem, const torch::Tensor& mask);
 
     int nHead, dHead;
-    Linear qkvNet{nullptr}, oNet{nullptr}, rNet{nullptr};
-    torch::nn::LayerNorm layerNorm{nullptr};
+    Linear qkvNet { nullptr }, oNet { nullptr }, rNet { nullptr };
+    torch::nn::LayerNorm layerNorm { nullptr };
     torch::Tensor rwBias, rrBias; // [n_head, d_head], per layer
 };
 TORCH_MODULE(RelAttention);
@@ -106,13 +106,13 @@ TORCH_MODULE(RelAttention);
 class XlLayerImpl : public torch::nn::Module {
 public:
     XlLayerImpl(int dModel, int nHead, int dInner);
-    torch::Tensor forward(const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem,
-                          const torch::Tensor& mask);
+    torch::Tensor forward(
+        const torch::Tensor& w, const torch::Tensor& r, const torch::Tensor& mem, const torch::Tensor& mask);
     torch::Tensor feedForwardPart(const torch::Tensor& h);
 
-    RelAttention attn{nullptr};
-    Linear ff1{nullptr}, ff2{nullptr};
-    torch::nn::LayerNorm ffNorm{nullptr};
+    RelAttention attn { nullptr };
+    Linear ff1 { nullptr }, ff2 { nullptr };
+    torch::nn::LayerNorm ffNorm { nullptr };
 };
 TORCH_MODULE(XlLayer);
 
@@ -123,7 +123,7 @@ public:
     // Parameters of the decoder modules (layers and final norm), counted on the built model.
     virtual std::int64_t decoderParamCount() = 0;
     // Transformer-XL: fill the segment memory so later calls run in steady state.
-    virtual void resetState() {}
+    virtual void resetState() { }
     // When set, forward() runs everything but the decoder layers (embedding, final norm, head):
     // the latency table times that part once per d_model.
     bool skipLayers = false;
@@ -135,11 +135,11 @@ public:
     torch::Tensor forward(const torch::Tensor& ids) override;
     std::int64_t decoderParamCount() override;
 
-    AdaptiveEmbedding emb{nullptr};
-    Embedding wpe{nullptr};
+    AdaptiveEmbedding emb { nullptr };
+    Embedding wpe { nullptr };
     torch::nn::ModuleList blocks;
-    torch::nn::LayerNorm lnF{nullptr};
-    TiedHead head{nullptr};
+    torch::nn::LayerNorm lnF { nullptr };
+    TiedHead head { nullptr };
     torch::Tensor causal;
 };
 
@@ -153,9 +153,9 @@ public:
 
     int memLen;
     int dModel;
-    AdaptiveEmbedding emb{nullptr};
+    AdaptiveEmbedding emb { nullptr };
     torch::nn::ModuleList layers;
-    TiedHead head{nullptr};
+    TiedHead head { nullptr };
     torch::Tensor invFreq;
     std::vector<torch::Tensor> mems; // one [mlen, B, d] per layer
 

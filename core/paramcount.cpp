@@ -20,7 +20,7 @@ ParamBreakdown countParams(const ArchConfig& a)
         if (a.backbone == Backbone::Gpt2) {
             p.attention += 3 * d * d + 3 * d + d * d + d; // c_attn, c_proj (with biases)
         } else {
-            p.attention += 3 * d * d + d * d;  // qkv_net, o_net (no biases)
+            p.attention += 3 * d * d + d * d; // qkv_net, o_net (no biases)
             p.relativePosition += d * d + 2 * d; // r_net, r_w_bias, r_r_bias
         }
         p.feedForward += d * di + di + di * d + d;
@@ -38,7 +38,7 @@ ParamBreakdown countParams(const ArchConfig& a)
         p.embedding = std::int64_t(a.vocabSize) * e + (e != d ? d * e : 0);
         return p;
     }
-    std::vector<std::int64_t> bounds{0};
+    std::vector<std::int64_t> bounds { 0 };
     bounds.insert(bounds.end(), a.cutoffs.begin(), a.cutoffs.end());
     bounds.push_back(a.vocabSize);
     std::int64_t width = e;

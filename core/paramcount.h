@@ -11,9 +11,9 @@ namespace lts {
 
 struct ParamBreakdown {
     // Decoder: every parameter of the decoder layers plus a final LayerNorm where there is one.
-    std::int64_t attention = 0;   // q/k/v and output projections (with biases for GPT-2)
+    std::int64_t attention = 0; // q/k/v and output projections (with biases for GPT-2)
     std::int64_t feedForward = 0; // both linear layers with biases
-    std::int64_t layerNorm = 0;   // per-layer LayerNorms
+    std::int64_t layerNorm = 0; // per-layer LayerNorms
     std::int64_t relativePosition = 0; // Transformer-XL r_net and r_w/r_r biases
     std::int64_t finalNorm = 0;
     std::vector<std::int64_t> perLayer;
@@ -28,7 +28,10 @@ struct ParamBreakdown {
 
 // Preconditions: validate(arch) passed.
 ParamBreakdown countParams(const ArchConfig& arch);
-inline std::int64_t decoderParams(const ArchConfig& arch) { return countParams(arch).decoder(); }
+inline std::int64_t decoderParams(const ArchConfig& arch)
+{
+    return countParams(arch).decoder();
+}
 
 // Cheap decoder count of one layer, used while sampling.
 std::int64_t decoderLayerParams(Backbone b, int dModel, int dInner);

@@ -19,37 +19,35 @@ bool dominates(const Point& a, const Point& b)
 
 namespace {
 
-// Non-dominated members of `subset`: sorted lexicographically, a point can only be dominated by
-// one before it, and only by one already on the front, so each point is checked against the
-// front alone (O(n * front size)).
-std::vector<std::size_t> frontOf(const std::vector<Point>& points, std::vector<std::size_t> subset)
-{
-    std::sort(subset.begin(), subset.end(), [&](std::size_t a, std::size_t b) {
-        return points[a] != points[b] ? points[a] < points[b] : a < b;
-    });
-    std::vector<std::size_t> front;
-    for (std::size_t i : subset) {
-        const bool dominated = std::any_of(front.begin(), front.end(), [&](std::size_t f) {
-            return dominates(points[f], points[i]);
-        });
-        if (!dominated)
-            front.push_back(i);
+    // Non-dominated members of `subset`: sorted lexicographically, a point can only be dominated by
+    // one before it, and only by one already on the front, so each point is checked against the
+    // front alone (O(n * front size)).
+    std::vector<std::size_t> frontOf(const std::vector<Point>& points, std::vector<std::size_t> subset)
+    {
+        std::sort(subset.begin(), subset.end(),
+            [&](std::size_t a, std::size_t b) { return points[a] != points[b] ? points[a] < points[b] : a < b; });
+        std::vector<std::size_t> front;
+        for (std::size_t i : subset) {
+            const bool dominated =
+                std::any_of(front.begin(), front.end(), [&](std::size_t f) { return dominates(points[f], points[i]); });
+            if (!dominated)
+                front.push_back(i);
+        }
+        std::sort(front.begin(), front.end());
+        return front;
     }
-    std::sort(front.begin(), front.end());
-    return front;
-}
 
-double hypervolume2d(std::vector<Point> pts, double refX, double refY)
-{
-    std::sort(pts.begin(), pts.end());
-    double area = 0, bestY = refY;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-        bestY = std::min(bestY, pts[i][1]);
-        const double nextX = i + 1 < pts.size() ? pts[i + 1][0] : refX;
-        area += (nextX - pts[i][0]) * (refY - bestY);
+    double hypervolume2d(std::vector<Point> pts, double refX, double refY)
+    {
+        std::sort(pts.begin(), pts.end());
+        double area = 0, bestY = refY;
+        for (std::size_t i = 0; i < pts.size(); ++i) {
+            bestY = std::min(bestY, pts[i][1]);
+            const double nextX = i + 1 < pts.size() ? pts[i + 1][0] : refX;
+            area += (nextX - pts[i][0]) * (refY - bestY);
+        }
+        return area;
     }
-    return area;
-}
 
 } // namespace
 
@@ -128,7 +126,7 @@ double hypervolume(const std::vector<Point>& points, const Point& ref)
     double volume = 0;
     std::vector<Point> slice;
     for (std::size_t i = 0; i < inside.size(); ++i) {
-        slice.push_back({inside[i][0], inside[i][1]});
+        slice.push_back({ inside[i][0], inside[i][1] });
         const double nextZ = i + 1 < inside.size() ? inside[i + 1][2] : ref[2];
         if (nextZ > inside[i][2])
             volume += hypervolume2d(slice, ref[0], ref[1]) * (nextZ - inside[i][2]);

@@ -39,137 +39,151 @@ namespace lts {
 
 namespace {
 
-constexpr double kMb = 1024.0 * 1024.0;
-constexpr std::uint64_t kIdsSeed = 42; // same token ids for every candidate
-// Refuse a model whose weights alone would take more than this share of available memory,
-// before allocating it: the kernel's OOM killer would otherwise end the whole search.
-constexpr double kMaxWeightsShareOfMemory = 0.8;
+    constexpr double kMb = 1024.0 * 1024.0;
+    constexpr std::uint64_t kIdsSeed = 42; // same token ids for every candidate
+    // Refuse a model whose weights alone would take more than this share of available memory,
+    // before allocating it: the kernel's OOM killer would otherwise end the whole search.
+    constexpr double kMaxWeightsShareOfMemory = 0.8;
 
-// Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark.
-class TrackingAllocator final : public c10::Allocator {
-public:
-    explicit TrackingAllocator(c10::Allocator* inner) : m_inner(inner) {}
-
-    c10::DataPtr allocate(size_t n) LTS_ALLOCATE_CONST override
-    {
-        c10::DataPtr inner = m_inner->allocate(n);
-        void* data = inner.get();
-        auto* ctx = new Context{std::move(inner), n, this};
-        const auto now = m_current.fetch_add(std::int64_t(n)) + std::int64_t(n);
-        auto peak = m_peak.load();
-        while (now > peak && !m_peak.compare_exchange_weak(peak, now)) {
+    // Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark.
+    class TrackingAllocator final : public c10::Allocator {
+    public:
+        explicit TrackingAllocator(c10::Allocator* inner)
+            : m_inner(inner)
+        {
         }
-        return {data, ctx, &TrackingAllocator::release, c10::Device(c10::DeviceType::CPU)};
-    }
+
+        c10::DataPtr allocate(size_t n) LTS_ALLOCATE_CONST override
+        {
+            c10::DataPtr inner = m_inner->allocate(n);
+            void* data = inner.get();
+            auto* ctx = new Context { std::move(inner), n, this };
+            const auto now = m_current.fetch_add(std::int64_t(n)) + std::int64_t(n);
+            auto peak = m_peak.load();
+            while (now > peak && !m_peak.compare_exchange_weak(peak, now)) { }
+            return { data, ctx, &TrackingAllocator::release, c10::Device(c10::DeviceType::CPU) };
+        }
 
 #if LTS_TORCH_ALLOCATOR_2_3
-    void copy_data(void* dest, const void* src, std::size_t count) const override
-    {
-        m_inner->copy_data(dest, src, count);
-    }
+        void copy_data(void* dest, const void* src, std::size_t count) const override
+        {
+            m_inner->copy_data(dest, src, count);
+        }
 #endif
 
-    std::int64_t current() const { return m_current.load(); }
-    std::int64_t peak() const { return m_peak.load(); }
-    void resetPeak() { m_peak.store(m_current.load()); }
+        std::int64_t current() const
+        {
+            return m_current.load();
+        }
+        std::int64_t peak() const
+        {
+            return m_peak.load();
+        }
+        void resetPeak()
+        {
+            m_peak.store(m_current.load());
+        }
 
-private:
-    struct Context {
-        c10::DataPtr inner;
-        std::size_t bytes;
-        const TrackingAllocator* owner;
+    private:
+        struct Context {
+            c10::DataPtr inner;
+            std::size_t bytes;
+            const TrackingAllocator* owner;
+        };
+        static void release(void* p)
+        {
+            auto* ctx = static_cast<Context*>(p);
+            ctx->owner->m_current.fetch_sub(std::int64_t(ctx->bytes));
+            delete ctx; // frees the inner allocation
+        }
+
+        c10::Allocator* m_inner;
+        mutable std::atomic<std::int64_t> m_current { 0 };
+        mutable std::atomic<std::int64_t> m_peak { 0 };
     };
-    static void release(void* p)
+
+    TrackingAllocator& trackingAllocator()
     {
-        auto* ctx = static_cast<Context*>(p);
-        ctx->owner->m_current.fetch_sub(std::int64_t(ctx->bytes));
-        delete ctx; // frees the inner allocation
+        static TrackingAllocator* allocator = [] {
+            auto* a = new TrackingAllocator(c10::GetCPUAllocator()); // lives as long as the process
+            c10::SetCPUAllocator(a, /*priority=*/1);
+            return a;
+        }();
+        return *allocator;
     }
 
-    c10::Allocator* m_inner;
-    mutable std::atomic<std::int64_t> m_current{0};
-    mutable std::atomic<std::int64_t> m_peak{0};
-};
+    using SetThreadsFn = void (*)(int);
+    using GetConfigFn = char* (*)();
 
-TrackingAllocator& trackingAllocator()
-{
-    static TrackingAllocator* allocator = [] {
-        auto* a = new TrackingAllocator(c10::GetCPUAllocator()); // lives as long as the process
-        c10::SetCPUAllocator(a, /*priority=*/1);
-        return a;
-    }();
-    return *allocator;
-}
-
-using SetThreadsFn = void (*)(int);
-using GetConfigFn = char* (*)();
-
-std::string readCpuModel()
-{
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
-            return line.substr(line.find(':') + 2);
-    return "unknown CPU";
-}
-
-double readMemInfoMb(const char* key)
-{
-    std::ifstream in("/proc/meminfo");
-    std::string name;
-    double kb = 0;
-    std::string unit;
-    while (in >> name >> kb >> unit)
-        if (name == key)
-            return kb / 1024.0;
-    return 0;
-}
-
-double processCpuSeconds()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-struct ParsedDevice {
-    bool cuda = false;
-    int index = 0;
-};
-
-ParsedDevice parseDevice(const std::string& device)
-{
-    if (device == "cpu")
-        return {};
-    if (device == "cuda")
-        return {true, 0};
-    if (device.rfind("cuda:", 0) == 0) {
-        const std::string rest = device.substr(5);
-        if (!rest.empty() && rest.size() < 4 && rest.find_first_not_of("0123456789") == std::string::npos)
-            return {true, std::stoi(rest)};
+    std::string readCpuModel()
+    {
+        std::ifstream in("/proc/cpuinfo");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
+                return line.substr(line.find(':') + 2);
+        return "unknown CPU";
     }
-    throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
-}
 
-std::int64_t bytesOf(torch::nn::Module& m)
-{
-    std::int64_t n = 0;
-    for (const auto& p : m.parameters())
-        n += p.nbytes();
-    for (const auto& b : m.buffers())
-        n += b.nbytes();
-    return n;
-}
+    double readMemInfoMb(const char* key)
+    {
+        std::ifstream in("/proc/meminfo");
+        std::string name;
+        double kb = 0;
+        std::string unit;
+        while (in >> name >> kb >> unit)
+            if (name == key)
+                return kb / 1024.0;
+        return 0;
+    }
+
+    double processCpuSeconds()
+    {
+        timespec ts {};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+    }
+
+    struct ParsedDevice {
+        bool cuda = false;
+        int index = 0;
+    };
+
+    ParsedDevice parseDevice(const std::string& device)
+    {
+        if (device == "cpu")
+            return {};
+        if (device == "cuda")
+            return { true, 0 };
+        if (device.rfind("cuda:", 0) == 0) {
+            const std::string rest = device.substr(5);
+            if (!rest.empty() && rest.size() < 4 && rest.find_first_not_of("0123456789") == std::string::npos)
+                return { true, std::stoi(rest) };
+        }
+        throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
+    }
+
+    std::int64_t bytesOf(torch::nn::Module& m)
+    {
+        std::int64_t n = 0;
+        for (const auto& p : m.parameters())
+            n += p.nbytes();
+        for (const auto& b : m.buffers())
+            n += b.nbytes();
+        return n;
+    }
 
 } // namespace
 
 std::string statusName(Measurement::Status s)
 {
     switch (s) {
-    case Measurement::Status::Ok: return "ok";
-    case Measurement::Status::Failed: return "failed";
-    case Measurement::Status::Cancelled: return "cancelled";
+    case Measurement::Status::Ok:
+        return "ok";
+    case Measurement::Status::Failed:
+        return "failed";
+    case Measurement::Status::Cancelled:
+        return "cancelled";
     }
     return "ok";
 }
@@ -218,12 +232,12 @@ RuntimeInfo runtimeInfo()
             r.blas = "reference BLAS (no OpenBLAS loaded)";
             r.blasIsReference = true;
         }
-        r.devices.push_back({"cpu", readCpuModel(), int(std::thread::hardware_concurrency()),
-                             readMemInfoMb("MemTotal:")});
+        r.devices.push_back(
+            { "cpu", readCpuModel(), int(std::thread::hardware_concurrency()), readMemInfoMb("MemTotal:") });
         r.cudaAvailable = torch::cuda::is_available();
 #ifdef LTS_HAVE_CUDA
         for (std::size_t i = 0; r.cudaAvailable && i < std::size_t(torch::cuda::device_count()); ++i)
-            r.devices.push_back({"cuda:" + std::to_string(i), "CUDA device " + std::to_string(i), 0, 0});
+            r.devices.push_back({ "cuda:" + std::to_string(i), "CUDA device " + std::to_string(i), 0, 0 });
 #endif
         return r;
     }();
@@ -239,7 +253,8 @@ std::string blasWarning()
            "Install libopenblas0-pthread (apt-get install libopenblas0-pthread).";
 }
 
-TorchMeasurer::TorchMeasurer(MeasureProtocol protocol) : m_protocol(std::move(protocol))
+TorchMeasurer::TorchMeasurer(MeasureProtocol protocol)
+    : m_protocol(std::move(protocol))
 {
     m_protocol.validate();
     const ParsedDevice d = parseDevice(m_protocol.device);
@@ -276,31 +291,31 @@ std::string TorchMeasurer::fingerprint() const
 
 namespace {
 
-// Timed passes of `pass`: at least minRepeats, at most repeats, stopping once the median is known
-// within the tolerance. False when cancelled.
-bool timePasses(const std::function<void()>& pass, const MeasureProtocol& p, const std::atomic<bool>& cancel,
-                std::vector<double>& samples)
-{
-    samples.clear();
-    while (int(samples.size()) < p.repeats && !medianKnown(samples, p.minRepeats, p.tolerance)) {
-        if (cancel.load())
-            return false;
-        const auto t0 = std::chrono::steady_clock::now();
-        pass();
-        samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    // Timed passes of `pass`: at least minRepeats, at most repeats, stopping once the median is known
+    // within the tolerance. False when cancelled.
+    bool timePasses(const std::function<void()>& pass, const MeasureProtocol& p, const std::atomic<bool>& cancel,
+        std::vector<double>& samples)
+    {
+        samples.clear();
+        while (int(samples.size()) < p.repeats && !medianKnown(samples, p.minRepeats, p.tolerance)) {
+            if (cancel.load())
+                return false;
+            const auto t0 = std::chrono::steady_clock::now();
+            pass();
+            samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+        return true;
     }
-    return true;
-}
 
-// Transformer-XL runs in steady state: enough warm-up calls to fill its memory before the last
-// warm-up call, which also measures the peak.
-int warmupPasses(const ArchConfig& arch, const MeasureProtocol& p, int tokens)
-{
-    int warmup = std::max(p.warmup, 1);
-    if (arch.backbone == Backbone::TransformerXL && arch.memLen > 0)
-        warmup = std::max(warmup, (arch.memLen + tokens - 1) / tokens + 1);
-    return warmup;
-}
+    // Transformer-XL runs in steady state: enough warm-up calls to fill its memory before the last
+    // warm-up call, which also measures the peak.
+    int warmupPasses(const ArchConfig& arch, const MeasureProtocol& p, int tokens)
+    {
+        int warmup = std::max(p.warmup, 1);
+        if (arch.backbone == Backbone::TransformerXL && arch.memLen > 0)
+            warmup = std::max(warmup, (arch.memLen + tokens - 1) / tokens + 1);
+        return warmup;
+    }
 
 } // namespace
 
@@ -316,13 +331,14 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
     try {
         validate(arch);
         if (arch.backbone == Backbone::Gpt2 && tokens > arch.seqLen)
-            throw InputError("seq_len", "a GPT-2 model cannot run " + std::to_string(tokens)
-                                            + " tokens with only " + std::to_string(arch.seqLen) + " positions");
+            throw InputError("seq_len",
+                "a GPT-2 model cannot run " + std::to_string(tokens) + " tokens with only "
+                    + std::to_string(arch.seqLen) + " positions");
         const double weightsMb = double(countParams(arch).total()) * sizeof(float) / kMb;
         const double availableMb = readMemInfoMb("MemAvailable:");
         if (!dev.cuda && availableMb > 0 && weightsMb > kMaxWeightsShareOfMemory * availableMb)
             throw std::runtime_error("out of memory: the weights need " + std::to_string(int(weightsMb)) + " MB, "
-                                     + std::to_string(int(availableMb)) + " MB are available");
+                + std::to_string(int(availableMb)) + " MB are available");
 
         setComputeThreads(m_protocol.threads);
         TrackingAllocator& alloc = trackingAllocator();
@@ -341,7 +357,7 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
 
         c10::InferenceMode inference; // per thread, like the guard above
         auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
-        const auto ids = torch::randint(arch.vocabSize, {m_protocol.batch, tokens}, gen, torch::kLong).to(device);
+        const auto ids = torch::randint(arch.vocabSize, { m_protocol.batch, tokens }, gen, torch::kLong).to(device);
         auto sync = [&] {
             if (dev.cuda)
                 torch::cuda::synchronize(dev.index);
@@ -380,7 +396,12 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         std::vector<double> samples;
         const double cpu0 = processCpuSeconds();
         const auto wall0 = std::chrono::steady_clock::now();
-        if (!timePasses([&] { model->forward(ids); sync(); }, m_protocol, cancel, samples))
+        if (!timePasses(
+                [&] {
+                    model->forward(ids);
+                    sync();
+                },
+                m_protocol, cancel, samples))
             return m;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
         m.cpuUtilisation = wall > 0 ? (processCpuSeconds() - cpu0) / wall : 0;
@@ -407,30 +428,30 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
 
 namespace {
 
-// Parts are timed like full candidates but with fewer passes: they are many and short.
-constexpr int kPartMaxRepeats = 7;
-constexpr double kPartTolerance = 0.03;
+    // Parts are timed like full candidates but with fewer passes: they are many and short.
+    constexpr int kPartMaxRepeats = 7;
+    constexpr double kPartTolerance = 0.03;
 
-// The grid a width is measured on: every value up to 64, then 128, 256, 512, 1024 and every
-// multiple of 1024. Returns the grid points around `v` (equal when `v` is one).
-std::pair<int, int> gridBracket(int v)
-{
-    if (v <= 64)
-        return {v, v};
-    int lo = 64;
-    while (lo < 1024 && 2 * lo <= v)
-        lo *= 2;
-    if (lo >= 1024)
-        lo = v / 1024 * 1024;
-    if (lo == v)
-        return {v, v};
-    return {lo, lo < 1024 ? 2 * lo : lo + 1024};
-}
+    // The grid a width is measured on: every value up to 64, then 128, 256, 512, 1024 and every
+    // multiple of 1024. Returns the grid points around `v` (equal when `v` is one).
+    std::pair<int, int> gridBracket(int v)
+    {
+        if (v <= 64)
+            return { v, v };
+        int lo = 64;
+        while (lo < 1024 && 2 * lo <= v)
+            lo *= 2;
+        if (lo >= 1024)
+            lo = v / 1024 * 1024;
+        if (lo == v)
+            return { v, v };
+        return { lo, lo < 1024 ? 2 * lo : lo + 1024 };
+    }
 
 } // namespace
 
-std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& context, int contextId, int dModel,
-                                            int width, const std::atomic<bool>& cancel)
+std::optional<double> TorchMeasurer::partMs(
+    Part part, const ArchConfig& context, int contextId, int dModel, int width, const std::atomic<bool>& cancel)
 {
     // Packed (context, part, d_model, width): the estimate looks parts up by the hundred.
     const std::uint64_t fastKey = (std::uint64_t(contextId) << 48) | (std::uint64_t(part) << 46)
@@ -440,7 +461,7 @@ std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& context
     ArchConfig arch = context;
     arch.dModel = dModel;
     const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
-    static const char* const kPartNames[] = {"head", "attn", "ff"};
+    static const char* const kPartNames[] = { "head", "attn", "ff" };
     const std::string key = arch.key() + "|t" + std::to_string(tokens) + "|" + kPartNames[static_cast<int>(part)]
         + (part == Part::Head ? "" : std::to_string(width));
     if (const auto it = m_partMs.find(key); it != m_partMs.end())
@@ -460,19 +481,19 @@ std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& context
     if (part == Part::Head) {
         ArchConfig one = arch;
         one.nLayer = 1;
-        one.nHead = {1};
-        one.dInner = {1};
+        one.nHead = { 1 };
+        one.dInner = { 1 };
         auto model = torchmodels::buildModel(one, torchmodels::Init::None);
         model->skipLayers = true;
         model->to(device);
         auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
-        ids = torch::randint(arch.vocabSize, {b, tokens}, gen, torch::kLong).to(device);
+        ids = torch::randint(arch.vocabSize, { b, tokens }, gen, torch::kLong).to(device);
         pass = [model, &ids] { model->forward(ids); };
     } else if (!xl) {
         auto block = torchmodels::Gpt2Block(arch.dModel, nHead, dInner);
         block->to(device);
-        x = torch::randn({b, tokens, d}, options);
-        causal = torch::ones({tokens, tokens}, options.dtype(torch::kBool)).triu(1);
+        x = torch::randn({ b, tokens, d }, options);
+        causal = torch::ones({ tokens, tokens }, options.dtype(torch::kBool)).triu(1);
         if (part == Part::Attention)
             pass = [block, &x, &causal]() mutable { block->attentionPart(x, causal); };
         else
@@ -480,13 +501,13 @@ std::optional<double> TorchMeasurer::partMs(Part part, const ArchConfig& context
     } else {
         auto layer = torchmodels::XlLayer(arch.dModel, nHead, dInner);
         layer->to(device);
-        x = torch::randn({tokens, b, d}, options);
-        mem = torch::randn({arch.memLen, b, d}, options);
+        x = torch::randn({ tokens, b, d }, options);
+        mem = torch::randn({ arch.memLen, b, d }, options);
         const std::int64_t klen = tokens + arch.memLen;
         auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, options);
         auto invFreq = 1.0 / torch::pow(10000.0, torch::arange(0.0, double(d), 2.0, options) / double(d));
         auto sinusoid = torch::outer(posSeq, invFreq);
-        r = torch::cat({sinusoid.sin(), sinusoid.cos()}, -1);
+        r = torch::cat({ sinusoid.sin(), sinusoid.cos() }, -1);
         mask = torchmodels::TransformerXlModelImpl::causalMask(tokens, arch.memLen, options);
         if (part == Part::Attention)
             pass = [layer, &x, &r, &mem, &mask]() mutable { layer->attn(x, r, mem, mask); };
@@ -550,9 +571,12 @@ std::optional<double> TorchMeasurer::estimateLatencyMs(const ArchConfig& arch, c
             const auto attention = dLo % h == 0 && dHi % h == 0
                 ? interpolate(d, true, [&](int dk) { return partMs(Part::Attention, context, id, dk, h, cancel); })
                 : partMs(Part::Attention, context, id, d, h, cancel);
-            const auto feedForward = attention ? interpolate(d, false, [&](int dk) {
-                return interpolate(di, false, [&](int wk) { return partMs(Part::FeedForward, context, id, dk, wk, cancel); });
-            })
+            const auto feedForward = attention ? interpolate(d, false,
+                                         [&](int dk) {
+                                             return interpolate(di, false, [&](int wk) {
+                                                 return partMs(Part::FeedForward, context, id, dk, wk, cancel);
+                                             });
+                                         })
                                                : std::nullopt;
             total = feedForward ? std::optional<double>(*total + *attention + *feedForward) : std::nullopt;
         }
@@ -572,7 +596,7 @@ BuiltModelInfo inspectModel(const ArchConfig& arch, int batch, int tokens, bool 
     info.totalParams = torchmodels::countDistinctParams(*model);
     if (runForward) {
         c10::InferenceMode inference;
-        auto ids = torch::randint(arch.vocabSize, {batch, tokens}, torch::kLong);
+        auto ids = torch::randint(arch.vocabSize, { batch, tokens }, torch::kLong);
         info.outputShape = model->forward(ids).sizes().vec();
     }
     return info;

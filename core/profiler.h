@@ -32,23 +32,23 @@ public:
     // resumed run estimates exactly as the original did, and where they are valid: the device,
     // its protocol and the libraries. Empty when this measurer has no estimate.
     virtual std::map<std::string, double> estimateTable() const { return {}; }
-    virtual void loadEstimateTable(const std::map<std::string, double>& /*table*/) {}
+    virtual void loadEstimateTable(const std::map<std::string, double>& /*table*/) { }
     virtual std::string fingerprint() const { return {}; }
     // True when measure() would answer at once (from a cache), so estimating is pointless.
     virtual bool hasMeasurement(const ArchConfig& /*arch*/) const { return false; }
 };
 
 struct DeviceInfo {
-    std::string id;   // "cpu", "cuda:0"
+    std::string id; // "cpu", "cuda:0"
     std::string name; // CPU model or GPU name
-    int cores = 0;    // logical CPU cores (CPU only)
+    int cores = 0; // logical CPU cores (CPU only)
     double memoryMb = 0;
 };
 
 struct RuntimeInfo {
     std::string torchVersion;
     std::string qtVersion;
-    std::string blas;      // e.g. "OpenBLAS 0.3.21 (pthread)" or "reference BLAS"
+    std::string blas; // e.g. "OpenBLAS 0.3.21 (pthread)" or "reference BLAS"
     bool blasIsReference = false;
     bool cudaAvailable = false;
     std::vector<DeviceInfo> devices;
@@ -86,8 +86,8 @@ private:
     enum class Part { Head, Attention, FeedForward };
     // One part of the architectures sharing `context` (their embedding, head and sequence),
     // timed at d_model `dModel` and `width` (n_head for attention, d_inner for feed-forward).
-    std::optional<double> partMs(Part part, const ArchConfig& context, int contextId, int dModel, int width,
-                                 const std::atomic<bool>& cancel);
+    std::optional<double> partMs(
+        Part part, const ArchConfig& context, int contextId, int dModel, int width, const std::atomic<bool>& cancel);
 
     MeasureProtocol m_protocol;
     std::map<std::string, double> m_partMs; // what estimateTable() reports
@@ -98,7 +98,7 @@ private:
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.
 struct BuiltModelInfo {
     std::int64_t decoderParams = 0; // parameters of the decoder modules (layers + final norm)
-    std::int64_t totalParams = 0;   // every distinct parameter (tied ones once)
+    std::int64_t totalParams = 0; // every distinct parameter (tied ones once)
     std::vector<std::int64_t> outputShape; // of a forward pass on `batch` x `tokens` ids
 };
 BuiltModelInfo inspectModel(const ArchConfig& arch, int batch, int tokens, bool runForward);

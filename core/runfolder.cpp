@@ -19,58 +19,52 @@ namespace lts {
 
 namespace {
 
-QString q(const char* s)
-{
-    return QString::fromLatin1(s);
-}
-
-// A candidate line is about 1 KB; anything far beyond is not one of ours.
-constexpr qint64 kMaxCandidateLineBytes = 1 << 20;
-constexpr std::size_t kParallelBatchLines = 8192; // lines parsed together, about 5 MB
-
-QString pathIn(const QString& dir, const char* file)
-{
-    return QDir(dir).filePath(q(file));
-}
-
-// Offset just past the last newline, searching backwards so a large file is not read whole.
-qint64 endOfLastCompleteLine(QFile& f)
-{
-    constexpr qint64 kChunk = 64 * 1024;
-    for (qint64 pos = f.size(); pos > 0;) {
-        const qint64 start = std::max<qint64>(0, pos - kChunk);
-        if (!f.seek(start))
-            break;
-        const qsizetype newline = f.read(pos - start).lastIndexOf('\n');
-        if (newline >= 0)
-            return start + newline + 1;
-        pos = start;
+    QString q(const char* s)
+    {
+        return QString::fromLatin1(s);
     }
-    return 0;
-}
 
-QJsonObject sessionJson(const RunInfo& info)
-{
-    const RuntimeInfo rt = runtimeInfo();
-    QJsonObject runtime{{q("torch"), QString::fromStdString(rt.torchVersion)},
-                        {q("qt"), QString::fromStdString(rt.qtVersion)},
-                        {q("blas"), QString::fromStdString(rt.blas)},
-                        {q("cpu"), QString::fromStdString(rt.devices.front().name)},
-                        {q("cores"), rt.devices.front().cores},
-                        {q("lts_version"), q(LTS_VERSION)}};
-    QJsonArray ref;
-    for (double r : info.hvReference)
-        ref.append(r);
-    return {{q("config"), searchConfigToJson(info.config)},
-            {q("started_at"), QString::fromStdString(info.startedAt)},
-            {q("elapsed_s"), info.elapsedS},
-            {q("iterations_done"), info.iterationsDone},
-            {q("hv_reference"), ref},
-            {q("hypervolume"), info.hypervolume},
-            {q("finished"), info.finished},
-            {q("cancelled"), info.cancelled},
-            {q("runtime"), runtime}};
-}
+    // A candidate line is about 1 KB; anything far beyond is not one of ours.
+    constexpr qint64 kMaxCandidateLineBytes = 1 << 20;
+    constexpr std::size_t kParallelBatchLines = 8192; // lines parsed together, about 5 MB
+
+    QString pathIn(const QString& dir, const char* file)
+    {
+        return QDir(dir).filePath(q(file));
+    }
+
+    // Offset just past the last newline, searching backwards so a large file is not read whole.
+    qint64 endOfLastCompleteLine(QFile& f)
+    {
+        constexpr qint64 kChunk = 64 * 1024;
+        for (qint64 pos = f.size(); pos > 0;) {
+            const qint64 start = std::max<qint64>(0, pos - kChunk);
+            if (!f.seek(start))
+                break;
+            const qsizetype newline = f.read(pos - start).lastIndexOf('\n');
+            if (newline >= 0)
+                return start + newline + 1;
+            pos = start;
+        }
+        return 0;
+    }
+
+    QJsonObject sessionJson(const RunInfo& info)
+    {
+        const RuntimeInfo rt = runtimeInfo();
+        QJsonObject runtime { { q("torch"), QString::fromStdString(rt.torchVersion) },
+            { q("qt"), QString::fromStdString(rt.qtVersion) }, { q("blas"), QString::fromStdString(rt.blas) },
+            { q("cpu"), QString::fromStdString(rt.devices.front().name) }, { q("cores"), rt.devices.front().cores },
+            { q("lts_version"), q(LTS_VERSION) } };
+        QJsonArray ref;
+        for (double r : info.hvReference)
+            ref.append(r);
+        return { { q("config"), searchConfigToJson(info.config) },
+            { q("started_at"), QString::fromStdString(info.startedAt) }, { q("elapsed_s"), info.elapsedS },
+            { q("iterations_done"), info.iterationsDone }, { q("hv_reference"), ref },
+            { q("hypervolume"), info.hypervolume }, { q("finished"), info.finished },
+            { q("cancelled"), info.cancelled }, { q("runtime"), runtime } };
+    }
 
 } // namespace
 
@@ -173,8 +167,7 @@ LoadedRun loadRun(const QString& dir)
         QByteArray line = f.readLine(kMaxCandidateLineBytes + 1);
         const bool complete = line.endsWith('\n');
         if (!complete && !f.atEnd()) {
-            while (!f.atEnd() && !f.readLine(kMaxCandidateLineBytes).endsWith('\n')) {
-            }
+            while (!f.atEnd() && !f.readLine(kMaxCandidateLineBytes).endsWith('\n')) { }
             flush(); // keep the warnings in line order
             warn(lineNo, "longer than " + std::to_string(kMaxCandidateLineBytes) + " bytes");
             continue;
@@ -182,7 +175,7 @@ LoadedRun loadRun(const QString& dir)
         line = line.trimmed();
         if (line.isEmpty())
             continue;
-        batch.push_back({lineNo, std::move(line), complete, std::nullopt, {}});
+        batch.push_back({ lineNo, std::move(line), complete, std::nullopt, {} });
         if (batch.size() >= kParallelBatchLines)
             flush();
     }
@@ -191,7 +184,9 @@ LoadedRun loadRun(const QString& dir)
 }
 
 RunWriter::RunWriter(const QString& dir, RunInfo info, bool resume)
-    : m_dir(dir), m_info(std::move(info)), m_candidates(pathIn(dir, kCandidatesFile))
+    : m_dir(dir)
+    , m_info(std::move(info))
+    , m_candidates(pathIn(dir, kCandidatesFile))
 {
     const std::string where = QDir::toNativeSeparators(dir).toStdString();
     if (!QDir().mkpath(dir))
@@ -201,14 +196,16 @@ RunWriter::RunWriter(const QString& dir, RunInfo info, bool resume)
     if (resume && m_candidates.exists()) {
         // Drop a last line cut short by a kill, so the next record starts on its own line.
         if (!m_candidates.open(QIODevice::ReadWrite))
-            throw std::runtime_error(where + ": cannot open candidates.jsonl: " + m_candidates.errorString().toStdString());
+            throw std::runtime_error(
+                where + ": cannot open candidates.jsonl: " + m_candidates.errorString().toStdString());
         const qint64 end = endOfLastCompleteLine(m_candidates);
         if (end != m_candidates.size() && !m_candidates.resize(end))
             throw std::runtime_error(where + ": cannot repair candidates.jsonl");
         m_candidates.close();
     }
     if (!m_candidates.open(QIODevice::WriteOnly | QIODevice::Append))
-        throw std::runtime_error(where + ": cannot write candidates.jsonl: " + m_candidates.errorString().toStdString());
+        throw std::runtime_error(
+            where + ": cannot write candidates.jsonl: " + m_candidates.errorString().toStdString());
     if (m_info.startedAt.empty())
         m_info.startedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
     writeFileAtomically(pathIn(dir, kSessionFile), QJsonDocument(sessionJson(m_info)).toJson());
@@ -223,7 +220,7 @@ void RunWriter::onEvent(const SearchEvent& event)
         const QByteArray line = QJsonDocument(candidateToJson(event.candidate)).toJson(QJsonDocument::Compact) + '\n';
         if (m_candidates.write(line) != line.size() || !m_candidates.flush())
             throw std::runtime_error(QDir::toNativeSeparators(m_candidates.fileName()).toStdString()
-                                     + ": cannot write: " + m_candidates.errorString().toStdString());
+                + ": cannot write: " + m_candidates.errorString().toStdString());
     } else if (event.kind == SearchEvent::Kind::IterationDone) {
         m_info.iterationsDone = event.iteration + 1;
         m_info.hypervolume = event.hypervolume;
@@ -249,7 +246,7 @@ QByteArray estimateTableJson(const std::string& fingerprint, const std::map<std:
     QJsonObject parts;
     for (const auto& [key, ms] : table)
         parts.insert(QString::fromStdString(key), ms);
-    const QJsonObject doc{{q("fingerprint"), QString::fromStdString(fingerprint)}, {q("parts"), parts}};
+    const QJsonObject doc { { q("fingerprint"), QString::fromStdString(fingerprint) }, { q("parts"), parts } };
     return QJsonDocument(doc).toJson(QJsonDocument::Compact);
 }
 
@@ -258,8 +255,8 @@ std::map<std::string, double> loadEstimateTable(const QString& dir, const std::s
     return estimateTableFromFile(pathIn(dir, kPartsFile), fingerprint, note);
 }
 
-std::map<std::string, double> estimateTableFromFile(const QString& path, const std::string& fingerprint,
-                                                    std::string& note)
+std::map<std::string, double> estimateTableFromFile(
+    const QString& path, const std::string& fingerprint, std::string& note)
 {
     std::map<std::string, double> table;
     if (!QFileInfo::exists(path)) {
@@ -277,7 +274,7 @@ std::map<std::string, double> estimateTableFromFile(const QString& path, const s
         const double ms = it.value().toDouble(-1);
         if (!(ms > 0) || !std::isfinite(ms))
             throw InputError(QFileInfo(path).fileName().toStdString() + ": parts." + it.key().toStdString(),
-                             "must be a positive number of milliseconds");
+                "must be a positive number of milliseconds");
         table.emplace(it.key().toStdString(), ms);
     }
     note = std::to_string(table.size()) + " part timings taken from the earlier run";
@@ -299,16 +296,14 @@ void RunWriter::finish(const SearchResult& result)
 void RunWriter::writeSummary(const std::vector<Candidate>& all, const std::vector<std::size_t>& frontier)
 {
     std::vector<std::size_t> rows = frontier;
-    std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
-        return all[a].decoderParams < all[b].decoderParams;
-    });
+    std::sort(rows.begin(), rows.end(),
+        [&](std::size_t a, std::size_t b) { return all[a].decoderParams < all[b].decoderParams; });
     QJsonArray list;
     for (std::size_t i : rows)
         list.append(candidateToJson(all[i]));
-    const QJsonObject doc{{q("objectives"), QString::fromStdString(objectivesString(m_info.config.search.objectives))},
-                          {q("hypervolume"), m_info.hypervolume},
-                          {q("evaluated"), int(all.size())},
-                          {q("frontier"), list}};
+    const QJsonObject doc { { q("objectives"),
+                                QString::fromStdString(objectivesString(m_info.config.search.objectives)) },
+        { q("hypervolume"), m_info.hypervolume }, { q("evaluated"), int(all.size()) }, { q("frontier"), list } };
     writeFileAtomically(pathIn(m_dir, kFrontierJsonFile), QJsonDocument(doc).toJson());
     writeFileAtomically(pathIn(m_dir, kFrontierCsvFile), frontierCsv(all, rows));
     writeFileAtomically(pathIn(m_dir, kSessionFile), QJsonDocument(sessionJson(m_info)).toJson());

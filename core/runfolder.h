@@ -48,8 +48,8 @@ LoadedRun loadRun(const QString& dir);
 // Throws InputError when parts.json exists but is invalid.
 std::map<std::string, double> loadEstimateTable(const QString& dir, const std::string& fingerprint, std::string& note);
 // The same for one file, and the file's contents for a table taken where `fingerprint` says.
-std::map<std::string, double> estimateTableFromFile(const QString& path, const std::string& fingerprint,
-                                                    std::string& note);
+std::map<std::string, double> estimateTableFromFile(
+    const QString& path, const std::string& fingerprint, std::string& note);
 QByteArray estimateTableJson(const std::string& fingerprint, const std::map<std::string, double>& table);
 
 // Writes a run folder as the search goes. Not thread-safe: call it from the search's thread.

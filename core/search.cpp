@@ -16,12 +16,12 @@ namespace lts {
 
 namespace {
 
-constexpr int kPatience = 20000;         // sampling tries per batch before giving up on filling it
-constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
-constexpr std::size_t kMinCalibrationPairs = 3; // measured/estimate ratios before the median is used
-constexpr int kMinErrorSamples = 10;         // errors before their 90th percentile sets the margin
-constexpr double kUncalibratedMargin = 0.25; // screening margin while the estimate is unproven
-constexpr double kMaxScreeningMargin = 0.5;
+    constexpr int kPatience = 20000; // sampling tries per batch before giving up on filling it
+    constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
+    constexpr std::size_t kMinCalibrationPairs = 3; // measured/estimate ratios before the median is used
+    constexpr int kMinErrorSamples = 10; // errors before their 90th percentile sets the margin
+    constexpr double kUncalibratedMargin = 0.25; // screening margin while the estimate is unproven
+    constexpr double kMaxScreeningMargin = 0.5;
 
 } // namespace
 
@@ -68,7 +68,10 @@ void SearchParams::validate() const
 }
 
 SearchEngine::SearchEngine(SearchSpace space, SearchParams params, Measurer& measurer)
-    : m_space(std::move(space)), m_params(std::move(params)), m_measurer(measurer), m_rng(m_params.seed)
+    : m_space(std::move(space))
+    , m_params(std::move(params))
+    , m_measurer(measurer)
+    , m_rng(m_params.seed)
 {
     m_space.validate();
     m_params.validate();
@@ -315,7 +318,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             for (std::size_t i = 0; i < pool.size(); ++i)
                 if (raw[i] > 0) {
                     estimated.push_back(i);
-                    points.push_back({-params[i], raw[i]});
+                    points.push_back({ -params[i], raw[i] });
                 }
             return points;
         };
@@ -353,7 +356,8 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         std::vector<std::size_t> order(pool.size());
         for (std::size_t i = 0; i < order.size(); ++i)
             order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rankOf[x] < rankOf[y]; });
+        std::stable_sort(
+            order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rankOf[x] < rankOf[y]; });
         for (std::size_t k = size; k < order.size(); ++k)
             seen.erase(archs[order[k]].key());
         order.resize(std::min(size, order.size()));
@@ -364,7 +368,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
         double worst = 0;
         for (const auto& c : result.candidates)
             if (c.status == Candidate::Status::Ok) {
-                chosen.push_back({-double(c.decoderParams), c.measurement.latencyMs});
+                chosen.push_back({ -double(c.decoderParams), c.measurement.latencyMs });
                 worst = std::max(worst, c.measurement.latencyMs);
             }
         chosen = [&] {
@@ -379,13 +383,13 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             (raw[i] > 0 ? rest : planned).push_back(i);
             worst = std::max(worst, raw[i] * calibration);
         }
-        const Point ref{-double(m_space.paramsMin), worst * kHvReferenceMargin};
+        const Point ref { -double(m_space.paramsMin), worst * kHvReferenceMargin };
         double volume = hypervolume(chosen, ref);
         while (!rest.empty()) {
             double bestGain = 0;
             std::size_t best = rest.size();
             for (std::size_t j = 0; j < rest.size(); ++j) {
-                chosen.push_back({-params[rest[j]], raw[rest[j]] * calibration});
+                chosen.push_back({ -params[rest[j]], raw[rest[j]] * calibration });
                 const double gain = hypervolume(chosen, ref) - volume;
                 chosen.pop_back();
                 if (gain > bestGain) {
@@ -395,7 +399,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             }
             if (best == rest.size())
                 break; // the rest add nothing: they keep their rank order
-            chosen.push_back({-params[rest[best]], raw[rest[best]] * calibration});
+            chosen.push_back({ -params[rest[best]], raw[rest[best]] * calibration });
             volume += bestGain;
             planned.push_back(rest[best]);
             rest.erase(rest.begin() + std::ptrdiff_t(best));
@@ -467,7 +471,7 @@ SearchResult SearchEngine::run(SearchObserver* observer)
             if (c.measurement.status == Measurement::Status::Failed)
                 c.status = Candidate::Status::Failed;
             else if ((m_space.latencyCeilingMs > 0 && c.measurement.latencyMs > m_space.latencyCeilingMs)
-                     || (m_space.memoryCeilingMb > 0 && c.measurement.peakMemoryMb > m_space.memoryCeilingMb))
+                || (m_space.memoryCeilingMb > 0 && c.measurement.peakMemoryMb > m_space.memoryCeilingMb))
                 c.status = Candidate::Status::OverCeiling;
             addCandidate(c, g, false);
         }

@@ -27,10 +27,10 @@ struct SearchParams {
     int parents = 20;
     int mutants = 40;
     int crossovers = 40;
-    double mutationProb = 0.3;  // each gene resampled with this probability
+    double mutationProb = 0.3; // each gene resampled with this probability
     double crossoverProb = 0.5; // each gene taken from the first parent with this probability
     std::uint64_t seed = 1111;
-    std::vector<Objective> objectives{Objective::DecoderParams, Objective::Latency};
+    std::vector<Objective> objectives { Objective::DecoderParams, Objective::Latency };
     double timeBudgetS = 0; // 0: no limit
     // Screening: a candidate whose latency estimate, lowered by the margin (or by the estimate's
     // observed 90th-percentile error when larger), is dominated by the measured frontier is
@@ -51,24 +51,24 @@ struct SearchParams {
 
 // Error of the (calibrated) latency estimate against the full measurements of the same candidates.
 struct EstimateQuality {
-    int samples = 0;          // fully measured candidates that also had an estimate
-    int screenedOut = 0;      // candidates recorded as estimated, never measured in full
+    int samples = 0; // fully measured candidates that also had an estimate
+    int screenedOut = 0; // candidates recorded as estimated, never measured in full
     double calibration = 1.0; // median of measured / raw estimate
-    double medianError = 0;   // median relative error |estimate - measured| / measured
+    double medianError = 0; // median relative error |estimate - measured| / measured
     double p90Error = 0;
 };
 
 struct SearchEvent {
     enum class Kind { Candidate, IterationDone, Message, Finished };
     Kind kind = Kind::Message;
-    Candidate candidate;   // Kind::Candidate
+    Candidate candidate; // Kind::Candidate
     bool fromCache = false; // Kind::Candidate: known from an earlier run, not measured now
     int iteration = 0;
-    int evaluated = 0;      // candidates evaluated so far
+    int evaluated = 0; // candidates evaluated so far
     int frontierSize = 0;
     double hypervolume = 0;
     double elapsedS = 0;
-    std::string message;    // Kind::Message, or why the search finished
+    std::string message; // Kind::Message, or why the search finished
     // Kind::IterationDone and Finished: how good the latency estimate has been so far.
     EstimateQuality estimate;
 };
@@ -82,8 +82,8 @@ public:
 
 struct SearchResult {
     std::vector<Candidate> candidates; // in evaluation order, earlier runs' first
-    std::vector<std::size_t> frontier;  // indices into candidates
-    std::vector<double> hvReference;    // reference point (minimisation form) of the hypervolume
+    std::vector<std::size_t> frontier; // indices into candidates
+    std::vector<double> hvReference; // reference point (minimisation form) of the hypervolume
     double hypervolume = 0;
     int iterationsDone = 0;
     bool cancelled = false;
@@ -113,7 +113,7 @@ private:
     struct Genes {
         int nLayer = 0;
         int dModel = 0;
-        std::vector<int> nHead;  // max-layers long (one entry when homogeneous)
+        std::vector<int> nHead; // max-layers long (one entry when homogeneous)
         std::vector<int> dInner;
     };
     Genes randomGenes();
@@ -129,8 +129,8 @@ private:
     std::mt19937_64 m_rng;
     std::vector<Candidate> m_known;
     double m_elapsedOffsetS = 0;
-    std::atomic<bool> m_cancel{false};
-    std::atomic<bool> m_paused{false};
+    std::atomic<bool> m_cancel { false };
+    std::atomic<bool> m_paused { false };
     std::mutex m_pauseMutex;
     std::condition_variable m_pauseCv;
 };

@@ -18,38 +18,39 @@ std::vector<int> rangeChoices(int lo, int hi, int step)
 
 namespace {
 
-bool has(const std::vector<int>& v, int x)
-{
-    return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-void requireChoices(const char* field, const std::vector<int>& v, int lo, int hi)
-{
-    if (v.empty())
-        throw InputError(field, "needs at least one choice");
-    for (int x : v)
-        if (x < lo || x > hi)
-            throw InputError(field, "choices must be between " + std::to_string(lo) + " and " + std::to_string(hi)
-                                        + ", got " + std::to_string(x));
-}
-
-// Smallest and largest d_inner allowed with this d_model; {0, 0} when none is.
-std::pair<int, int> innerBounds(const SearchSpace& s, int dModel)
-{
-    int lo = 0, hi = 0;
-    for (int di : s.dInner) {
-        if (di < s.minInnerRatio * dModel)
-            continue;
-        lo = lo ? std::min(lo, di) : di;
-        hi = std::max(hi, di);
+    bool has(const std::vector<int>& v, int x)
+    {
+        return std::find(v.begin(), v.end(), x) != v.end();
     }
-    return {lo, hi};
-}
 
-std::int64_t finalNormParams(const SearchSpace& s, int dModel)
-{
-    return s.backbone == Backbone::Gpt2 ? 2 * std::int64_t(dModel) : 0;
-}
+    void requireChoices(const char* field, const std::vector<int>& v, int lo, int hi)
+    {
+        if (v.empty())
+            throw InputError(field, "needs at least one choice");
+        for (int x : v)
+            if (x < lo || x > hi)
+                throw InputError(field,
+                    "choices must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got "
+                        + std::to_string(x));
+    }
+
+    // Smallest and largest d_inner allowed with this d_model; {0, 0} when none is.
+    std::pair<int, int> innerBounds(const SearchSpace& s, int dModel)
+    {
+        int lo = 0, hi = 0;
+        for (int di : s.dInner) {
+            if (di < s.minInnerRatio * dModel)
+                continue;
+            lo = lo ? std::min(lo, di) : di;
+            hi = std::max(hi, di);
+        }
+        return { lo, hi };
+    }
+
+    std::int64_t finalNormParams(const SearchSpace& s, int dModel)
+    {
+        return s.backbone == Backbone::Gpt2 ? 2 * std::int64_t(dModel) : 0;
+    }
 
 } // namespace
 
@@ -71,39 +72,43 @@ void SearchSpace::validate() const
     if (nLayerMin < 1 || nLayerMin > kMaxLayers)
         throw InputError("n_layer.min", "must be between 1 and " + std::to_string(kMaxLayers));
     if (nLayerMax < nLayerMin || nLayerMax > kMaxLayers)
-        throw InputError("n_layer.max", "must be between n_layer.min (" + std::to_string(nLayerMin) + ") and "
-                                            + std::to_string(kMaxLayers));
+        throw InputError("n_layer.max",
+            "must be between n_layer.min (" + std::to_string(nLayerMin) + ") and " + std::to_string(kMaxLayers));
     requireChoices("d_model", dModel, 1, kMaxWidth);
     requireChoices("n_head", nHead, 1, kMaxWidth);
     requireChoices("d_inner", dInner, 1, kMaxWidth);
     for (int d : dModel)
         for (int h : nHead)
             if (d % h != 0)
-                throw InputError("n_head", "every d_model choice must be divisible by every n_head choice; "
-                                           + std::to_string(d) + " is not divisible by " + std::to_string(h));
+                throw InputError("n_head",
+                    "every d_model choice must be divisible by every n_head choice; " + std::to_string(d)
+                        + " is not divisible by " + std::to_string(h));
     if (!(minInnerRatio >= 0 && minInnerRatio <= 1000))
         throw InputError("min_inner_ratio", "must be between 0 and 1000");
     for (int d : dModel)
         if (innerBounds(*this, d).first == 0)
-            throw InputError("d_inner", "no choice reaches min_inner_ratio x d_model = "
-                                            + std::to_string(minInnerRatio * d) + " for d_model " + std::to_string(d));
+            throw InputError("d_inner",
+                "no choice reaches min_inner_ratio x d_model = " + std::to_string(minInnerRatio * d) + " for d_model "
+                    + std::to_string(d));
     // The fixed embedding fields obey the architecture rules; check them on a one-layer model.
     ArchConfig a = baseArch();
     a.nLayer = 1;
     a.dModel = dModel.front();
-    a.nHead = {nHead.front()};
-    a.dInner = {dInner.front()};
+    a.nHead = { nHead.front() };
+    a.dInner = { dInner.front() };
     lts::validate(a);
     if (paramsMin < 0)
         throw InputError("params_min", "must not be negative");
     if (paramsMax != 0 && paramsMax < paramsMin)
         throw InputError("params_max", "must be at least params_min (or 0 for no bound)");
     if (paramsMin > maxDecoderParams())
-        throw InputError("params_min", "no architecture of the space has that many decoder parameters (the largest has "
-                                           + std::to_string(maxDecoderParams()) + ")");
+        throw InputError("params_min",
+            "no architecture of the space has that many decoder parameters (the largest has "
+                + std::to_string(maxDecoderParams()) + ")");
     if (paramsMax != 0 && paramsMax < minDecoderParams())
-        throw InputError("params_max", "no architecture of the space is that small (the smallest has "
-                                           + std::to_string(minDecoderParams()) + " decoder parameters)");
+        throw InputError("params_max",
+            "no architecture of the space is that small (the smallest has " + std::to_string(minDecoderParams())
+                + " decoder parameters)");
     if (!(latencyCeilingMs >= 0) || !std::isfinite(latencyCeilingMs))
         throw InputError("latency_ceiling_ms", "must be 0 (none) or a positive number");
     if (!(memoryCeilingMb >= 0) || !std::isfinite(memoryCeilingMb))
@@ -185,7 +190,7 @@ bool SearchSpace::contains(const ArchConfig& a, std::string* why) const
 
 std::vector<std::string> presetNames()
 {
-    return {"gpt2-lts", "transformer-xl-lts"};
+    return { "gpt2-lts", "transformer-xl-lts" };
 }
 
 SearchSpace preset(const std::string& name)
@@ -195,7 +200,7 @@ SearchSpace preset(const std::string& name)
     s.name = name;
     s.dModel = rangeChoices(128, 960, 64);
     s.dInner = rangeChoices(128, 4032, 64);
-    s.nHead = {2, 4, 8};
+    s.nHead = { 2, 4, 8 };
     s.minInnerRatio = 1.7;
     s.divVal = 4;
     s.dEmbed = 512;
@@ -205,7 +210,7 @@ SearchSpace preset(const std::string& name)
         s.nLayerMin = 2;
         s.nLayerMax = 15;
         s.vocabSize = 50257;
-        s.cutoffs = {19997, 39997};
+        s.cutoffs = { 19997, 39997 };
         s.paramsMin = 6'000'000;
         s.paramsMax = 100'000'000;
         return s;
@@ -215,7 +220,7 @@ SearchSpace preset(const std::string& name)
         s.nLayerMin = 2;
         s.nLayerMax = 16;
         s.vocabSize = 267736;
-        s.cutoffs = {19997, 39997, 199997};
+        s.cutoffs = { 19997, 39997, 199997 };
         s.memLen = 192;
         s.paramsMin = 4'000'000;
         s.paramsMax = 100'000'000;

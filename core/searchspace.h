@@ -16,9 +16,9 @@ struct SearchSpace {
     Backbone backbone = Backbone::Gpt2;
     int nLayerMin = 2;
     int nLayerMax = 15;
-    std::vector<int> dModel;  // choices
-    std::vector<int> nHead;   // per-layer choices
-    std::vector<int> dInner;  // per-layer choices
+    std::vector<int> dModel; // choices
+    std::vector<int> nHead; // per-layer choices
+    std::vector<int> dInner; // per-layer choices
     bool homogeneous = false; // one n_head and d_inner for all layers
     double minInnerRatio = 0; // d_inner >= ratio * d_model
     int divVal = 1;
@@ -30,7 +30,7 @@ struct SearchSpace {
     std::int64_t paramsMin = 0; // decoder-parameter bounds, checked before measuring
     std::int64_t paramsMax = 0;
     double latencyCeilingMs = 0; // 0: no ceiling
-    double memoryCeilingMb = 0;  // 0: no ceiling
+    double memoryCeilingMb = 0; // 0: no ceiling
 
     // Throws InputError naming the field and the rule.
     void validate() const;

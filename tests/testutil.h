@@ -38,9 +38,9 @@ inline SearchSpace tinySpace()
     s.backbone = Backbone::Gpt2;
     s.nLayerMin = 1;
     s.nLayerMax = 3;
-    s.dModel = {32, 64};
-    s.nHead = {2, 4};
-    s.dInner = {64, 128, 192};
+    s.dModel = { 32, 64 };
+    s.nHead = { 2, 4 };
+    s.dInner = { 64, 128, 192 };
     s.minInnerRatio = 1.0;
     s.divVal = 1;
     s.dEmbed = 32;
@@ -94,7 +94,7 @@ public:
 
     static double wobble(const ArchConfig& arch)
     {
-        return double(std::hash<std::string>{}(arch.key()) % 1000) / 1000.0;
+        return double(std::hash<std::string> {}(arch.key()) % 1000) / 1000.0;
     }
     static double latencyOf(const ArchConfig& arch)
     {

@@ -42,11 +42,11 @@ void TestArchIo::nativeRoundTrip()
     ArchConfig a = preset("transformer-xl-lts").baseArch();
     a.nLayer = 3;
     a.dModel = 256;
-    a.nHead = {2, 4, 8};
-    a.dInner = {512, 1024, 512};
+    a.nHead = { 2, 4, 8 };
+    a.dInner = { 512, 1024, 512 };
     const QJsonObject o = archToJson(a);
     QVERIFY(o.value(QStringLiteral("n_head")).isArray()); // heterogeneous layers stay lists
-    ArchDialect d{};
+    ArchDialect d {};
     QCOMPARE(archFromJson(o, &d), a);
     QCOMPARE(d, ArchDialect::Native);
 
@@ -58,7 +58,7 @@ void TestArchIo::nativeRoundTrip()
 void TestArchIo::huggingFaceDefaults()
 {
     // transformers' GPT2Config: n_inner null means 4 * n_embd; missing keys take its defaults.
-    ArchDialect d{};
+    ArchDialect d {};
     const ArchConfig a = archFromJson(parse(R"({"model_type": "gpt2", "n_inner": null})"), &d);
     QCOMPARE(d, ArchDialect::HuggingFaceGpt2);
     QCOMPARE(a.dModel, 768);
@@ -102,8 +102,8 @@ void TestArchIo::huggingFaceExportRefusals()
     ArchConfig adaptive = preset("gpt2-lts").baseArch();
     adaptive.nLayer = 2;
     adaptive.dModel = 256;
-    adaptive.nHead = {4, 4};
-    adaptive.dInner = {512, 512};
+    adaptive.nHead = { 4, 4 };
+    adaptive.dInner = { 512, 512 };
     QVERIFY(archToHuggingFace(adaptive).contains(QStringLiteral("lts_note")));
 }
 
@@ -111,14 +111,15 @@ void TestArchIo::archaiFlex()
 {
     // Archai stores max-layer lists; only the first n_layer entries count. The paper's vocabulary
     // brings the paper's adaptive embedding with it.
-    ArchDialect d{};
+    ArchDialect d {};
     const ArchConfig a = archFromJson(parse(R"({"arch_type": "gpt2", "d_model": 512, "n_layer": 2,
-        "d_inner": [1024, 2048, 999], "n_head": [8, 4, 2], "vocab_size": 50257})"), &d);
+        "d_inner": [1024, 2048, 999], "n_head": [8, 4, 2], "vocab_size": 50257})"),
+        &d);
     QCOMPARE(d, ArchDialect::ArchaiFlex);
-    QCOMPARE(a.dInner, (std::vector<int>{1024, 2048}));
-    QCOMPARE(a.nHead, (std::vector<int>{8, 4}));
+    QCOMPARE(a.dInner, (std::vector<int> { 1024, 2048 }));
+    QCOMPARE(a.nHead, (std::vector<int> { 8, 4 }));
     QCOMPARE(a.divVal, 4);
-    QCOMPARE(a.cutoffs, (std::vector<int>{19997, 39997}));
+    QCOMPARE(a.cutoffs, (std::vector<int> { 19997, 39997 }));
 
     const ArchConfig x = archFromJson(parse(R"({"arch_type": "mem_transformer", "d_model": 128, "n_layer": 3,
         "d_inner": 256, "n_head": 2, "vocab_size": 1000})"));
@@ -154,7 +155,9 @@ void TestArchIo::badArchitecture_data()
     QTest::newRow("cutoffs not increasing") << with(R"("div_val": 2, "cutoffs": [50, 40])") << "cutoffs[1]";
     QTest::newRow("cutoff beyond vocab") << with(R"("div_val": 2, "cutoffs": [50, 100])") << "cutoffs[1]";
     QTest::newRow("cluster too narrow") << with(R"("div_val": 64, "d_embed": 64, "cutoffs": [10, 20])") << "div_val";
-    QTest::newRow("no vocab") << QStringLiteral(R"({"backbone": "gpt2", "n_layer": 2, "d_model": 64, "n_head": 4, "d_inner": 128, "seq_len": 16})") << "vocab_size";
+    QTest::newRow("no vocab") << QStringLiteral(
+        R"({"backbone": "gpt2", "n_layer": 2, "d_model": 64, "n_head": 4, "d_inner": 128, "seq_len": 16})")
+                              << "vocab_size";
     QTest::newRow("negative mem_len") << with(R"("backbone": "transformer-xl", "mem_len": -1)") << "mem_len";
     QTest::newRow("archai unknown type") << QStringLiteral(R"({"arch_type": "rnn", "d_model": 64})") << "arch_type";
     QTest::newRow("hf n_inner huge") << QStringLiteral(R"({"n_embd": 64, "n_inner": 1e12})") << "n_inner";
@@ -181,7 +184,7 @@ void TestArchIo::searchConfigRoundTrip()
     c.space.latencyCeilingMs = 50;
     c.search.algorithm = Algorithm::Random;
     c.search.seed = 77;
-    c.search.objectives = {Objective::DecoderParams, Objective::Latency, Objective::Memory};
+    c.search.objectives = { Objective::DecoderParams, Objective::Latency, Objective::Memory };
     c.protocol.threads = 2;
     c.protocol.repeats = 7;
     const SearchConfig back = searchConfigFromJson(searchConfigToJson(c));
@@ -198,7 +201,8 @@ void TestArchIo::searchConfigRoundTrip()
     QCOMPARE(back.protocol.threads, 2);
     QCOMPARE(back.protocol.repeats, 7);
     // Ranges are written compactly.
-    QCOMPARE(searchConfigToJson(c).value(QStringLiteral("d_model")).toObject().value(QStringLiteral("step")).toInt(), 64);
+    QCOMPARE(
+        searchConfigToJson(c).value(QStringLiteral("d_model")).toObject().value(QStringLiteral("step")).toInt(), 64);
 }
 
 void TestArchIo::searchConfigPresetBase()
@@ -215,21 +219,36 @@ void TestArchIo::badSearchConfig_data()
 {
     QTest::addColumn<QString>("json");
     QTest::addColumn<QString>("field");
-    QTest::newRow("unknown preset") << R"({"preset": "bert"})" << "preset";
-    QTest::newRow("empty layer range") << R"({"preset": "gpt2-lts", "n_layer": {"min": 5, "max": 3}})" << "n_layer.max";
-    QTest::newRow("empty d_model range") << R"({"preset": "gpt2-lts", "d_model": {"min": 512, "max": 128, "step": 64}})" << "d_model.max";
-    QTest::newRow("empty choices") << R"({"preset": "gpt2-lts", "n_head": []})" << "n_head";
-    QTest::newRow("head does not divide") << R"({"preset": "gpt2-lts", "n_head": [3]})" << "n_head";
-    QTest::newRow("ratio unreachable") << R"({"preset": "gpt2-lts", "min_inner_ratio": 10})" << "d_inner";
-    QTest::newRow("bounds reversed") << R"({"preset": "gpt2-lts", "params_min": 10, "params_max": 5})" << "params_max";
-    QTest::newRow("bounds unreachable") << R"({"preset": "gpt2-lts", "params_min": 1e12, "params_max": 0})" << "params_min";
-    QTest::newRow("negative ceiling") << R"({"preset": "gpt2-lts", "latency_ceiling_ms": -1})" << "latency_ceiling_ms";
-    QTest::newRow("bad objectives") << R"({"preset": "gpt2-lts", "search": {"objectives": "latency"}})" << "search.objectives";
-    QTest::newRow("bad algorithm") << R"({"preset": "gpt2-lts", "search": {"algorithm": "grid"}})" << "search.algorithm";
-    QTest::newRow("zero threads") << R"({"preset": "gpt2-lts", "device": {"threads": 0}})" << "device.threads";
-    QTest::newRow("bad device") << R"({"preset": "gpt2-lts", "device": {"device": "tpu"}})" << "device.device";
-    QTest::newRow("no n_layer") << R"({"backbone": "gpt2", "d_model": [64]})" << "n_layer";
-    QTest::newRow("cutoff beyond vocab") << R"({"preset": "gpt2-lts", "vocab_size": 30000})" << "cutoffs[1]";
+    QTest::newRow("unknown preset") << R"({"preset": "bert"})"
+                                    << "preset";
+    QTest::newRow("empty layer range") << R"({"preset": "gpt2-lts", "n_layer": {"min": 5, "max": 3}})"
+                                       << "n_layer.max";
+    QTest::newRow("empty d_model range") << R"({"preset": "gpt2-lts", "d_model": {"min": 512, "max": 128, "step": 64}})"
+                                         << "d_model.max";
+    QTest::newRow("empty choices") << R"({"preset": "gpt2-lts", "n_head": []})"
+                                   << "n_head";
+    QTest::newRow("head does not divide") << R"({"preset": "gpt2-lts", "n_head": [3]})"
+                                          << "n_head";
+    QTest::newRow("ratio unreachable") << R"({"preset": "gpt2-lts", "min_inner_ratio": 10})"
+                                       << "d_inner";
+    QTest::newRow("bounds reversed") << R"({"preset": "gpt2-lts", "params_min": 10, "params_max": 5})"
+                                     << "params_max";
+    QTest::newRow("bounds unreachable") << R"({"preset": "gpt2-lts", "params_min": 1e12, "params_max": 0})"
+                                        << "params_min";
+    QTest::newRow("negative ceiling") << R"({"preset": "gpt2-lts", "latency_ceiling_ms": -1})"
+                                      << "latency_ceiling_ms";
+    QTest::newRow("bad objectives") << R"({"preset": "gpt2-lts", "search": {"objectives": "latency"}})"
+                                    << "search.objectives";
+    QTest::newRow("bad algorithm") << R"({"preset": "gpt2-lts", "search": {"algorithm": "grid"}})"
+                                   << "search.algorithm";
+    QTest::newRow("zero threads") << R"({"preset": "gpt2-lts", "device": {"threads": 0}})"
+                                  << "device.threads";
+    QTest::newRow("bad device") << R"({"preset": "gpt2-lts", "device": {"device": "tpu"}})"
+                                << "device.device";
+    QTest::newRow("no n_layer") << R"({"backbone": "gpt2", "d_model": [64]})"
+                                << "n_layer";
+    QTest::newRow("cutoff beyond vocab") << R"({"preset": "gpt2-lts", "vocab_size": 30000})"
+                                         << "cutoffs[1]";
 }
 
 void TestArchIo::badSearchConfig()

@@ -32,8 +32,8 @@ Result runCli(const QStringList& args, int timeoutMs = 120000)
         p.kill();
         p.waitForFinished();
     }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+        QString::fromUtf8(p.readAllStandardError()) };
 }
 
 // A search configuration on a space small enough to measure for real in seconds.
@@ -46,7 +46,9 @@ QByteArray tinyConfig(int iterations)
   "params_min": 0, "params_max": 0,
   "search": {"iterations": %1, "parents": 2, "mutants": 4, "crossovers": 4, "seed": 5},
   "device": {"warmup": 1, "repeats": 3}
-})").arg(iterations).toUtf8();
+})")
+        .arg(iterations)
+        .toUtf8();
 }
 
 QList<QJsonObject> readLines(const QString& path)
@@ -92,18 +94,18 @@ private:
 
 void TestCli::version()
 {
-    const Result r = runCli({QStringLiteral("--version")});
+    const Result r = runCli({ QStringLiteral("--version") });
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.startsWith(QStringLiteral("lts-search " LTS_VERSION)));
 }
 
 void TestCli::presets()
 {
-    const Result r = runCli({QStringLiteral("presets")});
+    const Result r = runCli({ QStringLiteral("presets") });
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains(QStringLiteral("gpt2-lts")));
     QVERIFY(r.out.contains(QStringLiteral("transformer-xl-lts")));
-    const Result one = runCli({QStringLiteral("presets"), QStringLiteral("gpt2-lts")});
+    const Result one = runCli({ QStringLiteral("presets"), QStringLiteral("gpt2-lts") });
     QCOMPARE(one.code, 0);
     // The printed configuration is a valid --space file.
     const SearchConfig c = searchConfigFromJson(parseJsonObject(one.out.toUtf8(), "stdout"));
@@ -115,8 +117,8 @@ void TestCli::runTinySearch()
     const QString space = m_tmp.filePath(QStringLiteral("tiny.json"));
     writeFile(space, tinyConfig(3));
     const QString out = m_tmp.filePath(QStringLiteral("run"));
-    const Result r = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out,
-                          QStringLiteral("--time-budget"), QStringLiteral("120")});
+    const Result r = runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out,
+        QStringLiteral("--time-budget"), QStringLiteral("120") });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.contains(QStringLiteral("Pareto frontier")));
     QVERIFY(r.err.contains(QStringLiteral("iteration 2 done")));
@@ -135,8 +137,8 @@ void TestCli::runTinySearch()
     std::vector<Candidate> all;
     std::set<std::string> keys;
     for (const QJsonObject& o : lines) {
-        for (const char* field : {"arch", "decoder_params", "total_params", "latency_ms", "peak_memory_mb", "status",
-                                  "iteration", "elapsed_s"})
+        for (const char* field : { "arch", "decoder_params", "total_params", "latency_ms", "peak_memory_mb", "status",
+                 "iteration", "elapsed_s" })
             QVERIFY2(o.contains(QLatin1String(field)), field);
         all.push_back(candidateFromJson(o));
         QVERIFY(all.back().measurement.latencyMs > 0);
@@ -151,7 +153,7 @@ void TestCli::runTinySearch()
     for (const auto& v : frontier.value(QStringLiteral("frontier")).toArray())
         frontIds.insert(v.toObject().value(QStringLiteral("id")).toInt());
     std::set<int> expected;
-    for (std::size_t i : frontierOf(all, {Objective::DecoderParams, Objective::Latency}))
+    for (std::size_t i : frontierOf(all, { Objective::DecoderParams, Objective::Latency }))
         expected.insert(all[i].id);
     QCOMPARE(frontIds, expected);
     QFile csv(QDir(out).filePath(QStringLiteral("frontier.csv")));
@@ -170,12 +172,13 @@ void TestCli::resumeAddsWithoutRemeasuring()
     const QString space = m_tmp.filePath(QStringLiteral("tiny2.json"));
     writeFile(space, tinyConfig(2));
     const QString out = m_tmp.filePath(QStringLiteral("resumed"));
-    Result r = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out});
+    Result r = runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QString file = QDir(out).filePath(QStringLiteral("candidates.jsonl"));
     const QList<QJsonObject> before = readLines(file);
     QVERIFY(before.size() >= 14);
-    r = runCli({QStringLiteral("run"), QStringLiteral("--resume"), out, QStringLiteral("--iterations"), QStringLiteral("4")});
+    r = runCli({ QStringLiteral("run"), QStringLiteral("--resume"), out, QStringLiteral("--iterations"),
+        QStringLiteral("4") });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.err.contains(QStringLiteral("%1 candidates taken from the earlier run").arg(before.size())));
     const QList<QJsonObject> after = readLines(file);
@@ -188,7 +191,10 @@ void TestCli::resumeAddsWithoutRemeasuring()
     for (const auto& o : after)
         keys.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
     QCOMPARE(int(keys.size()), after.size()); // nothing measured twice
-    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("iterations_done")).toInt(), 4);
+    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json")))
+                 .value(QStringLiteral("iterations_done"))
+                 .toInt(),
+        4);
 }
 
 void TestCli::cacheMeasuresNothingTwice()
@@ -200,8 +206,8 @@ void TestCli::cacheMeasuresNothingTwice()
     const QString cache = m_tmp.filePath(QStringLiteral("cache"));
     auto run = [&](const QString& name, const QStringList& extra) {
         const QString out = m_tmp.filePath(name);
-        const Result r = runCli(QStringList{QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"),
-                                    out, QStringLiteral("--cache-dir"), cache}
+        const Result r = runCli(QStringList { QStringLiteral("run"), QStringLiteral("--space"), space,
+                                    QStringLiteral("--out"), out, QStringLiteral("--cache-dir"), cache }
             + extra);
         return std::make_pair(r, readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl"))));
     };
@@ -231,9 +237,11 @@ void TestCli::cacheMeasuresNothingTwice()
         ++fromCache;
     }
     QCOMPARE(fromCache, int(latencyOf.size()));
-    QVERIFY2(r2.err.contains(QStringLiteral("%1 measurements taken from the device's cache").arg(fromCache)), qPrintable(r2.err));
+    QVERIFY2(r2.err.contains(QStringLiteral("%1 measurements taken from the device's cache").arg(fromCache)),
+        qPrintable(r2.err));
 
-    const auto [r3, third] = run(QStringLiteral("cache-run3"), {QStringLiteral("--min-repeats"), QStringLiteral("2")});
+    const auto [r3, third] =
+        run(QStringLiteral("cache-run3"), { QStringLiteral("--min-repeats"), QStringLiteral("2") });
     QVERIFY2(r3.code == 0, qPrintable(r3.err));
     QVERIFY2(r3.err.contains(QStringLiteral(": 0 earlier measurements with this protocol")), qPrintable(r3.err));
     for (const auto& o : third)
@@ -244,7 +252,7 @@ void TestCli::evalCounts()
 {
     const QString hf = m_tmp.filePath(QStringLiteral("config.json"));
     writeFile(hf, R"({"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12, "n_inner": null})");
-    const Result r = runCli({QStringLiteral("eval"), hf, QStringLiteral("--no-measure")});
+    const Result r = runCli({ QStringLiteral("eval"), hf, QStringLiteral("--no-measure") });
     QCOMPARE(r.code, 0);
     const QJsonObject o = parseJsonObject(r.out.toUtf8(), "stdout");
     QCOMPARE(o.value(QStringLiteral("total_params")).toDouble(), 124439808.0);
@@ -254,7 +262,7 @@ void TestCli::evalCounts()
     const QString small = m_tmp.filePath(QStringLiteral("small.json"));
     writeFile(small, R"({"backbone": "transformer-xl", "n_layer": 2, "d_model": 64, "n_head": 2, "d_inner": 128,
                          "vocab_size": 1000, "seq_len": 16, "mem_len": 16})");
-    const Result m = runCli({QStringLiteral("eval"), small, QStringLiteral("--repeats"), QStringLiteral("3")});
+    const Result m = runCli({ QStringLiteral("eval"), small, QStringLiteral("--repeats"), QStringLiteral("3") });
     QVERIFY2(m.code == 0, qPrintable(m.err));
     const QJsonObject mo = parseJsonObject(m.out.toUtf8(), "stdout").value(QStringLiteral("measurement")).toObject();
     QCOMPARE(mo.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
@@ -269,8 +277,8 @@ void TestCli::exportHuggingFace()
                         "vocab_size": 50257, "seq_len": 192})");
     const QString out = m_tmp.filePath(QStringLiteral("hf/config.json"));
     QDir().mkpath(m_tmp.filePath(QStringLiteral("hf")));
-    Result r = runCli({QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"),
-                    QStringLiteral("--out"), out});
+    Result r = runCli({ QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"),
+        QStringLiteral("--out"), out });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonObject hf = readJsonFile(out);
     QCOMPARE(hf.value(QStringLiteral("n_inner")).toInt(), 1024);
@@ -278,8 +286,8 @@ void TestCli::exportHuggingFace()
 
     writeFile(arch, R"({"backbone": "gpt2", "n_layer": 2, "d_model": 256, "n_head": 4, "d_inner": [1024, 512],
                         "vocab_size": 50257, "seq_len": 192})");
-    r = runCli({QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"), QStringLiteral("--out"),
-             m_tmp.filePath(QStringLiteral("hf/other.json"))});
+    r = runCli({ QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"),
+        QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("hf/other.json")) });
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.contains(QStringLiteral("n_head/d_inner")));
     QVERIFY(!QFile::exists(m_tmp.filePath(QStringLiteral("hf/other.json"))));
@@ -291,20 +299,41 @@ void TestCli::badInput_data()
     QTest::addColumn<QByteArray>("fileContent"); // written to bad.json when not empty
     QTest::addColumn<QString>("expected");
     const QString out = QStringLiteral("--out=%1");
-    QTest::newRow("unknown command") << QStringList{QStringLiteral("train")} << QByteArray() << "unknown command";
-    QTest::newRow("unknown option") << QStringList{QStringLiteral("run"), QStringLiteral("--fast")} << QByteArray() << "fast";
-    QTest::newRow("no out") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts")} << QByteArray() << "--out";
-    QTest::newRow("unknown preset") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=bert"), out} << QByteArray() << "preset";
-    QTest::newRow("both sources") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--space=bad.json"), out} << QByteArray("{}") << "--preset/--space";
-    QTest::newRow("malformed json") << QStringList{QStringLiteral("run"), QStringLiteral("--space=bad.json"), out} << QByteArray("{\"preset\": ") << "not valid JSON";
-    QTest::newRow("wrong type") << QStringList{QStringLiteral("run"), QStringLiteral("--space=bad.json"), out} << QByteArray(R"({"preset": "gpt2-lts", "seq_len": "long"})") << "seq_len";
-    QTest::newRow("bad threads") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--threads=0"), out} << QByteArray() << "--threads";
-    QTest::newRow("bad objectives") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--objectives=speed"), out} << QByteArray() << "--objectives";
-    QTest::newRow("no cuda") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--device=cuda:7"), out} << QByteArray() << "device";
-    QTest::newRow("unwritable out") << QStringList{QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--out=/proc/lts-run")} << QByteArray() << "--out";
-    QTest::newRow("eval bad arch") << QStringList{QStringLiteral("eval"), QStringLiteral("bad.json")} << QByteArray(R"({"backbone": "gpt2", "n_layer": 2, "d_model": 60, "n_head": 8, "d_inner": 64, "vocab_size": 10, "seq_len": 4})") << "n_head[0]";
-    QTest::newRow("eval missing file") << QStringList{QStringLiteral("eval"), QStringLiteral("missing.json")} << QByteArray() << "missing.json";
-    QTest::newRow("resume not a run") << QStringList{QStringLiteral("run"), QStringLiteral("--resume=.")} << QByteArray() << "session.json";
+    QTest::newRow("unknown command") << QStringList { QStringLiteral("train") } << QByteArray() << "unknown command";
+    QTest::newRow("unknown option") << QStringList { QStringLiteral("run"), QStringLiteral("--fast") } << QByteArray()
+                                    << "fast";
+    QTest::newRow("no out") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts") }
+                            << QByteArray() << "--out";
+    QTest::newRow("unknown preset") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=bert"), out }
+                                    << QByteArray() << "preset";
+    QTest::newRow("both sources") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--space=bad.json"), out }
+                                  << QByteArray("{}") << "--preset/--space";
+    QTest::newRow("malformed json") << QStringList { QStringLiteral("run"), QStringLiteral("--space=bad.json"), out }
+                                    << QByteArray("{\"preset\": ") << "not valid JSON";
+    QTest::newRow("wrong type") << QStringList { QStringLiteral("run"), QStringLiteral("--space=bad.json"), out }
+                                << QByteArray(R"({"preset": "gpt2-lts", "seq_len": "long"})") << "seq_len";
+    QTest::newRow("bad threads") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--threads=0"), out }
+                                 << QByteArray() << "--threads";
+    QTest::newRow("bad objectives") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--objectives=speed"), out }
+                                    << QByteArray() << "--objectives";
+    QTest::newRow("no cuda") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--device=cuda:7"), out }
+                             << QByteArray() << "device";
+    QTest::newRow("unwritable out") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--out=/proc/lts-run") }
+                                    << QByteArray() << "--out";
+    QTest::newRow("eval bad arch")
+        << QStringList { QStringLiteral("eval"), QStringLiteral("bad.json") }
+        << QByteArray(
+               R"({"backbone": "gpt2", "n_layer": 2, "d_model": 60, "n_head": 8, "d_inner": 64, "vocab_size": 10, "seq_len": 4})")
+        << "n_head[0]";
+    QTest::newRow("eval missing file") << QStringList { QStringLiteral("eval"), QStringLiteral("missing.json") }
+                                       << QByteArray() << "missing.json";
+    QTest::newRow("resume not a run") << QStringList { QStringLiteral("run"), QStringLiteral("--resume=.") }
+                                      << QByteArray() << "session.json";
 }
 
 void TestCli::badInput()
@@ -332,12 +361,13 @@ void TestCli::refusesToOverwriteARun()
     const QString space = m_tmp.filePath(QStringLiteral("tiny3.json"));
     writeFile(space, tinyConfig(1));
     const QString out = m_tmp.filePath(QStringLiteral("taken"));
-    QCOMPARE(runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out}).code, 0);
+    QCOMPARE(runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out }).code, 0);
     const QByteArray before = [&] {
         QFile f(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
         return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     }();
-    const Result again = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out});
+    const Result again =
+        runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out });
     QCOMPARE(again.code, 2);
     QVERIFY(again.err.contains(QStringLiteral("already holds a run")));
     QFile f(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
@@ -356,8 +386,8 @@ void TestCli::killThenResume()
     const QString out = m_tmp.filePath(QStringLiteral("killed"));
     const QString file = QDir(out).filePath(QStringLiteral("candidates.jsonl"));
     QProcess p;
-    p.start(QStringLiteral(LTS_SEARCH_BIN), {QStringLiteral("run"), QStringLiteral("--space"), space,
-                                             QStringLiteral("--out"), out});
+    p.start(QStringLiteral(LTS_SEARCH_BIN),
+        { QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out });
     QTRY_VERIFY_WITH_TIMEOUT(readLines(file).size() >= 4, 60000);
     p.kill(); // SIGKILL
     p.waitForFinished();
@@ -368,7 +398,7 @@ void TestCli::killThenResume()
     const QList<QJsonObject> before = readLines(file).mid(0, readLines(file).size() - 1);
     QVERIFY(before.size() >= 4);
 
-    const Result r = runCli({QStringLiteral("run"), QStringLiteral("--resume"), out});
+    const Result r = runCli({ QStringLiteral("run"), QStringLiteral("--resume"), out });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.err.contains(QStringLiteral("truncated last line")));
     QVERIFY(r.err.contains(QStringLiteral("%1 candidates taken from the earlier run").arg(before.size())));
@@ -382,7 +412,9 @@ void TestCli::killThenResume()
     }
     QCOMPARE(int(keys.size()), after.size());
     QVERIFY(after.size() >= 10 + 4 + 4);
-    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(), true);
+    QCOMPARE(
+        readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(),
+        true);
 }
 
 void TestCli::fullDiskStopsCleanly()
@@ -392,11 +424,13 @@ void TestCli::fullDiskStopsCleanly()
     const QString out = m_tmp.filePath(QStringLiteral("full"));
     QVERIFY(QDir().mkpath(out));
     QVERIFY(QFile::link(QStringLiteral("/dev/full"), QDir(out).filePath(QStringLiteral("candidates.jsonl"))));
-    const Result r = runCli({QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out});
+    const Result r = runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out });
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QStringLiteral("No space left on device")), qPrintable(r.err));
     // What was written stays valid.
-    QCOMPARE(readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(), false);
+    QCOMPARE(
+        readJsonFile(QDir(out).filePath(QStringLiteral("session.json"))).value(QStringLiteral("finished")).toBool(),
+        false);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -63,8 +63,8 @@ void TestParamCount::adaptiveEmbeddingByHand()
     ArchConfig a = preset("gpt2-lts").baseArch();
     a.nLayer = 2;
     a.dModel = 256;
-    a.nHead = {4, 4};
-    a.dInner = {512, 512};
+    a.nHead = { 4, 4 };
+    a.dInner = { 512, 512 };
     const ParamBreakdown p = countParams(a);
     const std::int64_t emb = 19997LL * 512 + 256 * 512 + 20000LL * 128 + 256 * 128 + 10260LL * 32 + 256 * 32;
     QCOMPARE(p.embedding, emb);
@@ -92,14 +92,14 @@ void TestParamCount::analyticEqualsBuilt()
     ArchConfig a;
     a.backbone = Backbone(backbone);
     a.nLayer = 1 + int(rng() % 4);
-    a.dModel = pick({32, 48, 64, 96});
+    a.dModel = pick({ 32, 48, 64, 96 });
     for (int i = 0; i < a.nLayer; ++i) {
-        a.nHead.push_back(pick({1, 2, 4}));
-        a.dInner.push_back(pick({16, 40, 100, 256}));
+        a.nHead.push_back(pick({ 1, 2, 4 }));
+        a.dInner.push_back(pick({ 16, 40, 100, 256 }));
     }
-    a.vocabSize = pick({300, 1000, 2051});
-    a.seqLen = pick({8, 16});
-    a.memLen = a.backbone == Backbone::TransformerXL ? pick({0, 8, 24}) : 0;
+    a.vocabSize = pick({ 300, 1000, 2051 });
+    a.seqLen = pick({ 8, 16 });
+    a.memLen = a.backbone == Backbone::TransformerXL ? pick({ 0, 8, 24 }) : 0;
     switch (seed % 3) {
     case 0: // plain tied embedding
         a.divVal = 1;
@@ -107,12 +107,12 @@ void TestParamCount::analyticEqualsBuilt()
         break;
     case 1: // plain embedding with a projection
         a.divVal = 1;
-        a.dEmbed = pick({16, 24});
+        a.dEmbed = pick({ 16, 24 });
         break;
     default: // adaptive input and softmax
-        a.divVal = pick({2, 4});
+        a.divVal = pick({ 2, 4 });
         a.dEmbed = 64;
-        a.cutoffs = {100, 250};
+        a.cutoffs = { 100, 250 };
         break;
     }
     validate(a);
@@ -120,7 +120,7 @@ void TestParamCount::analyticEqualsBuilt()
     const BuiltModelInfo built = inspectModel(a, 2, a.seqLen, true);
     QCOMPARE(analytic.decoder(), built.decoderParams);
     QCOMPARE(analytic.total(), built.totalParams);
-    QCOMPARE(built.outputShape, (std::vector<std::int64_t>{2 * std::int64_t(a.seqLen), a.vocabSize}));
+    QCOMPARE(built.outputShape, (std::vector<std::int64_t> { 2 * std::int64_t(a.seqLen), a.vocabSize }));
 }
 
 QTEST_APPLESS_MAIN(TestParamCount)

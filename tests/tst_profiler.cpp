@@ -63,10 +63,10 @@ void TestProfiler::forwardShapes()
     a.divVal = divVal;
     if (divVal > 1) {
         a.dEmbed = 64;
-        a.cutoffs = {1000, 2000};
+        a.cutoffs = { 1000, 2000 };
     }
     const BuiltModelInfo info = inspectModel(a, batch, 10, true);
-    QCOMPARE(info.outputShape, (std::vector<std::int64_t>{batch * 10, 3000}));
+    QCOMPARE(info.outputShape, (std::vector<std::int64_t> { batch * 10, 3000 }));
 }
 
 void TestProfiler::moreLayersAreNotFaster()
@@ -76,7 +76,7 @@ void TestProfiler::moreLayersAreNotFaster()
     p.repeats = 7;
     p.tolerance = 0; // fixed repeats
     TorchMeasurer measurer(p);
-    std::atomic<bool> never{false};
+    std::atomic<bool> never { false };
     const Measurement shallow = measurer.measure(test::gpt2(1, 256, 4, 1024, 2000, 64), never);
     const Measurement deep = measurer.measure(test::gpt2(8, 256, 4, 1024, 2000, 64), never);
     QCOMPARE(shallow.status, Measurement::Status::Ok);
@@ -89,13 +89,13 @@ void TestProfiler::moreLayersAreNotFaster()
 
 void TestProfiler::peakMemoryCoversWeights()
 {
-    TorchMeasurer measurer(MeasureProtocol{});
-    std::atomic<bool> never{false};
+    TorchMeasurer measurer(MeasureProtocol {});
+    std::atomic<bool> never { false };
     ArchConfig a = preset("gpt2-lts").baseArch();
     a.nLayer = 3;
     a.dModel = 256;
-    a.nHead = {4, 4, 4};
-    a.dInner = {512, 1024, 512};
+    a.nHead = { 4, 4, 4 };
+    a.dInner = { 512, 1024, 512 };
     const Measurement m = measurer.measure(a, never);
     QCOMPARE(m.status, Measurement::Status::Ok);
     const double expectedWeightsMb = double(countParams(a).total()) * 4 / (1024.0 * 1024.0);
@@ -109,7 +109,7 @@ void TestProfiler::peakMemoryCoversWeights()
 
 void TestProfiler::memoryGrowsWithSequence()
 {
-    std::atomic<bool> never{false};
+    std::atomic<bool> never { false };
     const ArchConfig a = test::gpt2(2, 128, 4, 256, 4000, 256);
     MeasureProtocol shortSeq, longSeq;
     shortSeq.seqLen = 32;
@@ -160,7 +160,7 @@ void TestProfiler::threadsBindBlas()
     // The thread count must bind every compute thread, OpenBLAS's included: CPU time over wall
     // time stays at or below N, and only N threads do the work. (CPU/wall can fall below N on a
     // loaded machine, so the lower bound is checked by counting busy threads instead.)
-    std::atomic<bool> never{false};
+    std::atomic<bool> never { false };
     const ArchConfig a = test::gpt2(4, 512, 8, 2048, 2000, 192);
     MeasureProtocol one;
     one.repeats = 12;
@@ -184,8 +184,8 @@ void TestProfiler::threadsBindBlas()
 
 void TestProfiler::failedCandidateIsRecorded()
 {
-    TorchMeasurer measurer(MeasureProtocol{});
-    std::atomic<bool> never{false};
+    TorchMeasurer measurer(MeasureProtocol {});
+    std::atomic<bool> never { false };
     // About 1.1e12 parameters: refused before anything is allocated.
     const Measurement huge = measurer.measure(test::gpt2(1000, 16384, 8, 16384, 1000, 16), never);
     QCOMPARE(huge.status, Measurement::Status::Failed);
@@ -206,7 +206,7 @@ void TestProfiler::cancelInsideMeasurement()
     p.repeats = 10000;
     p.tolerance = 0; // never stops early on its own
     TorchMeasurer measurer(p);
-    std::atomic<bool> cancel{false};
+    std::atomic<bool> cancel { false };
     std::thread stopper([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         cancel.store(true);
@@ -221,7 +221,7 @@ void TestProfiler::cancelInsideMeasurement()
 
 void TestProfiler::adaptiveRepeats()
 {
-    std::atomic<bool> never{false};
+    std::atomic<bool> never { false };
     const ArchConfig a = test::gpt2(2, 128, 4, 256, 1000, 64);
     MeasureProtocol loose;
     loose.repeats = 20;
@@ -238,17 +238,17 @@ void TestProfiler::estimateTracksMeasurement()
 {
     // The part table's sum must stay close to the full model's time; the search calibrates the
     // remaining bias, so allow a generous band here and check the ordering it must get right.
-    TorchMeasurer measurer(MeasureProtocol{});
-    std::atomic<bool> never{false};
+    TorchMeasurer measurer(MeasureProtocol {});
+    std::atomic<bool> never { false };
     ArchConfig small = preset("gpt2-lts").baseArch(), big = small;
     small.nLayer = 2;
     small.dModel = 256;
-    small.nHead = {4, 4};
-    small.dInner = {512, 512};
+    small.nHead = { 4, 4 };
+    small.dInner = { 512, 512 };
     big.nLayer = 6;
     big.dModel = 512;
-    big.nHead = {8, 4, 8, 2, 8, 8};
-    big.dInner = {2048, 1024, 2048, 1024, 2048, 2048};
+    big.nHead = { 8, 4, 8, 2, 8, 8 };
+    big.dInner = { 2048, 1024, 2048, 1024, 2048, 2048 };
     const auto estSmall = measurer.estimateLatencyMs(small, never);
     const auto estBig = measurer.estimateLatencyMs(big, never);
     QVERIFY(estSmall && estBig);
@@ -268,15 +268,15 @@ void TestProfiler::estimateInterpolatesOnGrid()
     // around them, and time nothing new: d_inner 1280 between 1024 and 2048 linearly, d_model
     // 320 between 256 and 512 (linearly for the head and the feed-forward, in d_model^2 for the
     // attention).
-    TorchMeasurer measurer(MeasureProtocol{});
-    std::atomic<bool> never{false};
+    TorchMeasurer measurer(MeasureProtocol {});
+    std::atomic<bool> never { false };
     ArchConfig a = preset("gpt2-lts").baseArch();
     a.nLayer = 1;
-    a.nHead = {4};
+    a.nHead = { 4 };
     auto estimate = [&](int dModel, int dInner) {
         ArchConfig c = a;
         c.dModel = dModel;
-        c.dInner = {dInner};
+        c.dInner = { dInner };
         return *measurer.estimateLatencyMs(c, never);
     };
     const double low = estimate(256, 1024), high = estimate(256, 2048);
@@ -297,9 +297,11 @@ void TestProfiler::estimateInterpolatesOnGrid()
         context.dModel = dModel;
         return table.at(context.key() + "|t192|" + what);
     };
-    auto between = [&](const std::string& what, double t) { return part(256, what) + t * (part(512, what) - part(256, what)); };
-    const double expected = between("head", 0.25) + between("attn4", (320.0 * 320 - 256.0 * 256) / (512.0 * 512 - 256.0 * 256))
-        + between("ff1024", 0.25);
+    auto between = [&](const std::string& what, double t) {
+        return part(256, what) + t * (part(512, what) - part(256, what));
+    };
+    const double expected = between("head", 0.25)
+        + between("attn4", (320.0 * 320 - 256.0 * 256) / (512.0 * 512 - 256.0 * 256)) + between("ff1024", 0.25);
     QVERIFY2(qAbs(mid - expected) < 1e-9, qPrintable(QStringLiteral("%1 vs %2").arg(mid).arg(expected)));
 }
 
@@ -308,12 +310,12 @@ void TestProfiler::badProtocol()
     MeasureProtocol p;
     p.device = "cuda:0";
     if (!runtimeInfo().cudaAvailable)
-        QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer{p});
+        QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer { p });
     p.device = "gpu";
-    QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer{p});
+    QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer { p });
     p.device = "cpu";
     p.threads = 0;
-    QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer{p});
+    QVERIFY_THROWS_EXCEPTION(InputError, TorchMeasurer { p });
 }
 
 QTEST_APPLESS_MAIN(TestProfiler)

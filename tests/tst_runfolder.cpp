@@ -64,7 +64,9 @@ private Q_SLOTS:
 void TestRunFolder::damagedLinesAreSkipped()
 {
     QTemporaryDir dir;
-    { RunWriter w(dir.path(), info(), false); }
+    {
+        RunWriter w(dir.path(), info(), false);
+    }
     QByteArray nanLine = line(sample(3, 3));
     nanLine.replace("\"latency_ms\":4", "\"latency_ms\":null"); // what a NaN becomes in JSON
     QByteArray content = line(sample(1, 1)) + "garbage that is not json\n" + nanLine + line(sample(2, 2))
@@ -93,7 +95,7 @@ void TestRunFolder::missingOrBadSession()
         QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("session.json"));
     }
     writeFile(QDir(dir.path()).filePath(QStringLiteral("session.json")),
-              R"({"config": {"preset": "gpt2-lts", "device": {"repeats": 0}}})");
+        R"({"config": {"preset": "gpt2-lts", "device": {"repeats": 0}}})");
     try {
         loadRun(dir.path());
         QFAIL("an invalid configuration must be refused");
@@ -107,7 +109,9 @@ void TestRunFolder::resumeRepairsCutLine()
 {
     QTemporaryDir dir;
     const QString file = QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl"));
-    { RunWriter w(dir.path(), info(), false); }
+    {
+        RunWriter w(dir.path(), info(), false);
+    }
     writeFile(file, line(sample(1, 1)) + line(sample(2, 2)) + "{\"id\": 3, \"ar");
     {
         RunWriter w(dir.path(), info(), true);
@@ -152,7 +156,7 @@ void TestRunFolder::partTimingsKeptForTheSameDevice()
     {
         RunWriter w(dir.path(), info(), false);
         w.setMeasurer(&m);
-        m.table = {{"head|d256", 12.5}, {"ff|d256|1024", 0.75}};
+        m.table = { { "head|d256", 12.5 }, { "ff|d256|1024", 0.75 } };
         SearchEvent e;
         e.kind = SearchEvent::Kind::Candidate;
         e.candidate = sample(1, 1);
@@ -179,7 +183,7 @@ void TestRunFolder::partTimingsKeptForTheSameDevice()
 void TestRunFolder::measurementCache()
 {
     QTemporaryDir dir;
-    std::atomic<bool> never{false};
+    std::atomic<bool> never { false };
     test::FakeMeasurer m;
     m.failWhen = [](const ArchConfig& a) { return a.nLayer == 3; };
     const ArchConfig a = test::gpt2(2, 64, 2, 128), failing = test::gpt2(3, 64, 2, 128);
@@ -231,7 +235,9 @@ void TestRunFolder::hugeFilesAreRefusedUnread()
         QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("larger than")), e.what());
     }
     // A 256 MiB candidates file without a single newline is streamed and skipped, never held whole.
-    { RunWriter w(dir.path(), info(), false); }
+    {
+        RunWriter w(dir.path(), info(), false);
+    }
     QFile lines(QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl")));
     QVERIFY(lines.open(QIODevice::WriteOnly));
     QVERIFY(lines.resize(qint64(256) << 20));

@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <set>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 using namespace lts;
 
@@ -82,7 +82,8 @@ private Q_SLOTS:
 void TestSearch::reproducible()
 {
     test::FakeMeasurer m1, m2, m3;
-    SearchEngine a(gptSpace(), smallParams(7), m1), b(gptSpace(), smallParams(7), m2), c(gptSpace(), smallParams(8), m3);
+    SearchEngine a(gptSpace(), smallParams(7), m1), b(gptSpace(), smallParams(7), m2),
+        c(gptSpace(), smallParams(8), m3);
     const SearchResult ra = a.run(nullptr), rb = b.run(nullptr), rc = c.run(nullptr);
     QCOMPARE(keys(ra), keys(rb));
     QCOMPARE(ra.frontier, rb.frontier);
@@ -122,7 +123,7 @@ void TestSearch::frontierIsNonDominated()
 {
     test::FakeMeasurer m;
     SearchParams p = smallParams();
-    p.objectives = {Objective::DecoderParams, Objective::Latency, Objective::Memory};
+    p.objectives = { Objective::DecoderParams, Objective::Latency, Objective::Memory };
     SearchEngine e(gptSpace(), p, m);
     const SearchResult r = e.run(nullptr);
     QVERIFY(!r.frontier.empty());
@@ -168,9 +169,9 @@ void TestSearch::resumeReplaysWithoutMeasuring()
     auto sameCourse = [](const SearchResult& a, const SearchResult& b) {
         std::multiset<std::tuple<int, std::string, int>> x, y;
         for (const auto& c : a.candidates)
-            x.insert({c.iteration, c.arch.key(), int(c.status)});
+            x.insert({ c.iteration, c.arch.key(), int(c.status) });
         for (const auto& c : b.candidates)
-            y.insert({c.iteration, c.arch.key(), int(c.status)});
+            y.insert({ c.iteration, c.arch.key(), int(c.status) });
         return x == y;
     };
     const SearchParams p = smallParams(11);
@@ -327,7 +328,7 @@ void TestSearch::exactEstimatesChangeNothingButCost()
         std::multiset<std::pair<int, std::string>> out;
         for (std::size_t i = 0; i < r.candidates.size(); ++i)
             if (!frontierOnly || r.candidates[i].onFrontier)
-                out.insert({r.candidates[i].iteration, r.candidates[i].arch.key()});
+                out.insert({ r.candidates[i].iteration, r.candidates[i].arch.key() });
         return out;
     };
     QCOMPARE(keySet(fast, false), keySet(full, false));
@@ -400,7 +401,7 @@ void TestSearch::presampleKeepsTheBestEstimates()
     QCOMPARE(int(m.estimated.size()), p.populationSize() * p.presample * (1 + rounds));
     std::vector<Point> points;
     for (const auto& a : m.estimated)
-        points.push_back({-double(decoderParams(a)), test::FakeMeasurer::latencyOf(a)});
+        points.push_back({ -double(decoderParams(a)), test::FakeMeasurer::latencyOf(a) });
     const std::vector<int> ranks = nonDominatedRanks(points);
     std::set<std::string> kept;
     for (const auto& c : r.candidates)
@@ -412,7 +413,8 @@ void TestSearch::presampleKeepsTheBestEstimates()
         else
             bestLeft = std::min(bestLeft, ranks[i]);
     }
-    QVERIFY2(worstKept <= bestLeft, qPrintable(QStringLiteral("kept rank %1, left rank %2").arg(worstKept).arg(bestLeft)));
+    QVERIFY2(
+        worstKept <= bestLeft, qPrintable(QStringLiteral("kept rank %1, left rank %2").arg(worstKept).arg(bestLeft)));
 
     // The same seed without presampling measures a first population with a smaller hypervolume.
     test::FakeMeasurer plain;
@@ -422,15 +424,16 @@ void TestSearch::presampleKeepsTheBestEstimates()
     auto measured = [](const SearchResult& res) {
         std::vector<Point> pts;
         for (const auto& c : res.candidates)
-            pts.push_back({-double(c.decoderParams), test::FakeMeasurer::latencyOf(c.arch)});
+            pts.push_back({ -double(c.decoderParams), test::FakeMeasurer::latencyOf(c.arch) });
         return pts;
     };
     double worst = 0;
-    for (const auto& res : {r, r1})
+    for (const auto& res : { r, r1 })
         for (const auto& pt : measured(res))
             worst = std::max(worst, pt[1]);
-    const Point ref{-double(gptSpace().paramsMin), 1.1 * worst};
-    qInfo("hypervolume with presampling %.4g, without %.4g", hypervolume(measured(r), ref), hypervolume(measured(r1), ref));
+    const Point ref { -double(gptSpace().paramsMin), 1.1 * worst };
+    qInfo("hypervolume with presampling %.4g, without %.4g", hypervolume(measured(r), ref),
+        hypervolume(measured(r1), ref));
     QVERIFY(hypervolume(measured(r), ref) > hypervolume(measured(r1), ref));
 }
 

@@ -31,7 +31,7 @@ void TestSearchSpace::presetsMatchPaper()
     QCOMPARE(g.dModel.back(), 960);
     QCOMPARE(g.dInner.size(), std::size_t(62));
     QCOMPARE(g.dInner.back(), 4032);
-    QCOMPARE(g.cutoffs, (std::vector<int>{19997, 39997}));
+    QCOMPARE(g.cutoffs, (std::vector<int> { 19997, 39997 }));
     QCOMPARE(g.paramsMin, std::int64_t(6'000'000));
     const SearchSpace x = preset("transformer-xl-lts");
     x.validate();
@@ -68,14 +68,14 @@ void TestSearchSpace::contains()
     ArchConfig a = s.baseArch();
     a.nLayer = 2;
     a.dModel = 64;
-    a.nHead = {2, 4};
-    a.dInner = {64, 128};
+    a.nHead = { 2, 4 };
+    a.dInner = { 64, 128 };
     std::string why;
     QVERIFY2(s.contains(a, &why), why.c_str());
-    a.dInner = {64, 100}; // 100 is no choice
+    a.dInner = { 64, 100 }; // 100 is no choice
     QVERIFY(!s.contains(a, &why));
     QCOMPARE(QString::fromStdString(why), QStringLiteral("d_inner[1] is not one of the choices"));
-    a.dInner = {64, 128};
+    a.dInner = { 64, 128 };
     SearchSpace homogeneous = s;
     homogeneous.homogeneous = true;
     QVERIFY(!homogeneous.contains(a, &why));
@@ -105,12 +105,26 @@ void TestSearchSpace::invalidSpaces()
     QFETCH(QString, field);
     SearchSpace s = test::tinySpace();
     switch (which) {
-    case 0: s.nLayerMin = 3; s.nLayerMax = 2; break;
-    case 1: s.dModel.clear(); break;
-    case 2: s.nHead = {3}; break;
-    case 3: s.dInner = {64, -5}; break;
-    case 4: s.divVal = 2; s.cutoffs = {600}; break;
-    case 5: s.nLayerMin = 0; break;
+    case 0:
+        s.nLayerMin = 3;
+        s.nLayerMax = 2;
+        break;
+    case 1:
+        s.dModel.clear();
+        break;
+    case 2:
+        s.nHead = { 3 };
+        break;
+    case 3:
+        s.dInner = { 64, -5 };
+        break;
+    case 4:
+        s.divVal = 2;
+        s.cutoffs = { 600 };
+        break;
+    case 5:
+        s.nLayerMin = 0;
+        break;
     }
     try {
         s.validate();

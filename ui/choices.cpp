@@ -8,16 +8,16 @@ namespace studio {
 
 namespace {
 
-constexpr int kMaxChoices = 100000; // a longer list is a typo, and would make sampling crawl
+    constexpr int kMaxChoices = 100000; // a longer list is a typo, and would make sampling crawl
 
-int toInt(const QString& part, const char* field)
-{
-    bool ok = false;
-    const int v = part.trimmed().toInt(&ok);
-    if (!ok)
-        throw lts::InputError(field, "\"" + part.trimmed().toStdString() + "\" is not a whole number");
-    return v;
-}
+    int toInt(const QString& part, const char* field)
+    {
+        bool ok = false;
+        const int v = part.trimmed().toInt(&ok);
+        if (!ok)
+            throw lts::InputError(field, "\"" + part.trimmed().toStdString() + "\" is not a whole number");
+        return v;
+    }
 
 } // namespace
 

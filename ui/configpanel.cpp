@@ -27,42 +27,43 @@ namespace studio {
 
 namespace {
 
-constexpr int kMaxIntSpin = 1'000'000'000; // a spin box's ceiling where the core checks the real bound
-const char* const kCustomPreset = "(custom)";
-constexpr int kPanelWidth = 360; // leaves the plot most of a 1400-pixel-wide window
-// Spin boxes would otherwise ask for room for their largest value (a million, with decimals).
-constexpr int kSpinMinWidth = 64;
-constexpr int kComboMinChars = 12;
+    constexpr int kMaxIntSpin = 1'000'000'000; // a spin box's ceiling where the core checks the real bound
+    const char* const kCustomPreset = "(custom)";
+    constexpr int kPanelWidth = 360; // leaves the plot most of a 1400-pixel-wide window
+    // Spin boxes would otherwise ask for room for their largest value (a million, with decimals).
+    constexpr int kSpinMinWidth = 64;
+    constexpr int kComboMinChars = 12;
 
-QSpinBox* spin(QWidget* parent, int lo, int hi)
-{
-    auto* s = new QSpinBox(parent);
-    s->setRange(lo, hi);
-    s->setKeyboardTracking(true);
-    s->setMinimumWidth(kSpinMinWidth);
-    return s;
-}
+    QSpinBox* spin(QWidget* parent, int lo, int hi)
+    {
+        auto* s = new QSpinBox(parent);
+        s->setRange(lo, hi);
+        s->setKeyboardTracking(true);
+        s->setMinimumWidth(kSpinMinWidth);
+        return s;
+    }
 
-QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, int decimals, const QString& suffix = {})
-{
-    auto* s = new QDoubleSpinBox(parent);
-    s->setRange(lo, hi);
-    s->setDecimals(decimals);
-    s->setSuffix(suffix);
-    s->setMinimumWidth(kSpinMinWidth);
-    return s;
-}
+    QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, int decimals, const QString& suffix = {})
+    {
+        auto* s = new QDoubleSpinBox(parent);
+        s->setRange(lo, hi);
+        s->setDecimals(decimals);
+        s->setSuffix(suffix);
+        s->setMinimumWidth(kSpinMinWidth);
+        return s;
+    }
 
-QString humanCount(double n)
-{
-    if (n < 1e6)
-        return QString::number(n, 'f', 0);
-    return QString::number(n, 'g', 3);
-}
+    QString humanCount(double n)
+    {
+        if (n < 1e6)
+            return QString::number(n, 'f', 0);
+        return QString::number(n, 'g', 3);
+    }
 
 } // namespace
 
-ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
+ConfigPanel::ConfigPanel(QWidget* parent)
+    : QWidget(parent)
 {
     auto* content = new QWidget;
     auto* v = new QVBoxLayout(content);
@@ -356,8 +357,8 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
     }
     // Editing a knob of the space makes it a custom space.
     for (const char* f :
-        {"backbone", "n_layer.min", "n_layer.max", "d_model", "n_head", "d_inner", "homogeneous", "min_inner_ratio",
-            "div_val", "d_embed", "cutoffs", "vocab_size", "seq_len", "mem_len", "params_min", "params_max"}) {
+        { "backbone", "n_layer.min", "n_layer.max", "d_model", "n_head", "d_inner", "homogeneous", "min_inner_ratio",
+            "div_val", "d_embed", "cutoffs", "vocab_size", "seq_len", "mem_len", "params_min", "params_max" }) {
         QWidget* w = m_fields.value(QString::fromLatin1(f));
         auto custom = [this] {
             if (!m_loading)
@@ -382,7 +383,7 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent)
 
 QList<QWidget*> ConfigPanel::screeningKnobs() const
 {
-    return {m_screeningMargin, m_presample, m_estimateRounds};
+    return { m_screeningMargin, m_presample, m_estimateRounds };
 }
 
 void ConfigPanel::addField(const QString& field, QWidget* w, const QString& tip)
@@ -492,8 +493,8 @@ lts::SearchConfig ConfigPanel::config() const
     s.minInnerRatio = m_innerRatio->value();
     s.divVal = m_divVal->value();
     s.dEmbed = m_dEmbed->value();
-    s.cutoffs
-        = m_cutoffs->text().trimmed().isEmpty() ? std::vector<int> {} : parseChoices(m_cutoffs->text(), "cutoffs");
+    s.cutoffs =
+        m_cutoffs->text().trimmed().isEmpty() ? std::vector<int> {} : parseChoices(m_cutoffs->text(), "cutoffs");
     s.vocabSize = m_vocab->value();
     s.seqLen = m_seqLen->value();
     s.memLen = s.backbone == lts::Backbone::TransformerXL ? m_memLen->value() : 0;
@@ -580,7 +581,7 @@ void ConfigPanel::markInvalid(QWidget* w)
         return;
     // Only the marked widget gets a style sheet: a panel-wide one would freeze every child's palette
     // and break the switch between light and dark.
-    for (QWidget* x : {m_marked, w}) {
+    for (QWidget* x : { m_marked, w }) {
         if (!x)
             continue;
         const bool invalid = x == w;

@@ -9,7 +9,9 @@
 namespace studio {
 
 ConvergencePlot::ConvergencePlot(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_plot(new QCustomPlot(this))
+    : QWidget(parent)
+    , m_store(store)
+    , m_plot(new QCustomPlot(this))
 {
     m_plot->setObjectName(QStringLiteral("convergenceCanvas"));
     m_plot->setMinimumSize(200, 140);
@@ -23,7 +25,7 @@ ConvergencePlot::ConvergencePlot(RunStore* store, QWidget* parent)
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
-    for (QCPAxis* a : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) {
+    for (QCPAxis* a : { m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2 }) {
         a->setTickLabelFont(small);
         a->setLabelFont(small);
     }
@@ -42,7 +44,7 @@ void ConvergencePlot::setDark(bool dark)
     const QColor background = dark ? QColor(0x23, 0x26, 0x2e) : QColor(Qt::white);
     const QColor foreground = dark ? QColor(0xdd, 0xdd, 0xdd) : QColor(0x20, 0x20, 0x20);
     m_plot->setBackground(background);
-    for (QCPAxis* a : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) {
+    for (QCPAxis* a : { m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2 }) {
         a->setBasePen(QPen(foreground));
         a->setTickPen(QPen(foreground));
         a->setSubTickPen(QPen(foreground));

@@ -18,51 +18,54 @@ namespace studio {
 
 namespace {
 
-QTableWidget* makeTable(QWidget* parent, const QStringList& headers)
-{
-    auto* t = new QTableWidget(0, int(headers.size()), parent);
-    t->setHorizontalHeaderLabels(headers);
-    t->verticalHeader()->setVisible(false);
-    t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 4);
-    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    t->setSelectionMode(QAbstractItemView::NoSelection);
-    t->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    return t;
-}
+    QTableWidget* makeTable(QWidget* parent, const QStringList& headers)
+    {
+        auto* t = new QTableWidget(0, int(headers.size()), parent);
+        t->setHorizontalHeaderLabels(headers);
+        t->verticalHeader()->setVisible(false);
+        t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 4);
+        t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        t->setSelectionMode(QAbstractItemView::NoSelection);
+        t->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+        return t;
+    }
 
-QTableWidgetItem* cell(const QString& text, bool number = true)
-{
-    auto* item = new QTableWidgetItem(text);
-    if (number)
-        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
-}
+    QTableWidgetItem* cell(const QString& text, bool number = true)
+    {
+        auto* item = new QTableWidgetItem(text);
+        if (number)
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        return item;
+    }
 
-constexpr int kMaxLayerRowsShown = 12; // deeper models scroll inside the table
+    constexpr int kMaxLayerRowsShown = 12; // deeper models scroll inside the table
 
-// Tall enough for `rows` rows, so the panel needs no empty space under short tables.
-void fitHeight(QTableWidget* t, int rows)
-{
-    const int shown = std::max(1, std::min(rows, t->rowCount()));
-    t->setFixedHeight(
-        t->horizontalHeader()->height() + shown * t->verticalHeader()->defaultSectionSize() + 2 * t->frameWidth() + 2);
-}
+    // Tall enough for `rows` rows, so the panel needs no empty space under short tables.
+    void fitHeight(QTableWidget* t, int rows)
+    {
+        const int shown = std::max(1, std::min(rows, t->rowCount()));
+        t->setFixedHeight(t->horizontalHeader()->height() + shown * t->verticalHeader()->defaultSectionSize()
+            + 2 * t->frameWidth() + 2);
+    }
 
-QString count(std::int64_t n)
-{
-    return QLocale::c().toString(qlonglong(n)).replace(QLatin1Char(','), QChar(0x202f)); // thin space groups
-}
+    QString count(std::int64_t n)
+    {
+        return QLocale::c().toString(qlonglong(n)).replace(QLatin1Char(','), QChar(0x202f)); // thin space groups
+    }
 
 } // namespace
 
 DetailsPanel::DetailsPanel(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_header(new QLabel(this)), m_measurement(new QLabel(this)),
-      m_protocol(new QLabel(this)),
-      m_layers(makeTable(this,
-          {QStringLiteral("Layer"), QStringLiteral("n_head"), QStringLiteral("d_inner"), QStringLiteral("Params")})),
-      m_params(makeTable(this, {QStringLiteral("Part"), QStringLiteral("Parameters")})),
-      m_copy(new QPushButton(QStringLiteral("Copy JSON"), this)),
-      m_export(new QPushButton(QStringLiteral("Export…"), this))
+    : QWidget(parent)
+    , m_store(store)
+    , m_header(new QLabel(this))
+    , m_measurement(new QLabel(this))
+    , m_protocol(new QLabel(this))
+    , m_layers(makeTable(this,
+          { QStringLiteral("Layer"), QStringLiteral("n_head"), QStringLiteral("d_inner"), QStringLiteral("Params") }))
+    , m_params(makeTable(this, { QStringLiteral("Part"), QStringLiteral("Parameters") }))
+    , m_copy(new QPushButton(QStringLiteral("Copy JSON"), this))
+    , m_export(new QPushButton(QStringLiteral("Export…"), this))
 {
     m_header->setObjectName(QStringLiteral("detailsHeader"));
     m_measurement->setObjectName(QStringLiteral("detailsMeasurement"));
@@ -70,7 +73,7 @@ DetailsPanel::DetailsPanel(RunStore* store, QWidget* parent)
     m_layers->setObjectName(QStringLiteral("detailsLayers"));
     m_params->setObjectName(QStringLiteral("detailsParams"));
     // Plain text without wrapping: the scroll area then knows each label's height for sure.
-    for (QLabel* l : {m_header, m_measurement, m_protocol})
+    for (QLabel* l : { m_header, m_measurement, m_protocol })
         l->setTextFormat(Qt::PlainText);
     QFont bold = m_header->font();
     bold.setBold(true);
@@ -136,8 +139,8 @@ void DetailsPanel::refresh()
     const lts::Candidate& c = m_store->candidate(m_shown);
     const lts::ArchConfig& a = c.arch;
     const std::size_t selected = m_store->selection().size();
-    const bool onFrontier
-        = std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index)) != layer.frontier.end();
+    const bool onFrontier =
+        std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index)) != layer.frontier.end();
     m_header->setText(
         QStringLiteral("Candidate #%1 of %2%3\n%4, n_layer %5, d_model %6\nd_embed %7, div_val %8\n"
                        "vocab %9, seq_len %10\nStatus: %11, iteration %12\n%13 the frontier")
@@ -199,10 +202,10 @@ void DetailsPanel::refresh()
         m_layers->setItem(i, 2, cell(row < a.dInner.size() ? QString::number(a.dInner[row]) : QString()));
         m_layers->setItem(i, 3, cell(row < b.perLayer.size() ? count(b.perLayer[row]) : QString()));
     }
-    const std::pair<const char*, std::int64_t> parts[]
-        = {{"Attention", b.attention}, {"Feed-forward", b.feedForward}, {"Layer norms", b.layerNorm},
-            {"Relative position", b.relativePosition}, {"Final norm", b.finalNorm}, {"Decoder total", b.decoder()},
-            {"Embedding", b.embedding}, {"Positional", b.positional}, {"Output head", b.head}, {"Total", b.total()}};
+    const std::pair<const char*, std::int64_t> parts[] = { { "Attention", b.attention },
+        { "Feed-forward", b.feedForward }, { "Layer norms", b.layerNorm }, { "Relative position", b.relativePosition },
+        { "Final norm", b.finalNorm }, { "Decoder total", b.decoder() }, { "Embedding", b.embedding },
+        { "Positional", b.positional }, { "Output head", b.head }, { "Total", b.total() } };
     m_params->setRowCount(int(std::size(parts)));
     int row = 0;
     for (const auto& [name, n] : parts) {

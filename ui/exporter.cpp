@@ -13,17 +13,17 @@ namespace studio {
 
 namespace {
 
-bool write(const QString& path, const QByteArray& bytes, ExportReport& report)
-{
-    try {
-        lts::writeFileAtomically(path, bytes);
-        report.written << path;
-        return true;
-    } catch (const std::exception& e) {
-        report.problems << QString::fromStdString(e.what());
-        return false;
+    bool write(const QString& path, const QByteArray& bytes, ExportReport& report)
+    {
+        try {
+            lts::writeFileAtomically(path, bytes);
+            report.written << path;
+            return true;
+        } catch (const std::exception& e) {
+            report.problems << QString::fromStdString(e.what());
+            return false;
+        }
     }
-}
 
 } // namespace
 

@@ -12,7 +12,9 @@
 
 namespace studio {
 
-FrontierModel::FrontierModel(const RunStore* store, QObject* parent) : QAbstractTableModel(parent), m_store(store)
+FrontierModel::FrontierModel(const RunStore* store, QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_store(store)
 {
 }
 
@@ -92,15 +94,15 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
 {
     if (orientation != Qt::Horizontal)
         return {};
-    static const char* const names[ColumnCount] = {"Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms", "Peak MB",
-        "Layers", "d_model", "n_head", "d_inner", "Iter."};
-    static const char* const tips[ColumnCount] = {"The run folder the architecture comes from",
+    static const char* const names[ColumnCount] = { "Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms", "Peak MB",
+        "Layers", "d_model", "n_head", "d_inner", "Iter." };
+    static const char* const tips[ColumnCount] = { "The run folder the architecture comes from",
         "Candidate number within its run",
         "Decoder parameters: LTS's training-free proxy for perplexity (more is better)",
         "All parameters, embeddings and output head included",
         "Median latency of one forward pass on the target device", "Interquartile range of the timed forward passes",
         "High-water mark of memory during one forward pass", "Number of decoder layers", "Model width",
-        "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it"};
+        "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it" };
     if (role == Qt::DisplayRole)
         return QString::fromLatin1(names[section]);
     if (role == Qt::ToolTipRole)
@@ -109,8 +111,11 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
 }
 
 FrontierTable::FrontierTable(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_model(new FrontierModel(store, this)),
-      m_proxy(new QSortFilterProxyModel(this)), m_view(new QTableView(this))
+    : QWidget(parent)
+    , m_store(store)
+    , m_model(new FrontierModel(store, this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_view(new QTableView(this))
 {
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(FrontierModel::kSortRole);

@@ -39,34 +39,39 @@ namespace studio {
 
 namespace {
 
-constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the eye, cheap to draw
-constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
-constexpr int kMaxRecent = 8;
-constexpr int kProgressSteps = 1000;
-constexpr double kDefaultFastestAboveM = 20; // the README's example question
-constexpr int kDetailsMinWidth = 320; // the measurement table and per-layer columns fit without eliding
+    constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the eye, cheap to draw
+    constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
+    constexpr int kMaxRecent = 8;
+    constexpr int kProgressSteps = 1000;
+    constexpr double kDefaultFastestAboveM = 20; // the README's example question
+    constexpr int kDetailsMinWidth = 320; // the measurement table and per-layer columns fit without eliding
 
-bool isRunFolder(const QString& path)
-{
-    return QFileInfo(QDir(path).filePath(QString::fromLatin1(lts::kSessionFile))).isFile();
-}
+    bool isRunFolder(const QString& path)
+    {
+        return QFileInfo(QDir(path).filePath(QString::fromLatin1(lts::kSessionFile))).isFile();
+    }
 
-// Candidates a search will evaluate when it runs every iteration, for the progress bar.
-double expectedCandidates(const lts::SearchConfig& c)
-{
-    const lts::SearchParams& p = c.search;
-    double n = p.algorithm == lts::Algorithm::Random
-        ? double(p.iterations) * p.populationSize()
-        : p.populationSize() + double(p.iterations - 1) * (p.mutants + p.crossovers);
-    return std::max(1.0, std::min(n, c.space.size()));
-}
+    // Candidates a search will evaluate when it runs every iteration, for the progress bar.
+    double expectedCandidates(const lts::SearchConfig& c)
+    {
+        const lts::SearchParams& p = c.search;
+        double n = p.algorithm == lts::Algorithm::Random
+            ? double(p.iterations) * p.populationSize()
+            : p.populationSize() + double(p.iterations - 1) * (p.mutants + p.crossovers);
+        return std::max(1.0, std::min(n, c.space.size()));
+    }
 
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_store(new RunStore(this)), m_controller(new SearchController(this)),
-      m_config(new ConfigPanel(this)), m_plot(new ParetoPlot(m_store, this)), m_table(new FrontierTable(m_store, this)),
-      m_details(new DetailsPanel(m_store, this)), m_convergence(new ConvergencePlot(m_store, this))
+    : QMainWindow(parent)
+    , m_store(new RunStore(this))
+    , m_controller(new SearchController(this))
+    , m_config(new ConfigPanel(this))
+    , m_plot(new ParetoPlot(m_store, this))
+    , m_table(new FrontierTable(m_store, this))
+    , m_details(new DetailsPanel(m_store, this))
+    , m_convergence(new ConvergencePlot(m_store, this))
 {
     setWindowTitle(QStringLiteral("LTS Studio"));
     setWindowIcon(appIcon());
@@ -84,18 +89,18 @@ MainWindow::MainWindow(QWidget* parent)
     QDockWidget* configDock = dock(QStringLiteral("Configure"), "configureDock", m_config, Qt::LeftDockWidgetArea);
     QDockWidget* tableDock = dock(QStringLiteral("Frontier"), "frontierDock", m_table, Qt::BottomDockWidgetArea);
     QDockWidget* detailsDock = dock(QStringLiteral("Details"), "detailsDock", m_details, Qt::RightDockWidgetArea);
-    QDockWidget* convergenceDock
-        = dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::BottomDockWidgetArea);
+    QDockWidget* convergenceDock =
+        dock(QStringLiteral("Convergence"), "convergenceDock", m_convergence, Qt::BottomDockWidgetArea);
     splitDockWidget(tableDock, convergenceDock, Qt::Horizontal);
-    resizeDocks({configDock, detailsDock}, {360, 330}, Qt::Horizontal);
-    resizeDocks({tableDock}, {230}, Qt::Vertical);
-    resizeDocks({tableDock, convergenceDock}, {1000, 400}, Qt::Horizontal);
+    resizeDocks({ configDock, detailsDock }, { 360, 330 }, Qt::Horizontal);
+    resizeDocks({ tableDock }, { 230 }, Qt::Vertical);
+    resizeDocks({ tableDock, convergenceDock }, { 1000, 400 }, Qt::Horizontal);
 
     m_details->setMinimumWidth(kDetailsMinWidth);
     buildActions();
     buildStatusBar();
     QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"));
-    for (QDockWidget* d : {configDock, tableDock, detailsDock, convergenceDock})
+    for (QDockWidget* d : { configDock, tableDock, detailsDock, convergenceDock })
         view->addAction(d->toggleViewAction());
 
     m_flushTimer.setSingleShot(true);
@@ -137,8 +142,8 @@ void MainWindow::buildActions()
     QStyle* s = style();
     QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
     file->setObjectName(QStringLiteral("fileMenu"));
-    QAction* openRunAction
-        = file->addAction(s->standardIcon(QStyle::SP_DialogOpenButton), QStringLiteral("&Open Run Folder…"));
+    QAction* openRunAction =
+        file->addAction(s->standardIcon(QStyle::SP_DialogOpenButton), QStringLiteral("&Open Run Folder…"));
     openRunAction->setShortcut(QKeySequence::Open);
     openRunAction->setToolTip(QStringLiteral("Show a run folder written by lts-studio or lts-search"));
     connect(openRunAction, &QAction::triggered, this, [this] {
@@ -172,8 +177,8 @@ void MainWindow::buildActions()
         if (!f.isEmpty() && !openConfig(f))
             showError(QStringLiteral("Open search configuration"), m_lastError);
     });
-    QAction* saveConfigAction
-        = file->addAction(s->standardIcon(QStyle::SP_DialogSaveButton), QStringLiteral("&Save Search Configuration…"));
+    QAction* saveConfigAction =
+        file->addAction(s->standardIcon(QStyle::SP_DialogSaveButton), QStringLiteral("&Save Search Configuration…"));
     saveConfigAction->setShortcut(QKeySequence::Save);
     saveConfigAction->setToolTip(QStringLiteral("Save the settings as JSON, the file lts-search run --space reads"));
     connect(saveConfigAction, &QAction::triggered, this, [this] {
@@ -323,8 +328,8 @@ bool MainWindow::isSearchRunning() const
 
 QString MainWindow::automaticRunFolder() const
 {
-    const QString base
-        = QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
+    const QString base =
+        QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     QString dir = QDir(base).filePath(stamp);
     for (int n = 2; QFileInfo::exists(dir); ++n)
@@ -420,7 +425,7 @@ void MainWindow::onSearchEvent(const lts::SearchEvent& e)
     case lts::SearchEvent::Kind::IterationDone:
         flushPending();
         m_hypervolume = e.hypervolume;
-        m_store->appendHistory(m_liveLayer, {e.elapsedS, e.hypervolume, e.frontierSize, e.iteration});
+        m_store->appendHistory(m_liveLayer, { e.elapsedS, e.hypervolume, e.frontierSize, e.iteration });
         break;
     case lts::SearchEvent::Kind::Message:
         statusBar()->showMessage(QString::fromStdString(e.message), 5000);
@@ -587,8 +592,8 @@ bool MainWindow::openRun(const QString& folder, bool overlay)
     if (m_store->layerCount() == 1)
         alignAxesWith(run.info.config);
     m_plot->resetView();
-    QString message
-        = QStringLiteral("Opened %1: %2 candidates").arg(QDir::toNativeSeparators(folder)).arg(run.candidates.size());
+    QString message =
+        QStringLiteral("Opened %1: %2 candidates").arg(QDir::toNativeSeparators(folder)).arg(run.candidates.size());
     if (!run.warnings.empty())
         message += QStringLiteral(" (%1 damaged lines skipped)").arg(run.warnings.size());
     statusBar()->showMessage(message, 8000);
@@ -722,12 +727,12 @@ bool MainWindow::selectFastestAbove(double decoderParams)
             if (c.status != lts::Candidate::Status::Ok || double(c.decoderParams) < decoderParams)
                 continue;
             if (!best.valid() || c.measurement.latencyMs < m_store->candidate(best).measurement.latencyMs)
-                best = {l, int(i)};
+                best = { l, int(i) };
         }
     }
     if (!best.valid())
         return false;
-    m_store->setSelection({best});
+    m_store->setSelection({ best });
     return true;
 }
 

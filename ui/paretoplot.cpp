@@ -11,10 +11,10 @@
 #include <QSvgGenerator>
 #include <QToolButton>
 
-#include <cmath>
-#include <tuple>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <cmath>
+#include <tuple>
 
 #include <algorithm>
 #include <cmath>
@@ -24,114 +24,116 @@ namespace studio {
 
 namespace {
 
-// Above this many points, measured candidates are drawn as one raster instead of one QPainter
-// disc each: a replot then costs one pass over the points, not 100,000 ellipses.
-constexpr int kDenseThreshold = 4000;
+    // Above this many points, measured candidates are drawn as one raster instead of one QPainter
+    // disc each: a replot then costs one pass over the points, not 100,000 ellipses.
+    constexpr int kDenseThreshold = 4000;
 
-// Dense scatter: discs rasterised straight into an image the size of the axis rect, cached until
-// the view or the data changes (hover and selection replots reuse it).
-class DotCloud final : public QCPAbstractPlottable {
-public:
-    struct Dot {
-        double x, y;
-        QRgb color;
-    };
+    // Dense scatter: discs rasterised straight into an image the size of the axis rect, cached until
+    // the view or the data changes (hover and selection replots reuse it).
+    class DotCloud final : public QCPAbstractPlottable {
+    public:
+        struct Dot {
+            double x, y;
+            QRgb color;
+        };
 
-    DotCloud(QCPAxis* key, QCPAxis* value, std::vector<Dot> dots, int diameter)
-        : QCPAbstractPlottable(key, value), m_dots(std::move(dots)), m_radius(diameter / 2.0)
-    {
-        setSelectable(QCP::stNone);
-    }
+        DotCloud(QCPAxis* key, QCPAxis* value, std::vector<Dot> dots, int diameter)
+            : QCPAbstractPlottable(key, value)
+            , m_dots(std::move(dots))
+            , m_radius(diameter / 2.0)
+        {
+            setSelectable(QCP::stNone);
+        }
 
-    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; } // picking is the plot's
-    QCPRange getKeyRange(bool& found, QCP::SignDomain domain) const override { return range(true, found, domain); }
-    QCPRange getValueRange(bool& found, QCP::SignDomain domain, const QCPRange&) const override
-    {
-        return range(false, found, domain);
-    }
+        double selectTest(const QPointF&, bool, QVariant*) const override { return -1; } // picking is the plot's
+        QCPRange getKeyRange(bool& found, QCP::SignDomain domain) const override { return range(true, found, domain); }
+        QCPRange getValueRange(bool& found, QCP::SignDomain domain, const QCPRange&) const override
+        {
+            return range(false, found, domain);
+        }
 
-protected:
-    void draw(QCPPainter* painter) override
-    {
-        const QRect area = clipRect();
-        const auto state = std::make_tuple(keyAxis()->range().lower, keyAxis()->range().upper,
-            valueAxis()->range().lower, valueAxis()->range().upper, area, keyAxis()->scaleType(),
-            valueAxis()->scaleType());
-        if (m_image.isNull() || state != m_state) {
-            m_state = state;
-            m_image = QImage(area.size(), QImage::Format_ARGB32_Premultiplied);
-            m_image.fill(Qt::transparent);
-            const int r = int(std::ceil(m_radius));
-            const int w = m_image.width(), h = m_image.height();
-            for (const Dot& d : m_dots) {
-                const int cx = int(keyAxis()->coordToPixel(d.x)) - area.left();
-                const int cy = int(valueAxis()->coordToPixel(d.y)) - area.top();
-                if (cx < -r || cy < -r || cx > w + r || cy > h + r)
-                    continue;
-                for (int dy = -r; dy <= r; ++dy) {
-                    const int y = cy + dy;
-                    if (y < 0 || y >= h)
+    protected:
+        void draw(QCPPainter* painter) override
+        {
+            const QRect area = clipRect();
+            const auto state =
+                std::make_tuple(keyAxis()->range().lower, keyAxis()->range().upper, valueAxis()->range().lower,
+                    valueAxis()->range().upper, area, keyAxis()->scaleType(), valueAxis()->scaleType());
+            if (m_image.isNull() || state != m_state) {
+                m_state = state;
+                m_image = QImage(area.size(), QImage::Format_ARGB32_Premultiplied);
+                m_image.fill(Qt::transparent);
+                const int r = int(std::ceil(m_radius));
+                const int w = m_image.width(), h = m_image.height();
+                for (const Dot& d : m_dots) {
+                    const int cx = int(keyAxis()->coordToPixel(d.x)) - area.left();
+                    const int cy = int(valueAxis()->coordToPixel(d.y)) - area.top();
+                    if (cx < -r || cy < -r || cx > w + r || cy > h + r)
                         continue;
-                    auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
-                    for (int dx = -r; dx <= r; ++dx) {
-                        const int x = cx + dx;
-                        if (x >= 0 && x < w && dx * dx + dy * dy <= m_radius * m_radius)
-                            line[x] = d.color;
+                    for (int dy = -r; dy <= r; ++dy) {
+                        const int y = cy + dy;
+                        if (y < 0 || y >= h)
+                            continue;
+                        auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
+                        for (int dx = -r; dx <= r; ++dx) {
+                            const int x = cx + dx;
+                            if (x >= 0 && x < w && dx * dx + dy * dy <= m_radius * m_radius)
+                                line[x] = d.color;
+                        }
                     }
                 }
             }
+            painter->drawImage(area.topLeft(), m_image);
         }
-        painter->drawImage(area.topLeft(), m_image);
-    }
-    void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
+        void drawLegendIcon(QCPPainter*, const QRectF&) const override { }
 
-private:
-    QCPRange range(bool key, bool& found, QCP::SignDomain domain) const
+    private:
+        QCPRange range(bool key, bool& found, QCP::SignDomain domain) const
+        {
+            QCPRange r;
+            found = false;
+            for (const Dot& d : m_dots) {
+                const double v = key ? d.x : d.y;
+                if ((domain == QCP::sdPositive && v <= 0) || (domain == QCP::sdNegative && v >= 0))
+                    continue;
+                r = found ? QCPRange(std::min(r.lower, v), std::max(r.upper, v)) : QCPRange(v, v);
+                found = true;
+            }
+            return r;
+        }
+
+        std::vector<Dot> m_dots;
+        double m_radius;
+        QImage m_image;
+        std::tuple<double, double, double, double, QRect, QCPAxis::ScaleType, QCPAxis::ScaleType> m_state;
+    };
+
+    constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
+    constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
+    constexpr double kLinearMargin = 0.06; // fraction of the data span left around it when fitting
+    constexpr double kLogMargin = 1.25; // factor left around the data on a log axis when fitting
+    constexpr double kFailedInset = 0.02; // failed points sit this fraction above the axis' lower edge
+    constexpr int kExportWidth = 1200; // exported plots are this size whatever the window is
+    constexpr int kExportHeight = 800;
+
+    // Iteration colours: a perceptually even dark-blue-to-yellow ramp, ending before the palest yellow
+    // so late iterations stay visible on a white background.
+    QCPColorGradient iterationGradient()
     {
-        QCPRange r;
-        found = false;
-        for (const Dot& d : m_dots) {
-            const double v = key ? d.x : d.y;
-            if ((domain == QCP::sdPositive && v <= 0) || (domain == QCP::sdNegative && v >= 0))
-                continue;
-            r = found ? QCPRange(std::min(r.lower, v), std::max(r.upper, v)) : QCPRange(v, v);
-            found = true;
-        }
-        return r;
+        QCPColorGradient g;
+        g.clearColorStops();
+        g.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
+        g.setColorStopAt(0.25, QColor(0x3b, 0x52, 0x8b));
+        g.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8c));
+        g.setColorStopAt(0.75, QColor(0x5e, 0xc9, 0x62));
+        g.setColorStopAt(1.0, QColor(0xb5, 0xde, 0x2b));
+        return g;
     }
 
-    std::vector<Dot> m_dots;
-    double m_radius;
-    QImage m_image;
-    std::tuple<double, double, double, double, QRect, QCPAxis::ScaleType, QCPAxis::ScaleType> m_state;
-};
-
-constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
-constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
-constexpr double kLinearMargin = 0.06; // fraction of the data span left around it when fitting
-constexpr double kLogMargin = 1.25; // factor left around the data on a log axis when fitting
-constexpr double kFailedInset = 0.02; // failed points sit this fraction above the axis' lower edge
-constexpr int kExportWidth = 1200; // exported plots are this size whatever the window is
-constexpr int kExportHeight = 800;
-
-// Iteration colours: a perceptually even dark-blue-to-yellow ramp, ending before the palest yellow
-// so late iterations stay visible on a white background.
-QCPColorGradient iterationGradient()
-{
-    QCPColorGradient g;
-    g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
-    g.setColorStopAt(0.25, QColor(0x3b, 0x52, 0x8b));
-    g.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8c));
-    g.setColorStopAt(0.75, QColor(0x5e, 0xc9, 0x62));
-    g.setColorStopAt(1.0, QColor(0xb5, 0xde, 0x2b));
-    return g;
-}
-
-bool isParams(Metric m)
-{
-    return m == Metric::DecoderParams || m == Metric::TotalParams;
-}
+    bool isParams(Metric m)
+    {
+        return m == Metric::DecoderParams || m == Metric::TotalParams;
+    }
 
 } // namespace
 
@@ -170,7 +172,8 @@ bool metricValue(const lts::Candidate& c, Metric m, double* value)
     return false;
 }
 
-PlotCanvas::PlotCanvas(QWidget* parent) : QCustomPlot(parent)
+PlotCanvas::PlotCanvas(QWidget* parent)
+    : QCustomPlot(parent)
 {
 }
 
@@ -199,15 +202,20 @@ void PlotCanvas::wheelEvent(QWheelEvent* event)
 }
 
 ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_plot(new PlotCanvas(this)), m_xCombo(new QComboBox(this)),
-      m_yCombo(new QComboBox(this)), m_logX(new QCheckBox(QStringLiteral("log"), this)),
-      m_logY(new QCheckBox(QStringLiteral("log"), this)), m_follow(new QCheckBox(QStringLiteral("Follow"), this)),
-      m_boxButton(new QToolButton(this))
+    : QWidget(parent)
+    , m_store(store)
+    , m_plot(new PlotCanvas(this))
+    , m_xCombo(new QComboBox(this))
+    , m_yCombo(new QComboBox(this))
+    , m_logX(new QCheckBox(QStringLiteral("log"), this))
+    , m_logY(new QCheckBox(QStringLiteral("log"), this))
+    , m_follow(new QCheckBox(QStringLiteral("Follow"), this))
+    , m_boxButton(new QToolButton(this))
 {
     m_plot->setObjectName(QStringLiteral("paretoCanvas"));
     m_xCombo->setObjectName(QStringLiteral("xMetric"));
     m_yCombo->setObjectName(QStringLiteral("yMetric"));
-    for (Metric m : {Metric::DecoderParams, Metric::TotalParams, Metric::Latency, Metric::PeakMemory}) {
+    for (Metric m : { Metric::DecoderParams, Metric::TotalParams, Metric::Latency, Metric::PeakMemory }) {
         m_xCombo->addItem(metricLabel(m), int(m));
         m_yCombo->addItem(metricLabel(m), int(m));
     }
@@ -364,7 +372,7 @@ void ParetoPlot::applyTheme()
     const QColor foreground = m_dark ? QColor(0xdd, 0xdd, 0xdd) : QColor(0x20, 0x20, 0x20);
     const QColor grid = m_dark ? QColor(0x44, 0x48, 0x52) : QColor(0xdd, 0xdd, 0xdd);
     m_plot->setBackground(background);
-    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis, m_colorScale->axis()}) {
+    for (QCPAxis* axis : { m_plot->xAxis, m_plot->yAxis, m_colorScale->axis() }) {
         axis->setBasePen(QPen(foreground));
         axis->setTickPen(QPen(foreground));
         axis->setSubTickPen(QPen(foreground));
@@ -439,7 +447,7 @@ void ParetoPlot::rebuild()
         std::map<int, std::pair<QVector<double>, QVector<double>>> byGroup; // iteration (or 0) -> points
         for (std::size_t i = 0; i < layer.candidates.size(); ++i) {
             const lts::Candidate& c = layer.candidates[i];
-            const PointRef ref {l, int(i)};
+            const PointRef ref { l, int(i) };
             double x = 0, y = 0;
             m_hits.push_back(ref);
             if (!position(c, &x, &y) || c.status == lts::Candidate::Status::Failed) {
@@ -473,7 +481,7 @@ void ParetoPlot::rebuild()
                     color.setAlpha(110);
                 const QRgb rgb = qPremultiply(color.rgba());
                 for (int i = 0; i < points.first.size(); ++i)
-                    dots.push_back({points.first[i], points.second[i], rgb});
+                    dots.push_back({ points.first[i], points.second[i], rgb });
             }
             auto* cloud = new DotCloud(m_plot->xAxis, m_plot->yAxis, std::move(dots), single ? 5 : 4);
             cloud->removeFromLegend();
@@ -610,7 +618,7 @@ void ParetoPlot::fitToData()
 QPoint ParetoPlot::pixelOf(PointRef p) const
 {
     if (std::find(m_hits.begin(), m_hits.end(), p) == m_hits.end())
-        return {-1, -1};
+        return { -1, -1 };
     double x = 0, y = 0;
     position(m_store->candidate(p), &x, &y);
     return QPointF(m_plot->xAxis->coordToPixel(x), m_plot->yAxis->coordToPixel(y)).toPoint();
@@ -680,7 +688,7 @@ void ParetoPlot::onMouseRelease(QMouseEvent* event)
         m_store->setSelection(sel);
         return;
     }
-    m_store->setSelection(p.valid() ? std::vector<PointRef> {p} : std::vector<PointRef> {});
+    m_store->setSelection(p.valid() ? std::vector<PointRef> { p } : std::vector<PointRef> {});
 }
 
 void ParetoPlot::onBoxAccepted(const QRect& rect, QMouseEvent* event)

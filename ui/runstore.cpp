@@ -10,10 +10,10 @@ namespace studio {
 
 namespace {
 
-// Distinct on both light and dark backgrounds, and told apart by most colour-blind viewers.
-const QColor kLayerColors[]
-    = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd),
-        QColor(0xff, 0x7f, 0x0e), QColor(0x17, 0xbe, 0xcf), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)};
+    // Distinct on both light and dark backgrounds, and told apart by most colour-blind viewers.
+    const QColor kLayerColors[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c),
+        QColor(0x94, 0x67, 0xbd), QColor(0xff, 0x7f, 0x0e), QColor(0x17, 0xbe, 0xcf), QColor(0x8c, 0x56, 0x4b),
+        QColor(0xe3, 0x77, 0xc2) };
 
 } // namespace
 
@@ -32,9 +32,8 @@ RunLayer layerFromRun(const lts::LoadedRun& run, const QString& folder)
     std::vector<std::size_t> order(layer.candidates.size());
     for (std::size_t i = 0; i < order.size(); ++i)
         order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return layer.candidates[a].iteration < layer.candidates[b].iteration;
-    });
+    std::stable_sort(order.begin(), order.end(),
+        [&](std::size_t a, std::size_t b) { return layer.candidates[a].iteration < layer.candidates[b].iteration; });
     const bool withVolume = run.info.hvReference.size() == objectives.size();
     lts::FrontTracker front;
     double elapsed = 0;
@@ -55,7 +54,8 @@ RunLayer layerFromRun(const lts::LoadedRun& run, const QString& folder)
     return layer;
 }
 
-RunStore::RunStore(QObject* parent) : QObject(parent)
+RunStore::RunStore(QObject* parent)
+    : QObject(parent)
 {
 }
 
@@ -144,7 +144,7 @@ std::vector<PointRef> RunStore::allFrontierPoints() const
     std::vector<PointRef> out;
     for (int l = 0; l < layerCount(); ++l)
         for (std::size_t i : m_layers[std::size_t(l)].frontier)
-            out.push_back({l, int(i)});
+            out.push_back({ l, int(i) });
     return out;
 }
 

@@ -16,31 +16,32 @@ namespace studio {
 
 namespace {
 
-// Sends each event to the GUI and then to the run folder. A write failure (a full disk) stops
-// the search, as it stops lts-search: the files written so far stay valid, and what reached the
-// window can still be exported.
-class Forwarder final : public lts::SearchObserver {
-public:
-    Forwarder(lts::RunWriter* writer, std::function<void(const lts::SearchEvent&)> emitEvent)
-        : m_writer(writer), m_emitEvent(std::move(emitEvent))
-    {
-    }
-
-    void onEvent(const lts::SearchEvent& e) override
-    {
-        m_emitEvent(e);
-        try {
-            m_writer->onEvent(e);
-        } catch (const std::exception& ex) {
-            throw std::runtime_error("the run folder can no longer be written (" + std::string(ex.what())
-                                     + "); the search stopped. Everything shown can still be exported.");
+    // Sends each event to the GUI and then to the run folder. A write failure (a full disk) stops
+    // the search, as it stops lts-search: the files written so far stay valid, and what reached the
+    // window can still be exported.
+    class Forwarder final : public lts::SearchObserver {
+    public:
+        Forwarder(lts::RunWriter* writer, std::function<void(const lts::SearchEvent&)> emitEvent)
+            : m_writer(writer)
+            , m_emitEvent(std::move(emitEvent))
+        {
         }
-    }
 
-private:
-    lts::RunWriter* m_writer;
-    std::function<void(const lts::SearchEvent&)> m_emitEvent;
-};
+        void onEvent(const lts::SearchEvent& e) override
+        {
+            m_emitEvent(e);
+            try {
+                m_writer->onEvent(e);
+            } catch (const std::exception& ex) {
+                throw std::runtime_error("the run folder can no longer be written (" + std::string(ex.what())
+                    + "); the search stopped. Everything shown can still be exported.");
+            }
+        }
+
+    private:
+        lts::RunWriter* m_writer;
+        std::function<void(const lts::SearchEvent&)> m_emitEvent;
+    };
 
 } // namespace
 
@@ -55,7 +56,8 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
             try {
                 cache = std::make_unique<lts::CachingMeasurer>(torchMeasurer, dir);
             } catch (const std::runtime_error& e) {
-                Q_EMIT problem(QStringLiteral("Searching without the measurement cache: %1").arg(QString::fromUtf8(e.what())));
+                Q_EMIT problem(
+                    QStringLiteral("Searching without the measurement cache: %1").arg(QString::fromUtf8(e.what())));
             }
         }
         lts::Measurer& measurer = cache ? static_cast<lts::Measurer&>(*cache) : torchMeasurer;
@@ -79,7 +81,7 @@ void SearchWorker::run(const lts::SearchConfig& config, const QString& folder)
                 std::lock_guard<std::mutex> lock(w->m_engineMutex);
                 w->m_engine = nullptr;
             }
-        } unregister {this};
+        } unregister { this };
         Forwarder forward(&writer, [this](const lts::SearchEvent& e) { Q_EMIT event(e); });
         const lts::SearchResult result = engine.run(&forward);
         try {
@@ -123,7 +125,8 @@ void ThreadDeleter::operator()(QThread* thread) const
     delete thread;
 }
 
-SearchController::SearchController(QObject* parent) : QObject(parent)
+SearchController::SearchController(QObject* parent)
+    : QObject(parent)
 {
     registerMetaTypes();
 }

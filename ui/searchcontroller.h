@@ -36,8 +36,8 @@ Q_SIGNALS:
 private:
     std::mutex m_engineMutex; // guards m_engine against the engine's destruction
     lts::SearchEngine* m_engine = nullptr;
-    std::atomic<bool> m_cancelRequested {false};
-    std::atomic<bool> m_pauseRequested {false};
+    std::atomic<bool> m_cancelRequested { false };
+    std::atomic<bool> m_pauseRequested { false };
 };
 
 // Quits, waits for and deletes a thread it owns (qBittorrent's Utils::Thread::UniquePtr).

@@ -30,7 +30,9 @@ int main(int argc, char** argv)
     protocol.threads = argc > 4 ? std::atoi(argv[4]) : 1;
     const SearchSpace space = preset(name);
     std::mt19937_64 rng(1111);
-    auto pick = [&](const std::vector<int>& v) { return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)]; };
+    auto pick = [&](const std::vector<int>& v) {
+        return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
+    };
     std::vector<ArchConfig> archs;
     while (int(archs.size()) < samples) {
         ArchConfig a = space.baseArch();
@@ -48,7 +50,7 @@ int main(int argc, char** argv)
     }
 
     TorchMeasurer measurer(protocol);
-    std::atomic<bool> never{false};
+    std::atomic<bool> never { false };
     std::vector<double> estimates;
     QElapsedTimer t;
     t.start();
@@ -61,7 +63,7 @@ int main(int argc, char** argv)
     const double perEstimateUs = double(t.nsecsElapsed()) / 1e3 / double(archs.size());
     std::printf("%s, %d thread(s): %zu architectures estimated in %.2f s, %d parts timed; "
                 "then %.1f us per estimate from the table\n",
-                name.c_str(), protocol.threads, archs.size(), buildS, measurer.tableEntries(), perEstimateUs);
+        name.c_str(), protocol.threads, archs.size(), buildS, measurer.tableEntries(), perEstimateUs);
 
     std::vector<double> ratios, measured;
     for (int i = 0; i < n && i < int(archs.size()); ++i) {
@@ -76,7 +78,6 @@ int main(int argc, char** argv)
     std::sort(errors.begin(), errors.end());
     std::printf("estimate against %zu full measurements: calibration x%.3f, error median %.1f%%, "
                 "90th percentile %.1f%%, max %.1f%%\n",
-                errors.size(), calibration, 100 * quantile(errors, 0.5), 100 * quantile(errors, 0.9),
-                100 * errors.back());
+        errors.size(), calibration, 100 * quantile(errors, 0.5), 100 * quantile(errors, 0.9), 100 * errors.back());
     return 0;
 }

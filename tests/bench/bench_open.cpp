@@ -22,7 +22,8 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     const int n = argc > 1 ? std::atoi(argv[1]) : 100000;
-    const QString dir = argc > 2 ? QString::fromLocal8Bit(argv[2]) : QDir::temp().filePath(QStringLiteral("lts-bench-open"));
+    const QString dir =
+        argc > 2 ? QString::fromLocal8Bit(argv[2]) : QDir::temp().filePath(QStringLiteral("lts-bench-open"));
     bench::writeSyntheticRun(dir, n);
     QFile f(QDir(dir).filePath(QString::fromLatin1(kCandidatesFile)));
     std::printf("run folder: %d candidates, %.1f MB\n", n, double(f.size()) / 1e6);

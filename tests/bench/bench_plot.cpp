@@ -49,11 +49,14 @@ int main(int argc, char** argv)
     w.resize(1480, 940);
     w.show();
     QApplication::processEvents();
-    report("open run folder (load + draw)", [&] {
-        if (!w.openPath(dir))
-            std::fprintf(stderr, "%s\n", qPrintable(w.lastError()));
-        w.plot()->canvas()->replot(QCustomPlot::rpImmediateRefresh);
-    }, 5);
+    report(
+        "open run folder (load + draw)",
+        [&] {
+            if (!w.openPath(dir))
+                std::fprintf(stderr, "%s\n", qPrintable(w.lastError()));
+            w.plot()->canvas()->replot(QCustomPlot::rpImmediateRefresh);
+        },
+        5);
     std::printf("points drawn: %d\n", w.plot()->plottedPoints());
     PlotCanvas* canvas = w.plot()->canvas();
     report("replot", [&] { canvas->replot(QCustomPlot::rpImmediateRefresh); });
@@ -64,11 +67,14 @@ int main(int argc, char** argv)
         ++k;
         w.plot()->pointAt(at);
     });
-    report("box selection (quarter of the plot)", [&] {
-        const auto refs = w.plot()->pointsIn(QRect(area.topLeft(), area.size() / 2));
-        w.store()->setSelection(refs);
-        canvas->replot(QCustomPlot::rpImmediateRefresh);
-    }, 5);
+    report(
+        "box selection (quarter of the plot)",
+        [&] {
+            const auto refs = w.plot()->pointsIn(QRect(area.topLeft(), area.size() / 2));
+            w.store()->setSelection(refs);
+            canvas->replot(QCustomPlot::rpImmediateRefresh);
+        },
+        5);
     w.store()->setSelection({});
     report("zoom step (wheel) + replot", [&] {
         canvas->xAxis->scaleRange(0.85, canvas->xAxis->range().center());

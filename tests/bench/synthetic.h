@@ -45,14 +45,17 @@ inline void writeSyntheticRun(const QString& dir, int n)
     QDir(dir).removeRecursively();
     RunInfo info;
     info.config.space = preset("gpt2-lts");
-    { RunWriter w(dir, info, false); }
+    {
+        RunWriter w(dir, info, false);
+    }
     QFile f(QDir(dir).filePath(QString::fromLatin1(kCandidatesFile)));
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return;
     std::mt19937_64 rng(7);
     for (int i = 0; i < n; ++i)
-        f.write(QJsonDocument(candidateToJson(randomCandidate(info.config.space, rng, i))).toJson(QJsonDocument::Compact)
-                + '\n');
+        f.write(
+            QJsonDocument(candidateToJson(randomCandidate(info.config.space, rng, i))).toJson(QJsonDocument::Compact)
+            + '\n');
 }
 
 } // namespace lts::bench

@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     using namespace lts;
     try {
-        const ArchConfig a = archFromJson(parseJsonObject(QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)), "input"));
+        const ArchConfig a =
+            archFromJson(parseJsonObject(QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)), "input"));
         const ParamBreakdown p = countParams(a);
         if (p.decoder() <= 0 || p.total() < p.decoder())
             std::abort();

@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const QByteArray input(reinterpret_cast<const char*>(data + 1), qsizetype(size - 1));
     SearchConfig config;
     config.space = preset("gpt2-lts");
-    const QByteArray session = QJsonDocument(QJsonObject{{QStringLiteral("config"), searchConfigToJson(config)}}).toJson();
+    const QByteArray session =
+        QJsonDocument(QJsonObject { { QStringLiteral("config"), searchConfigToJson(config) } }).toJson();
     const bool fuzzSession = data[0] & 1;
     write(QDir(dir.path()).filePath(QStringLiteral("session.json")), fuzzSession ? input : session);
     write(QDir(dir.path()).filePath(QStringLiteral("candidates.jsonl")), fuzzSession ? QByteArray() : input);

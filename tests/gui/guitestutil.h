@@ -32,9 +32,9 @@ inline lts::SearchConfig tinyConfig()
     s.backbone = lts::Backbone::Gpt2;
     s.nLayerMin = 1;
     s.nLayerMax = 2;
-    s.dModel = {32, 64};
-    s.nHead = {2};
-    s.dInner = {64, 128};
+    s.dModel = { 32, 64 };
+    s.nHead = { 2 };
+    s.dInner = { 64, 128 };
     s.minInnerRatio = 0;
     s.divVal = 1;
     s.dEmbed = 64;
@@ -70,8 +70,8 @@ inline lts::SearchConfig slowConfig()
     lts::SearchConfig c = tinyConfig();
     c.space.name = "slow";
     c.space.nLayerMax = 4;
-    c.space.dModel = {128, 256};
-    c.space.dInner = {512, 1024};
+    c.space.dModel = { 128, 256 };
+    c.space.dInner = { 512, 1024 };
     c.space.vocabSize = 4000;
     c.space.seqLen = 64;
     c.search.iterations = 50;

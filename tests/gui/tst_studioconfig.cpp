@@ -29,10 +29,10 @@ private Q_SLOTS:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QList<int>>("expected");
         QTest::addColumn<bool>("valid");
-        QTest::newRow("range") << "128:320:64" << QList<int> {128, 192, 256, 320} << true;
-        QTest::newRow("list with commas") << "2, 4, 8" << QList<int> {2, 4, 8} << true;
-        QTest::newRow("list with spaces") << " 16 32" << QList<int> {16, 32} << true;
-        QTest::newRow("single") << "7" << QList<int> {7} << true;
+        QTest::newRow("range") << "128:320:64" << QList<int> { 128, 192, 256, 320 } << true;
+        QTest::newRow("list with commas") << "2, 4, 8" << QList<int> { 2, 4, 8 } << true;
+        QTest::newRow("list with spaces") << " 16 32" << QList<int> { 16, 32 } << true;
+        QTest::newRow("single") << "7" << QList<int> { 7 } << true;
         QTest::newRow("empty") << "" << QList<int> {} << false;
         QTest::newRow("zero step") << "1:9:0" << QList<int> {} << false;
         QTest::newRow("reversed range") << "9:1:1" << QList<int> {} << false;
@@ -147,7 +147,7 @@ private Q_SLOTS:
     void presetPreview()
     {
         ConfigPanel panel;
-        for (const char* name : {"transformer-xl-lts", "gpt2-lts"}) {
+        for (const char* name : { "transformer-xl-lts", "gpt2-lts" }) {
             panel.loadPreset(QString::fromLatin1(name));
             const lts::SearchSpace expected = lts::preset(name);
             const lts::SearchConfig got = panel.config();
@@ -186,7 +186,7 @@ private Q_SLOTS:
         MainWindow w;
         lts::SearchConfig c = test::tinyConfig();
         c.search.seed = 4242;
-        c.search.objectives = {lts::Objective::DecoderParams, lts::Objective::Memory};
+        c.search.objectives = { lts::Objective::DecoderParams, lts::Objective::Memory };
         c.space.latencyCeilingMs = 12.5;
         c.protocol.repeats = 7;
         c.protocol.minRepeats = 4;

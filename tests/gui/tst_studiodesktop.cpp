@@ -54,7 +54,7 @@ private Q_SLOTS:
         test::isolateSettings("tst_studiodesktop");
         QVERIFY(m_dir.isValid());
         // Two real runs of the tiny space with different seeds.
-        for (int seed : {1, 2}) {
+        for (int seed : { 1, 2 }) {
             MainWindow w;
             lts::SearchConfig c = test::tinyConfig();
             c.search.seed = std::uint64_t(seed);
@@ -71,7 +71,7 @@ private Q_SLOTS:
     void dropRunFoldersOverlaysThem()
     {
         MainWindow w;
-        drop(&w, {m_runA, m_runB});
+        drop(&w, { m_runA, m_runB });
         QCOMPARE(w.store()->layerCount(), 2);
         QCOMPARE(w.store()->layer(0).name, QStringLiteral("seed-1"));
         QCOMPARE(w.store()->layer(1).name, QStringLiteral("seed-2"));
@@ -83,12 +83,12 @@ private Q_SLOTS:
         c.space.vocabSize = 777;
         const QString file = m_dir.filePath(QStringLiteral("dropped.json"));
         lts::writeFileAtomically(file, QJsonDocument(lts::searchConfigToJson(c)).toJson());
-        drop(&w, {file});
+        drop(&w, { file });
         QCOMPARE(w.configPanel()->config().space.vocabSize, 777);
         QCOMPARE(w.store()->layerCount(), 2);
 
         // A single dropped run replaces what is shown.
-        drop(&w, {m_runB});
+        drop(&w, { m_runB });
         QCOMPARE(w.store()->layerCount(), 1);
         QCOMPARE(w.store()->layer(0).name, QStringLiteral("seed-2"));
     }

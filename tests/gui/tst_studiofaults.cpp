@@ -139,14 +139,15 @@ private Q_SLOTS:
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config")));
         env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("data")));
         studio.setProcessEnvironment(env);
-        studio.start(QStringLiteral(LTS_STUDIO_BIN), {config, QStringLiteral("--start"), QStringLiteral("--out"), folder});
+        studio.start(
+            QStringLiteral(LTS_STUDIO_BIN), { config, QStringLiteral("--start"), QStringLiteral("--out"), folder });
         QTRY_VERIFY_WITH_TIMEOUT(lines(file).size() >= 3, kSearchTimeoutMs);
         studio.kill();
         QVERIFY(studio.waitForFinished());
         const QList<QByteArray> before = lines(file);
 
         QProcess resume;
-        resume.start(QStringLiteral(LTS_SEARCH_BIN), {QStringLiteral("run"), QStringLiteral("--resume"), folder});
+        resume.start(QStringLiteral(LTS_SEARCH_BIN), { QStringLiteral("run"), QStringLiteral("--resume"), folder });
         QVERIFY(resume.waitForFinished(180000));
         const QString err = QString::fromUtf8(resume.readAllStandardError());
         QVERIFY2(resume.exitCode() == 0, qPrintable(err));

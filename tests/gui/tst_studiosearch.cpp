@@ -130,7 +130,7 @@ private Q_SLOTS:
         QCOMPARE(frontierIds(*store, 0), runFrontierIds(run));
         QVERIFY(!frontierIds(*store, 0).empty());
         QCOMPARE(w.frontierTable()->model()->rowCount(), int(store->layer(0).frontier.size()));
-        for (const char* file : {lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile})
+        for (const char* file : { lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile })
             QVERIFY(QFileInfo::exists(QDir(m_finishedRun).filePath(QString::fromLatin1(file))));
 
         // The status bar and convergence plot saw the search through.
@@ -163,7 +163,7 @@ private Q_SLOTS:
         PointRef target;
         for (std::size_t i : store->layer(0).frontier)
             if (!target.valid() || store->layer(0).candidates[i].decoderParams > store->candidate(target).decoderParams)
-                target = {0, int(i)};
+                target = { 0, int(i) };
         const QPoint pixel = w.plot()->pixelOf(target);
         QVERIFY(canvas->rect().contains(pixel));
         QVERIFY(w.plot()->pointAt(pixel) == target || w.plot()->pointAt(pixel).valid());
@@ -277,7 +277,7 @@ private Q_SLOTS:
         QCOMPARE(canvas->yAxis->scaleType(), QCPAxis::stLogarithmic);
         canvas->replot();
         const lts::Candidate& first = store->layer(0).candidates.front();
-        const QPoint p = plot->pixelOf({0, 0});
+        const QPoint p = plot->pixelOf({ 0, 0 });
         QVERIFY(canvas->axisRect()->rect().contains(p));
         QVERIFY(withinPixels(canvas->xAxis, p.x(), double(first.totalParams) / 1e6));
     }
@@ -295,8 +295,8 @@ private Q_SLOTS:
         lts::Candidate good;
         good.id = 0;
         good.arch.nLayer = 1;
-        good.arch.nHead = {2};
-        good.arch.dInner = {64};
+        good.arch.nHead = { 2 };
+        good.arch.dInner = { 64 };
         good.decoderParams = 2'000'000;
         good.totalParams = 3'000'000;
         good.measurement.latencyMs = 4;
@@ -312,9 +312,9 @@ private Q_SLOTS:
         failed.status = lts::Candidate::Status::Failed;
         failed.measurement.status = lts::Measurement::Status::Failed;
         failed.measurement.error = "out of memory";
-        layer.candidates = {good, slow, failed};
+        layer.candidates = { good, slow, failed };
         layer.frontier = lts::frontierOf(layer.candidates, layer.config.search.objectives);
-        QCOMPARE(layer.frontier, std::vector<std::size_t> {0});
+        QCOMPARE(layer.frontier, std::vector<std::size_t> { 0 });
         w.store()->addLayer(layer);
 
         QCustomPlot* canvas = w.plot()->canvas();
@@ -327,10 +327,10 @@ private Q_SLOTS:
         QCOMPARE(w.plot()->plottedPoints(), 3);
         // The failed one sits at its parameter count, on the lower edge of the latency axis.
         canvas->replot();
-        const QPoint p = w.plot()->pixelOf({0, 2});
+        const QPoint p = w.plot()->pixelOf({ 0, 2 });
         QVERIFY(withinPixels(canvas->xAxis, p.x(), 8.0));
         QVERIFY(canvas->yAxis->pixelToCoord(p.y()) < good.measurement.latencyMs);
-        w.store()->setSelection({{0, 2}});
+        w.store()->setSelection({ { 0, 2 } });
         QVERIFY(w.details()->measurementLabel()->text().contains(QStringLiteral("out of memory")));
     }
 
@@ -356,24 +356,24 @@ private Q_SLOTS:
         QVERIFY(lines.front().startsWith("id,backbone,decoder_params"));
 
         // One selected: its architecture JSON reads back as the same architecture.
-        const PointRef one {0, int(layer.frontier.front())};
-        store->setSelection({one});
+        const PointRef one { 0, int(layer.frontier.front()) };
+        store->setSelection({ one });
         const lts::Candidate& c = store->candidate(one);
         const QString json = out.filePath(QStringLiteral("arch.json"));
         r = w.exportTo(ExportFormat::ArchJson, json);
         QVERIFY(r.problems.isEmpty());
-        QCOMPARE(r.written, QStringList {json});
+        QCOMPARE(r.written, QStringList { json });
         QVERIFY(lts::archFromJson(lts::readJsonFile(json)) == c.arch);
 
         // Hugging Face: a homogeneous GPT-2 is representable...
         lts::Candidate homo = c;
         homo.arch.nLayer = 2;
-        homo.arch.nHead = {2, 2};
-        homo.arch.dInner = {64, 64};
+        homo.arch.nHead = { 2, 2 };
+        homo.arch.dInner = { 64, 64 };
         lts::Candidate hetero = homo;
         hetero.id = 99;
-        hetero.arch.dInner = {64, 128};
-        r = exportCandidates({homo, hetero}, ExportFormat::HuggingFace, out.filePath(QStringLiteral("hf")));
+        hetero.arch.dInner = { 64, 128 };
+        r = exportCandidates({ homo, hetero }, ExportFormat::HuggingFace, out.filePath(QStringLiteral("hf")));
         QCOMPARE(r.written.size(), 1);
         const QJsonObject hf = lts::readJsonFile(r.written.front());
         QCOMPARE(hf.value(QStringLiteral("n_embd")).toInt(), homo.arch.dModel);
@@ -393,7 +393,7 @@ private Q_SLOTS:
             QVERIFY(QFileInfo::exists(out.filePath(QStringLiteral("many/arch-%1.json").arg(store->candidate(p).id))));
 
         // Clipboard: the current architecture's JSON.
-        store->setSelection({one});
+        store->setSelection({ one });
         w.copySelection();
         const QJsonObject clip = QJsonDocument::fromJson(QGuiApplication::clipboard()->text().toUtf8()).object();
         QVERIFY(lts::archFromJson(clip) == c.arch);
@@ -503,7 +503,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kSearchTimeoutMs);
         const QString fullError = finished.back().front().toString();
         QVERIFY2(fullError.contains(QStringLiteral("can no longer be written"))
-                     && fullError.contains(QStringLiteral("No space left on device")),
+                && fullError.contains(QStringLiteral("No space left on device")),
             qPrintable(fullError));
         QVERIFY2(w.lastError().contains(QStringLiteral("can no longer be written")), qPrintable(w.lastError()));
         QCOMPARE(w.store()->layer(0).candidates.size(), std::size_t(1)); // the first write failed
@@ -544,7 +544,7 @@ private Q_SLOTS:
         MainWindow w;
         QCOMPARE(w.plot()->yMetric(), Metric::Latency);
         lts::SearchConfig c = test::tinyConfig();
-        c.search.objectives = {lts::Objective::DecoderParams, lts::Objective::Memory};
+        c.search.objectives = { lts::Objective::DecoderParams, lts::Objective::Memory };
         w.configPanel()->setConfig(c);
         w.configPanel()->setOutputFolder(m_dir.filePath(QStringLiteral("memory")));
         QSignalSpy finished(&w, &MainWindow::searchFinished);
@@ -575,7 +575,7 @@ private Q_SLOTS:
         const QString copy = m_dir.filePath(QStringLiteral("copy"));
         QVERIFY(QDir().mkpath(copy));
         for (const char* file :
-            {lts::kCandidatesFile, lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile})
+            { lts::kCandidatesFile, lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile })
             QVERIFY(QFile::copy(QDir(m_finishedRun).filePath(QString::fromLatin1(file)),
                 QDir(copy).filePath(QString::fromLatin1(file))));
         MainWindow w;
