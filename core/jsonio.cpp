@@ -466,7 +466,7 @@ QJsonObject measurementToJson(const Measurement& m)
         { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs } };
     if (m.status != Measurement::Status::Ok)
         o.insert(q("error"), QString::fromStdString(m.error));
-    if (m.fromCache)
+    if (m.fromDeviceCache)
         o.insert(q("from_cache"), true);
     return o;
 }
@@ -523,7 +523,7 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.cpuUtilisation = numberField(o, "cpu_utilisation", 0);
     m.buildMs = numberField(o, "build_ms", 0);
     m.measureMs = numberField(o, "measure_ms", 0);
-    m.fromCache = boolField(o, "from_cache", false);
+    m.fromDeviceCache = boolField(o, "from_cache", false);
     if (c.status == Candidate::Status::Ok && (m.latencyMs < 0 || m.peakMemoryMb < 0))
         throw InputError("latency_ms", "measurements must not be negative");
     c.iteration = intField(o, "iteration", 0);

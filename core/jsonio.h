@@ -5,6 +5,7 @@
 #include "candidate.h"
 #include "measurement.h"
 #include "search.h"
+#include "searchconfig.h"
 #include "searchspace.h"
 
 #include <QByteArray>
@@ -27,11 +28,6 @@ QJsonObject archToHuggingFace(const ArchConfig& arch);
 
 // The search configuration file read by `lts-search run --space` and saved by the GUI: the
 // space's knobs at the top level, with optional "search" and "device" sections.
-struct SearchConfig {
-    SearchSpace space;
-    SearchParams search;
-    MeasureProtocol protocol;
-};
 SearchConfig searchConfigFromJson(const QJsonObject& o);
 QJsonObject searchConfigToJson(const SearchConfig& c);
 QJsonObject spaceToJson(const SearchSpace& s);

@@ -106,7 +106,7 @@ Measurement CachingMeasurer::measure(const ArchConfig& arch, const std::atomic<b
     if (const auto it = m_known.find(key); it != m_known.end()) {
         ++m_hits;
         Measurement m = it->second;
-        m.fromCache = true;
+        m.fromDeviceCache = true;
         return m;
     }
     saveEstimateTable(); // parts timed for the estimates since the last measurement

@@ -36,7 +36,7 @@ struct Measurement {
     double cpuUtilisation = 0; // process CPU time / wall time while timing (CPU only)
     double buildMs = 0; // time to construct the model
     double measureMs = 0; // wall time of the whole measurement, build included
-    bool fromCache = false; // taken from the device's measurement cache, measured by an earlier search
+    bool fromDeviceCache = false; // taken from the device's measurement cache, measured by an earlier search
 };
 
 std::string statusName(Measurement::Status s);

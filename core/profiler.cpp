@@ -112,31 +112,6 @@ namespace {
         return *allocator;
     }
 
-    using SetThreadsFn = void (*)(int);
-    using GetConfigFn = char* (*)();
-
-    std::string readCpuModel()
-    {
-        std::ifstream in("/proc/cpuinfo");
-        std::string line;
-        while (std::getline(in, line))
-            if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
-                return line.substr(line.find(':') + 2);
-        return "unknown CPU";
-    }
-
-    double readMemInfoMb(const char* key)
-    {
-        std::ifstream in("/proc/meminfo");
-        std::string name;
-        double kb = 0;
-        std::string unit;
-        while (in >> name >> kb >> unit)
-            if (name == key)
-                return kb / 1024.0;
-        return 0;
-    }
-
     double processCpuSeconds()
     {
         timespec ts {};
@@ -207,52 +182,6 @@ void MeasureProtocol::validate() const
         throw InputError("tolerance", "must be 0 (fixed repeats) or a fraction below 1");
 }
 
-void setComputeThreads(int threads)
-{
-    torch::set_num_threads(threads);
-    // Uninitialised weights may hold denormals, which would slow the calling thread's kernels.
-    at::globalContext().setFlushDenormal(true);
-    // Debian's LibTorch multiplies matrices in OpenBLAS, whose pool ignores torch's setting.
-    static auto setBlasThreads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-    if (setBlasThreads)
-        setBlasThreads(threads);
-}
-
-RuntimeInfo runtimeInfo()
-{
-    static const RuntimeInfo info = [] {
-        RuntimeInfo r;
-        r.torchVersion = TORCH_VERSION;
-        r.qtVersion = qVersion();
-        if (auto getConfig = reinterpret_cast<GetConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
-            r.blas = getConfig();
-        else if (at::show_config().find("BLAS_INFO=mkl") != std::string::npos)
-            r.blas = "MKL (built into LibTorch)"; // PyTorch's own builds; torch's thread setting binds it
-        else {
-            r.blas = "reference BLAS (no OpenBLAS loaded)";
-            r.blasIsReference = true;
-        }
-        r.devices.push_back(
-            { "cpu", readCpuModel(), int(std::thread::hardware_concurrency()), readMemInfoMb("MemTotal:") });
-        r.cudaAvailable = torch::cuda::is_available();
-#ifdef LTS_HAVE_CUDA
-        for (std::size_t i = 0; r.cudaAvailable && i < std::size_t(torch::cuda::device_count()); ++i)
-            r.devices.push_back({ "cuda:" + std::to_string(i), "CUDA device " + std::to_string(i), 0, 0 });
-#endif
-        return r;
-    }();
-    return info;
-}
-
-std::string blasWarning()
-{
-    const RuntimeInfo r = runtimeInfo();
-    if (!r.blasIsReference)
-        return {};
-    return "warning: LibTorch is using the reference BLAS; every latency will be about 12x too slow. "
-           "Install libopenblas0-pthread (apt-get install libopenblas0-pthread).";
-}
-
 TorchMeasurer::TorchMeasurer(MeasureProtocol protocol)
     : m_protocol(std::move(protocol))
 {
@@ -267,14 +196,6 @@ TorchMeasurer::TorchMeasurer(MeasureProtocol protocol)
 #endif
     }
     trackingAllocator();
-}
-
-void TorchMeasurer::loadEstimateTable(const std::map<std::string, double>& table)
-{
-    for (const auto& [key, ms] : table)
-        if (std::isfinite(ms) && ms > 0)
-            m_partMs[key] = ms;
-    m_fastPartMs.clear();
 }
 
 std::string TorchMeasurer::fingerprint() const
@@ -335,7 +256,7 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
                 "a GPT-2 model cannot run " + std::to_string(tokens) + " tokens with only "
                     + std::to_string(arch.seqLen) + " positions");
         const double weightsMb = double(countParams(arch).total()) * sizeof(float) / kMb;
-        const double availableMb = readMemInfoMb("MemAvailable:");
+        const double availableMb = availableMemoryMb();
         if (!dev.cuda && availableMb > 0 && weightsMb > kMaxWeightsShareOfMemory * availableMb)
             throw std::runtime_error("out of memory: the weights need " + std::to_string(int(weightsMb)) + " MB, "
                 + std::to_string(int(availableMb)) + " MB are available");
@@ -426,59 +347,39 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
     return m;
 }
 
+std::optional<double> TorchMeasurer::estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel)
+{
+    const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+    return m_table.estimate(arch, tokens, [&](const PartToTime& part) { return timePart(part, cancel); });
+}
+
 namespace {
 
     // Parts are timed like full candidates but with fewer passes: they are many and short.
     constexpr int kPartMaxRepeats = 7;
     constexpr double kPartTolerance = 0.03;
 
-    // The grid a width is measured on: every value up to 64, then 128, 256, 512, 1024 and every
-    // multiple of 1024. Returns the grid points around `v` (equal when `v` is one).
-    std::pair<int, int> gridBracket(int v)
-    {
-        if (v <= 64)
-            return { v, v };
-        int lo = 64;
-        while (lo < 1024 && 2 * lo <= v)
-            lo *= 2;
-        if (lo >= 1024)
-            lo = v / 1024 * 1024;
-        if (lo == v)
-            return { v, v };
-        return { lo, lo < 1024 ? 2 * lo : lo + 1024 };
-    }
-
 } // namespace
 
-std::optional<double> TorchMeasurer::partMs(
-    Part part, const ArchConfig& context, int contextId, int dModel, int width, const std::atomic<bool>& cancel)
+// One part alone on the device: the embedding and head of a one-layer model whose layers are
+// skipped, or one attention or feed-forward block on random activations.
+std::optional<double> TorchMeasurer::timePart(const PartToTime& part, const std::atomic<bool>& cancel)
 {
-    // Packed (context, part, d_model, width): the estimate looks parts up by the hundred.
-    const std::uint64_t fastKey = (std::uint64_t(contextId) << 48) | (std::uint64_t(part) << 46)
-        | (std::uint64_t(dModel & 0x7fffff) << 23) | std::uint64_t(width & 0x7fffff);
-    if (const auto it = m_fastPartMs.find(fastKey); it != m_fastPartMs.end())
-        return it->second;
-    ArchConfig arch = context;
-    arch.dModel = dModel;
-    const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
-    static const char* const kPartNames[] = { "head", "attn", "ff" };
-    const std::string key = arch.key() + "|t" + std::to_string(tokens) + "|" + kPartNames[static_cast<int>(part)]
-        + (part == Part::Head ? "" : std::to_string(width));
-    if (const auto it = m_partMs.find(key); it != m_partMs.end())
-        return m_fastPartMs[fastKey] = it->second;
+    const ArchConfig& arch = part.arch;
+    const int tokens = part.tokens;
     const ParsedDevice dev = parseDevice(m_protocol.device);
     const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
     const std::int64_t b = m_protocol.batch, d = arch.dModel;
     const bool xl = arch.backbone == Backbone::TransformerXL;
-    const int nHead = part == Part::Attention ? width : 1;
-    const int dInner = part == Part::FeedForward ? width : 1;
+    const int nHead = part.part == LatencyPart::Attention ? part.width : 1;
+    const int dInner = part.part == LatencyPart::FeedForward ? part.width : 1;
     setComputeThreads(m_protocol.threads);
     torch::NoGradGuard noGrad;
     torchmodels::InitScope uninitialised(torchmodels::Init::None);
     std::function<void()> pass; // owns the module it runs
     torch::Tensor x, r, mem, mask, causal, ids;
     const auto options = torch::TensorOptions().device(device);
-    if (part == Part::Head) {
+    if (part.part == LatencyPart::Head) {
         ArchConfig one = arch;
         one.nLayer = 1;
         one.nHead = { 1 };
@@ -494,7 +395,7 @@ std::optional<double> TorchMeasurer::partMs(
         block->to(device);
         x = torch::randn({ b, tokens, d }, options);
         causal = torch::ones({ tokens, tokens }, options.dtype(torch::kBool)).triu(1);
-        if (part == Part::Attention)
+        if (part.part == LatencyPart::Attention)
             pass = [block, &x, &causal]() mutable { block->attentionPart(x, causal); };
         else
             pass = [block, &x]() mutable { block->mlpPart(x); };
@@ -509,7 +410,7 @@ std::optional<double> TorchMeasurer::partMs(
         auto sinusoid = torch::outer(posSeq, invFreq);
         r = torch::cat({ sinusoid.sin(), sinusoid.cos() }, -1);
         mask = torchmodels::TransformerXlModelImpl::causalMask(tokens, arch.memLen, options);
-        if (part == Part::Attention)
+        if (part.part == LatencyPart::Attention)
             pass = [layer, &x, &r, &mem, &mask]() mutable { layer->attn(x, r, mem, mask); };
         else
             pass = [layer, &x]() mutable { layer->feedForwardPart(x); };
@@ -527,63 +428,7 @@ std::optional<double> TorchMeasurer::partMs(
     std::vector<double> samples;
     if (!timePasses(synced, p, cancel, samples))
         return std::nullopt;
-    const double ms = summarize(samples).median;
-    m_partMs.emplace(key, ms);
-    return m_fastPartMs[fastKey] = ms;
-}
-
-std::optional<double> TorchMeasurer::estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel)
-{
-    // Parts are timed at grid values of d_model and d_inner and interpolated between them: the
-    // head's cost is linear in d_model, the feed-forward's bilinear in d_model and d_inner (two
-    // matrix products and an activation), the attention's close to quadratic in d_model (four
-    // d_model x d_model projections). Widths on the grid, and attention whose n_head does not
-    // divide the grid's d_model, are timed as they are.
-    try {
-        validate(arch);
-        ArchConfig context = arch;
-        context.nLayer = 0;
-        context.nHead.clear();
-        context.dInner.clear();
-        context.dModel = 0;
-        const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
-        const auto [ctx, added] = m_contexts.try_emplace(context.key() + "|t" + std::to_string(tokens), 0);
-        if (added)
-            ctx->second = int(m_contexts.size());
-        const int id = ctx->second;
-        auto interpolate = [](int v, bool quadratic, auto&& at) -> std::optional<double> {
-            const auto [lo, hi] = gridBracket(v);
-            const auto low = at(lo);
-            if (!low || lo == hi)
-                return low;
-            const auto high = at(hi);
-            if (!high)
-                return std::nullopt;
-            const double t = quadratic ? (double(v) * v - double(lo) * lo) / (double(hi) * hi - double(lo) * lo)
-                                       : double(v - lo) / double(hi - lo);
-            return *low + (*high - *low) * t;
-        };
-        const int d = arch.dModel;
-        const auto [dLo, dHi] = gridBracket(d);
-        auto total = interpolate(d, false, [&](int dk) { return partMs(Part::Head, context, id, dk, 0, cancel); });
-        for (int i = 0; total && i < arch.nLayer; ++i) {
-            const int h = arch.nHead[i], di = arch.dInner[i];
-            const auto attention = dLo % h == 0 && dHi % h == 0
-                ? interpolate(d, true, [&](int dk) { return partMs(Part::Attention, context, id, dk, h, cancel); })
-                : partMs(Part::Attention, context, id, d, h, cancel);
-            const auto feedForward = attention ? interpolate(d, false,
-                                         [&](int dk) {
-                                             return interpolate(di, false, [&](int wk) {
-                                                 return partMs(Part::FeedForward, context, id, dk, wk, cancel);
-                                             });
-                                         })
-                                               : std::nullopt;
-            total = feedForward ? std::optional<double>(*total + *attention + *feedForward) : std::nullopt;
-        }
-        return total;
-    } catch (const std::exception&) {
-        return std::nullopt; // no estimate: the candidate is measured in full
-    }
+    return summarize(samples).median;
 }
 
 BuiltModelInfo inspectModel(const ArchConfig& arch, int batch, int tokens, bool runForward)

@@ -1,75 +1,27 @@
 // On-device measurement of a candidate's latency and peak memory with LibTorch. The interface
-// speaks plain value types; LibTorch stays inside profiler.cpp and model.cpp.
+// speaks plain value types; LibTorch stays inside profiler.cpp and models.cpp.
 #pragma once
 
 #include "archconfig.h"
+#include "latencytable.h"
 #include "measurement.h"
+#include "measurer.h"
+#include "runtime.h"
 
 #include <atomic>
+#include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace lts {
 
-// Anything that can measure an architecture on a device. The search calls measure() from its
-// worker thread; `cancel` may be set from any thread and is polled between forward passes.
-class Measurer {
-public:
-    virtual ~Measurer() = default;
-    virtual Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) = 0;
-    virtual MeasureProtocol protocol() const = 0;
-    // A cheap latency estimate (ms) in the protocol's conditions, when this measurer has one;
-    // the search uses it to decide which candidates deserve a full measurement.
-    virtual std::optional<double> estimateLatencyMs(const ArchConfig& /*arch*/, const std::atomic<bool>& /*cancel*/)
-    {
-        return std::nullopt;
-    }
-    // The timings the estimates are built from (opaque key -> ms), kept with a run so that a
-    // resumed run estimates exactly as the original did, and where they are valid: the device,
-    // its protocol and the libraries. Empty when this measurer has no estimate.
-    virtual std::map<std::string, double> estimateTable() const { return {}; }
-    virtual void loadEstimateTable(const std::map<std::string, double>& /*table*/) { }
-    virtual std::string fingerprint() const { return {}; }
-    // True when measure() would answer at once (from a cache), so estimating is pointless.
-    virtual bool hasMeasurement(const ArchConfig& /*arch*/) const { return false; }
-};
-
-struct DeviceInfo {
-    std::string id; // "cpu", "cuda:0"
-    std::string name; // CPU model or GPU name
-    int cores = 0; // logical CPU cores (CPU only)
-    double memoryMb = 0;
-};
-
-struct RuntimeInfo {
-    std::string torchVersion;
-    std::string qtVersion;
-    std::string blas; // e.g. "OpenBLAS 0.3.21 (pthread)" or "reference BLAS"
-    bool blasIsReference = false;
-    bool cudaAvailable = false;
-    std::vector<DeviceInfo> devices;
-};
-
-// Library versions, BLAS flavour and devices of this process. Cheap after the first call.
-RuntimeInfo runtimeInfo();
-// Empty when the BLAS is fine; otherwise a one-line warning for the user.
-std::string blasWarning();
-
-// Binds every CPU compute thread of this process: LibTorch's intra-op pool and OpenBLAS's own.
-void setComputeThreads(int threads);
-
-// Measures with LibTorch: builds the model (random weights), runs warm-up and timed forward
-// passes in inference mode on the protocol's device, and tracks the allocator's high-water mark.
-// Its latency estimate sums an on-device table of part latencies (attention per d_model and
-// n_head, feed-forward per d_model and d_inner, embedding and head per d_model), each part
-// timed the first time a candidate needs it, at grid values of d_model and d_inner (each value up
-// to 64, then 128, 256, 512, 1024 and every multiple of 1024) and interpolated between them,
-// which keeps the table small whatever the search space.
-// Not thread-safe: use one TorchMeasurer per worker thread.
+// Measures with LibTorch: builds the model (uninitialised weights), runs warm-up and timed
+// forward passes in inference mode on the protocol's device, and tracks the allocator's
+// high-water mark. Its latency estimate is a PartLatencyTable whose parts it times on the device.
+// Thread binding and the allocator's counters are process-wide, so a process measures on one
+// thread at a time: one TorchMeasurer in use per process, called from one thread.
 class TorchMeasurer final : public Measurer {
 public:
     // Throws InputError when the protocol is invalid or its device does not exist here.
@@ -77,22 +29,16 @@ public:
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     MeasureProtocol protocol() const override { return m_protocol; }
     std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
-    int tableEntries() const { return int(m_partMs.size()); }
-    std::map<std::string, double> estimateTable() const override { return m_partMs; }
-    void loadEstimateTable(const std::map<std::string, double>& table) override;
+    int tableEntries() const { return m_table.size(); }
+    std::map<std::string, double> estimateTable() const override { return m_table.entries(); }
+    void loadEstimateTable(const std::map<std::string, double>& table) override { m_table.load(table); }
     std::string fingerprint() const override;
 
 private:
-    enum class Part { Head, Attention, FeedForward };
-    // One part of the architectures sharing `context` (their embedding, head and sequence),
-    // timed at d_model `dModel` and `width` (n_head for attention, d_inner for feed-forward).
-    std::optional<double> partMs(
-        Part part, const ArchConfig& context, int contextId, int dModel, int width, const std::atomic<bool>& cancel);
+    std::optional<double> timePart(const PartToTime& part, const std::atomic<bool>& cancel);
 
     MeasureProtocol m_protocol;
-    std::map<std::string, double> m_partMs; // what estimateTable() reports
-    std::unordered_map<std::string, int> m_contexts;
-    std::unordered_map<std::uint64_t, double> m_fastPartMs;
+    PartLatencyTable m_table;
 };
 
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.

@@ -215,7 +215,7 @@ void RunWriter::onEvent(const SearchEvent& event)
 {
     if (event.kind == SearchEvent::Kind::Candidate) {
         m_all.push_back(event.candidate);
-        if (event.fromCache)
+        if (event.fromEarlierRun)
             return;
         const QByteArray line = QJsonDocument(candidateToJson(event.candidate)).toJson(QJsonDocument::Compact) + '\n';
         if (m_candidates.write(line) != line.size() || !m_candidates.flush())

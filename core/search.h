@@ -3,7 +3,8 @@
 #pragma once
 
 #include "candidate.h"
-#include "profiler.h"
+#include "measurer.h"
+#include "screening.h"
 #include "searchspace.h"
 
 #include <atomic>
@@ -11,7 +12,6 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -49,31 +49,28 @@ struct SearchParams {
     void validate() const;
 };
 
-// Error of the (calibrated) latency estimate against the full measurements of the same candidates.
-struct EstimateQuality {
-    int samples = 0; // fully measured candidates that also had an estimate
-    int screenedOut = 0; // candidates recorded as estimated, never measured in full
-    double calibration = 1.0; // median of measured / raw estimate
-    double medianError = 0; // median relative error |estimate - measured| / measured
-    double p90Error = 0;
-};
-
 struct SearchEvent {
-    enum class Kind { Candidate, IterationDone, Message, Finished };
+    // Paused and Resumed: the search thread has blocked on a pause request, and goes on again.
+    // Message: something the user should read (the job's notes and warnings).
+    enum class Kind { Candidate, IterationDone, Paused, Resumed, Message, Finished };
     Kind kind = Kind::Message;
     Candidate candidate; // Kind::Candidate
-    bool fromCache = false; // Kind::Candidate: known from an earlier run, not measured now
+    bool fromEarlierRun = false; // Kind::Candidate: recalled from the resumed run's file, not evaluated now
     int iteration = 0;
     int evaluated = 0; // candidates evaluated so far
     int frontierSize = 0;
     double hypervolume = 0;
     double elapsedS = 0;
     std::string message; // Kind::Message, or why the search finished
+    bool warning = false; // Kind::Message: something went wrong, but the search goes on
     // Kind::IterationDone and Finished: how good the latency estimate has been so far.
     EstimateQuality estimate;
 };
 
-// Receives events on the search's thread. Implementations forward them as values.
+// Receives events on the search's thread; implementations forward them as values. An observer
+// that throws aborts the search: the exception leaves SearchEngine::run (and SearchJob::run)
+// after the candidates reported so far, which is how a run folder that can no longer be written
+// stops a search.
 class SearchObserver {
 public:
     virtual ~SearchObserver() = default;
@@ -91,48 +88,56 @@ struct SearchResult {
     EstimateQuality estimate;
 };
 
-// Runs one search synchronously on the calling thread. cancel() and setPaused() may be called
-// from any thread: they set atomics that run() polls between and inside measurements, because a
+// Stop and pause requests for a running search. cancel() and setPaused() may be called from
+// any thread: they set atomics that the search polls between and inside measurements, because a
 // busy worker never reads an event queue.
+class RunControl final {
+public:
+    void cancel();
+    void setPaused(bool paused);
+    bool cancelled() const { return m_cancel.load(); }
+    bool pauseRequested() const { return m_paused.load(); }
+    // What a measurer polls inside a measurement.
+    const std::atomic<bool>& cancelFlag() const { return m_cancel; }
+    // On the search's thread: while a pause is requested (and no cancel), calls `onPause`, blocks
+    // until the pause is lifted or the search cancelled, then calls `onResume`.
+    void waitWhilePaused(const std::function<void()>& onPause, const std::function<void()>& onResume);
+
+private:
+    std::atomic<bool> m_cancel { false };
+    std::atomic<bool> m_paused { false };
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+};
+
+// Runs one search synchronously on the calling thread.
 class SearchEngine final {
 public:
-    // Throws InputError when the space or the parameters are invalid.
-    SearchEngine(SearchSpace space, SearchParams params, Measurer& measurer);
+    // Throws InputError when the space or the parameters are invalid. Without `control` the
+    // engine has its own; with one, the caller's (a job's) stop and pause requests apply, even
+    // those made before the engine existed.
+    SearchEngine(SearchSpace space, SearchParams params, Measurer& measurer, RunControl* control = nullptr);
 
     // Earlier results (a resumed run): the search replays its seeded course and takes a known
     // architecture's measurement from here instead of measuring it again.
     void setKnownCandidates(std::vector<Candidate> known, double elapsedOffsetS = 0);
 
+    // Reports to `observer` (may be null) on this thread; see SearchObserver for what a throw does.
     SearchResult run(SearchObserver* observer);
 
-    void cancel();
-    void setPaused(bool paused);
-    bool isCancelled() const { return m_cancel.load(); }
+    void cancel() { m_control->cancel(); }
+    void setPaused(bool paused) { m_control->setPaused(paused); }
 
 private:
-    struct Genes {
-        int nLayer = 0;
-        int dModel = 0;
-        std::vector<int> nHead; // max-layers long (one entry when homogeneous)
-        std::vector<int> dInner;
-    };
-    Genes randomGenes();
-    Genes mutate(const Genes& g);
-    Genes crossover(const Genes& a, const Genes& b);
-    Genes genesOf(const ArchConfig& a) const;
-    ArchConfig toArch(const Genes& g) const;
-    void waitWhilePaused();
+    friend class SearchRun;
 
     SearchSpace m_space;
     SearchParams m_params;
     Measurer& m_measurer;
-    std::mt19937_64 m_rng;
+    RunControl m_ownControl;
+    RunControl* m_control;
     std::vector<Candidate> m_known;
     double m_elapsedOffsetS = 0;
-    std::atomic<bool> m_cancel { false };
-    std::atomic<bool> m_paused { false };
-    std::mutex m_pauseMutex;
-    std::condition_variable m_pauseCv;
 };
 
 } // namespace lts

@@ -193,9 +193,9 @@ void TestRunFolder::measurementCache()
         file = cache.filePath();
         QVERIFY(!cache.hasMeasurement(a));
         const Measurement first = cache.measure(a, never);
-        QVERIFY(!first.fromCache);
+        QVERIFY(!first.fromDeviceCache);
         const Measurement again = cache.measure(a, never);
-        QVERIFY(again.fromCache);
+        QVERIFY(again.fromDeviceCache);
         QCOMPARE(again.latencyMs, first.latencyMs);
         QCOMPARE(m.calls, 1);
         cache.measure(failing, never);
@@ -214,7 +214,7 @@ void TestRunFolder::measurementCache()
     QCOMPARE(later.size(), 1);
     QCOMPARE(later.skippedLines(), 1);
     QVERIFY(later.hasMeasurement(a));
-    QVERIFY(later.measure(a, never).fromCache);
+    QVERIFY(later.measure(a, never).fromDeviceCache);
     QCOMPARE(m.calls, 3);
     later.measure(test::gpt2(4, 64, 2, 128), never); // written after the cut line, on a line of its own
     QCOMPARE(CachingMeasurer(m, dir.path()).size(), 2);

@@ -22,7 +22,7 @@ struct Recorder final : SearchObserver {
     {
         int n = 0;
         for (const auto& e : events)
-            n += e.kind == k && e.fromCache == cached;
+            n += e.kind == k && e.fromEarlierRun == cached;
         return n;
     }
 };

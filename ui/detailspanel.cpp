@@ -172,7 +172,7 @@ void DetailsPanel::refresh()
                                        QString::number(m.cpuUtilisation, 'f', 2),
                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
-    if (m.fromCache)
+    if (m.fromDeviceCache)
         m_measurement->setText(m_measurement->text()
             + QStringLiteral("\nMeasured by an earlier search on this device (measurement cache)"));
     if (c.latencyEstimateMs > 0)

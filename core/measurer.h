@@ -1,0 +1,41 @@
+// The interface between the search and a device that measures architectures: plain value types
+// in and out, so a local LibTorch measurer, a cache in front of it, a remote device or a test's
+// fake plug in alike.
+#pragma once
+
+#include "archconfig.h"
+#include "measurement.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lts {
+
+// Anything that can measure an architecture on a device. One thread uses a measurer at a time:
+// the search calls every member from its own thread, except that `cancel` may be set from any
+// thread and is polled between and inside forward passes.
+class Measurer {
+public:
+    virtual ~Measurer() = default;
+    virtual Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) = 0;
+    virtual MeasureProtocol protocol() const = 0;
+    // A cheap latency estimate (ms) in the protocol's conditions, when this measurer has one;
+    // the search uses it to decide which candidates deserve a full measurement.
+    virtual std::optional<double> estimateLatencyMs(const ArchConfig& /*arch*/, const std::atomic<bool>& /*cancel*/)
+    {
+        return std::nullopt;
+    }
+    // The timings the estimates are built from (opaque key -> ms), kept with a run so that a
+    // resumed run estimates exactly as the original did, and where they are valid: the device,
+    // its protocol and the libraries. Empty when this measurer has no estimate.
+    virtual std::map<std::string, double> estimateTable() const { return {}; }
+    virtual void loadEstimateTable(const std::map<std::string, double>& /*table*/) { }
+    virtual std::string fingerprint() const { return {}; }
+    // True when measure() would answer at once (from a cache), so estimating is pointless.
+    virtual bool hasMeasurement(const ArchConfig& /*arch*/) const { return false; }
+};
+
+} // namespace lts

@@ -1,0 +1,98 @@
+#include "runtime.h"
+
+#include <ATen/Context.h>
+#include <ATen/Version.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+#include <torch/version.h>
+
+#include <QtGlobal>
+
+#include <dlfcn.h>
+
+#include <fstream>
+#include <thread>
+
+namespace lts {
+
+namespace {
+
+    using SetThreadsFn = void (*)(int);
+    using GetConfigFn = char* (*)();
+
+    std::string readCpuModel()
+    {
+        std::ifstream in("/proc/cpuinfo");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
+                return line.substr(line.find(':') + 2);
+        return "unknown CPU";
+    }
+
+    double readMemInfoMb(const char* key)
+    {
+        std::ifstream in("/proc/meminfo");
+        std::string name;
+        double kb = 0;
+        std::string unit;
+        while (in >> name >> kb >> unit)
+            if (name == key)
+                return kb / 1024.0;
+        return 0;
+    }
+
+} // namespace
+
+double availableMemoryMb()
+{
+    return readMemInfoMb("MemAvailable:");
+}
+
+void setComputeThreads(int threads)
+{
+    torch::set_num_threads(threads);
+    // Uninitialised weights may hold denormals, which would slow the calling thread's kernels.
+    at::globalContext().setFlushDenormal(true);
+    // Debian's LibTorch multiplies matrices in OpenBLAS, whose pool ignores torch's setting.
+    static auto setBlasThreads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (setBlasThreads)
+        setBlasThreads(threads);
+}
+
+RuntimeInfo runtimeInfo()
+{
+    static const RuntimeInfo info = [] {
+        RuntimeInfo r;
+        r.torchVersion = TORCH_VERSION;
+        r.qtVersion = qVersion();
+        if (auto getConfig = reinterpret_cast<GetConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
+            r.blas = getConfig();
+        else if (at::show_config().find("BLAS_INFO=mkl") != std::string::npos)
+            r.blas = "MKL (built into LibTorch)"; // PyTorch's own builds; torch's thread setting binds it
+        else {
+            r.blas = "reference BLAS (no OpenBLAS loaded)";
+            r.blasIsReference = true;
+        }
+        r.devices.push_back(
+            { "cpu", readCpuModel(), int(std::thread::hardware_concurrency()), readMemInfoMb("MemTotal:") });
+        r.cudaAvailable = torch::cuda::is_available();
+#ifdef LTS_HAVE_CUDA
+        for (std::size_t i = 0; r.cudaAvailable && i < std::size_t(torch::cuda::device_count()); ++i)
+            r.devices.push_back({ "cuda:" + std::to_string(i), "CUDA device " + std::to_string(i), 0, 0 });
+#endif
+        return r;
+    }();
+    return info;
+}
+
+std::string blasWarning()
+{
+    const RuntimeInfo r = runtimeInfo();
+    if (!r.blasIsReference)
+        return {};
+    return "warning: LibTorch is using the reference BLAS; every latency will be about 12x too slow. "
+           "Install libopenblas0-pthread (apt-get install libopenblas0-pthread).";
+}
+
+} // namespace lts

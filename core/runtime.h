@@ -1,0 +1,38 @@
+// What this process runs on: library versions, the BLAS and its threads, the devices. Thread
+// binding is process-wide (LibTorch's intra-op pool and OpenBLAS's own pool), which is why a
+// process measures on one thread at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lts {
+
+struct DeviceInfo {
+    std::string id; // "cpu", "cuda:0"
+    std::string name; // CPU model or GPU name
+    int cores = 0; // logical CPU cores (CPU only)
+    double memoryMb = 0;
+};
+
+struct RuntimeInfo {
+    std::string torchVersion;
+    std::string qtVersion;
+    std::string blas; // e.g. "OpenBLAS 0.3.21 (pthread)" or "reference BLAS"
+    bool blasIsReference = false;
+    bool cudaAvailable = false;
+    std::vector<DeviceInfo> devices;
+};
+
+// Library versions, BLAS flavour and devices of this process. Cheap after the first call.
+RuntimeInfo runtimeInfo();
+// Empty when the BLAS is fine; otherwise a one-line warning for the user.
+std::string blasWarning();
+
+// Binds every CPU compute thread of this process: LibTorch's intra-op pool and OpenBLAS's own.
+void setComputeThreads(int threads);
+
+// MemAvailable of /proc/meminfo in MB; 0 when unknown.
+double availableMemoryMb();
+
+} // namespace lts

@@ -1,0 +1,66 @@
+// One search job behind both programs: lts-search and lts-studio's worker wrap it, and neither
+// assembles its parts. A job takes a parameters struct (configuration, run folder, fresh or
+// resumed, measurement cache, measurer factory), runs the search on the calling thread writing
+// the run folder as it goes, and reports through an observer.
+#pragma once
+
+#include "measurer.h"
+#include "runfolder.h"
+#include "search.h"
+#include "searchconfig.h"
+
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lts {
+
+// Makes the measurer a job measures with, on the job's thread. A remote device or a test's fake
+// plugs in here; throws InputError when the protocol cannot be measured.
+using MeasurerFactory = std::function<std::unique_ptr<Measurer>(const MeasureProtocol&)>;
+// LibTorch on this machine (the default).
+MeasurerFactory torchMeasurerFactory();
+
+struct SearchJobParams {
+    QString folder; // the run folder to write, or to continue with `resume`
+    bool resume = false;
+    SearchConfig config; // a fresh run's configuration; a resumed run reads its own from the folder
+    // When set, replace the configuration's (of a fresh or a resumed run).
+    std::optional<int> iterations;
+    std::optional<double> timeBudgetS;
+    QString cacheDir; // the device's measurement cache; empty: none
+    MeasurerFactory makeMeasurer; // empty: torchMeasurerFactory()
+    std::string folderField = "folder"; // how errors name the folder ("--out" in the CLI)
+};
+
+struct SearchJobResult {
+    SearchResult search;
+    RunInfo info; // the configuration searched, as session.json records it
+    int cacheHits = 0; // measurements the device's cache answered
+};
+
+class SearchJob final {
+public:
+    explicit SearchJob(SearchJobParams params);
+
+    // Runs the whole job on the calling thread: reads the folder to resume, makes the measurer,
+    // puts the device's cache in front of it, loads the part table, writes the run folder.
+    // Reports notes and warnings as Message events, then the search's events, to `observer` (may
+    // be null). Throws InputError for bad input (the configuration, an unreadable or foreign
+    // folder), std::runtime_error when the run folder can no longer be written; the files
+    // written until then stay valid and resumable.
+    SearchJobResult run(SearchObserver* observer);
+
+    // From any thread, before or during run(): they take effect within the current measurement.
+    void cancel() { m_control.cancel(); }
+    void setPaused(bool paused) { m_control.setPaused(paused); }
+
+private:
+    SearchJobParams m_params;
+    RunControl m_control;
+};
+
+} // namespace lts
