@@ -6,6 +6,7 @@
 #include "profiler.h"
 #include "runfolder.h"
 #include "search.h"
+#include "searchjob.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -182,9 +183,11 @@ class Progress final : public SearchObserver {
 public:
     void onEvent(const SearchEvent& e) override
     {
-        if (e.kind == SearchEvent::Kind::Candidate) {
+        if (e.kind == SearchEvent::Kind::Message) {
+            std::fprintf(stderr, "%s%s\n", e.warning ? "warning: " : "lts-search: ", e.message.c_str());
+        } else if (e.kind == SearchEvent::Kind::Candidate) {
             const Candidate& c = e.candidate;
-            if (e.fromCache) {
+            if (e.fromEarlierRun) {
                 ++m_cached;
                 return;
             }
@@ -221,22 +224,6 @@ private:
     int m_cached = 0;
 };
 
-class Fanout final : public SearchObserver {
-public:
-    Fanout(std::initializer_list<SearchObserver*> list)
-        : m_list(list)
-    {
-    }
-    void onEvent(const SearchEvent& e) override
-    {
-        for (auto* o : m_list)
-            o->onEvent(e);
-    }
-
-private:
-    std::vector<SearchObserver*> m_list;
-};
-
 void printFrontier(const SearchResult& r)
 {
     std::vector<std::size_t> rows = r.frontier;
@@ -256,34 +243,28 @@ void printFrontier(const SearchResult& r)
 
 int commandRun(const Options& o)
 {
-    const bool resume = o.has("resume");
-    QString dir;
-    RunInfo info;
-    std::vector<Candidate> known;
-    if (resume) {
+    SearchJobParams job;
+    job.resume = o.has("resume");
+    if (job.resume) {
         if (o.has("preset") || o.has("space") || o.has("out"))
             throw InputError(
                 "--resume", "takes the run's own configuration; do not combine it with --preset, --space or --out");
-        dir = QString::fromStdString(o.text("resume"));
-        LoadedRun run = loadRun(dir);
-        for (const auto& w : run.warnings)
-            std::fprintf(stderr, "warning: %s\n", w.c_str());
-        info = run.info;
-        known = std::move(run.candidates);
-        info.finished = info.cancelled = false;
+        job.folder = QString::fromStdString(o.text("resume"));
+        job.folderField = "--resume";
     } else {
         if (o.has("preset") == o.has("space"))
             throw InputError("--preset/--space", "give exactly one of them");
         if (!o.has("out"))
             throw InputError("--out", "is required: the run folder to write");
-        dir = QString::fromStdString(o.text("out"));
-        if (o.has("preset")) {
-            info.config.space = preset(o.text("preset"));
-        } else {
-            info.config = searchConfigFromJson(readJsonFile(QString::fromStdString(o.text("space"))));
-        }
-        applyProtocolOptions(o, info.config.protocol);
-        SearchParams& p = info.config.search;
+        job.folder = QString::fromStdString(o.text("out"));
+        job.folderField = "--out";
+        SearchConfig& config = job.config;
+        if (o.has("preset"))
+            config.space = preset(o.text("preset"));
+        else
+            config = searchConfigFromJson(readJsonFile(QString::fromStdString(o.text("space"))));
+        applyProtocolOptions(o, config.protocol);
+        SearchParams& p = config.search;
         if (o.has("seed"))
             p.seed = std::uint64_t(o.integer("seed", 0, (1LL << 53)));
         if (o.has("algorithm"))
@@ -297,48 +278,14 @@ int commandRun(const Options& o)
         if (o.has("estimate-rounds"))
             p.estimateRounds = int(o.integer("estimate-rounds", 0, 100));
     }
-    SearchParams& p = info.config.search;
     if (o.has("iterations"))
-        p.iterations = int(o.integer("iterations", 1, 100000));
+        job.iterations = int(o.integer("iterations", 1, 100000));
     if (o.has("time-budget"))
-        p.timeBudgetS = o.number("time-budget");
-    p.validate();
-
-    TorchMeasurer torchMeasurer(info.config.protocol);
-    std::unique_ptr<CachingMeasurer> cache;
-    const QString cacheDir = o.has("no-cache") ? QString()
-        : o.has("cache-dir")                   ? QString::fromStdString(o.text("cache-dir"))
-                                               : defaultMeasurementCacheDir();
-    if (!cacheDir.isEmpty()) {
-        try {
-            cache = std::make_unique<CachingMeasurer>(torchMeasurer, cacheDir);
-            std::fprintf(stderr, "lts-search: measurement cache %s: %d earlier measurements with this protocol\n",
-                QDir::toNativeSeparators(cache->filePath()).toUtf8().constData(), cache->size());
-            if (!cache->warning().empty())
-                std::fprintf(stderr, "warning: %s\n", cache->warning().c_str());
-        } catch (const std::runtime_error& e) {
-            std::fprintf(stderr, "warning: %s; searching without the measurement cache\n", e.what());
-        }
-    }
-    Measurer& measurer = cache ? static_cast<Measurer&>(*cache) : torchMeasurer;
-    if (resume) {
-        std::string note;
-        measurer.loadEstimateTable(loadEstimateTable(dir, measurer.fingerprint(), note));
-        std::fprintf(stderr, "lts-search: %s\n", note.c_str());
-    }
-    SearchEngine engine(info.config.space, p, measurer);
-    engine.setKnownCandidates(known, info.elapsedS);
-    std::unique_ptr<RunWriter> writer;
-    try {
-        writer = std::make_unique<RunWriter>(dir, info, resume);
-        writer->setMeasurer(&measurer);
-    } catch (const std::runtime_error& e) {
-        throw InputError("--out", e.what());
-    }
-    std::fprintf(stderr, "lts-search: %s search on %s (%s), %d thread(s), seed %llu, objectives %s -> %s\n",
-        algorithmName(p.algorithm).c_str(), info.config.space.name.c_str(), info.config.protocol.device.c_str(),
-        info.config.protocol.threads, static_cast<unsigned long long>(p.seed), objectivesString(p.objectives).c_str(),
-        QDir::toNativeSeparators(dir).toUtf8().constData());
+        job.timeBudgetS = o.number("time-budget");
+    job.cacheDir = o.has("no-cache") ? QString()
+        : o.has("cache-dir")         ? QString::fromStdString(o.text("cache-dir"))
+                                     : defaultMeasurementCacheDir();
+    SearchJob search(std::move(job));
 
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
@@ -347,31 +294,23 @@ int commandRun(const Options& o)
     std::thread watcher([&] {
         while (!done.load()) {
             if (g_interrupted.load()) {
-                engine.cancel();
+                search.cancel();
                 return;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
+    struct Join {
+        std::atomic<bool>& done;
+        std::thread& watcher;
+        ~Join()
+        {
+            done.store(true);
+            watcher.join();
+        }
+    } join { done, watcher };
     Progress progress;
-    Fanout observers { writer.get(), &progress };
-    SearchResult result;
-    try {
-        result = engine.run(&observers);
-    } catch (...) {
-        done.store(true);
-        watcher.join();
-        throw;
-    }
-    done.store(true);
-    watcher.join();
-    writer->finish(result);
-    if (cache) {
-        std::fprintf(stderr, "lts-search: %d measurements taken from the device's cache\n", cache->hits());
-        if (!cache->warning().empty())
-            std::fprintf(stderr, "warning: %s\n", cache->warning().c_str());
-    }
-    printFrontier(result);
+    printFrontier(search.run(&progress).search);
     return 0;
 }
 

@@ -94,6 +94,10 @@ int main(int argc, char** argv)
     const QCommandLineOption out(QStringLiteral("out"),
         QStringLiteral("Run folder for a search started with --start (default: a new folder in the data folder)"),
         QStringLiteral("DIR"));
+    const QCommandLineOption resume(QStringLiteral("resume"),
+        QStringLiteral("Open the run folder DIR and continue its search at once, as lts-search run --resume does"),
+        QStringLiteral("DIR"));
+    parser.addOption(resume);
     parser.addOption(demo);
     parser.addOption(shots);
     parser.addOption(start);
@@ -119,6 +123,10 @@ int main(int argc, char** argv)
         if (parser.isSet(out))
             window.configPanel()->setOutputFolder(parser.value(out));
         if (parser.isSet(start) && !window.startSearch()) {
+            std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+        if (parser.isSet(resume) && !window.resumeSearch(parser.value(resume))) {
             std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
             return 2;
         }

@@ -6,8 +6,9 @@
 #include "errors.h"
 #include "format.h"
 #include "frontiertable.h"
+#include "livesearch.h"
 #include "paretoplot.h"
-#include "searchcontroller.h"
+#include "statusbar.h"
 #include "theme.h"
 
 #include <QAction>
@@ -39,10 +40,7 @@ namespace studio {
 
 namespace {
 
-    constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the eye, cheap to draw
-    constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
     constexpr int kMaxRecent = 8;
-    constexpr int kProgressSteps = 1000;
     constexpr double kDefaultFastestAboveM = 20; // the README's example question
     constexpr int kDetailsMinWidth = 320; // the measurement table and per-layer columns fit without eliding
 
@@ -51,22 +49,12 @@ namespace {
         return QFileInfo(QDir(path).filePath(QString::fromLatin1(lts::kSessionFile))).isFile();
     }
 
-    // Candidates a search will evaluate when it runs every iteration, for the progress bar.
-    double expectedCandidates(const lts::SearchConfig& c)
-    {
-        const lts::SearchParams& p = c.search;
-        double n = p.algorithm == lts::Algorithm::Random
-            ? double(p.iterations) * p.populationSize()
-            : p.populationSize() + double(p.iterations - 1) * (p.mutants + p.crossovers);
-        return std::max(1.0, std::min(n, c.space.size()));
-    }
-
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , m_store(new RunStore(this))
-    , m_controller(new SearchController(this))
+    , m_live(new LiveSearch(m_store, this))
     , m_config(new ConfigPanel(this))
     , m_plot(new ParetoPlot(m_store, this))
     , m_table(new FrontierTable(m_store, this))
@@ -103,15 +91,10 @@ MainWindow::MainWindow(QWidget* parent)
     for (QDockWidget* d : { configDock, tableDock, detailsDock, convergenceDock })
         view->addAction(d->toggleViewAction());
 
-    m_flushTimer.setSingleShot(true);
-    m_flushTimer.setInterval(kFlushIntervalMs);
-    connect(&m_flushTimer, &QTimer::timeout, this, &MainWindow::flushPending);
-    m_clockTimer.setInterval(kClockIntervalMs);
-    connect(&m_clockTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
-
-    connect(m_controller, &SearchController::event, this, &MainWindow::onSearchEvent);
-    connect(m_controller, &SearchController::finished, this, &MainWindow::onSearchFinished);
-    connect(m_controller, &SearchController::problem, this, &MainWindow::onSearchProblem);
+    connect(m_live, &LiveSearch::progressChanged, this, &MainWindow::updateStatus);
+    connect(m_live, &LiveSearch::finished, this, &MainWindow::onSearchFinished);
+    connect(m_live, &LiveSearch::warning, this, &MainWindow::onSearchWarning);
+    connect(m_live, &LiveSearch::message, this, [this](const QString& text) { statusBar()->showMessage(text, 5000); });
     connect(m_config, &ConfigPanel::validityChanged, this, &MainWindow::updateActions);
     connect(m_details, &DetailsPanel::copyRequested, this, &MainWindow::copySelection);
     connect(m_details, &DetailsPanel::exportRequested, this, [this] { exportInteractive(ExportFormat::ArchJson); });
@@ -160,6 +143,16 @@ void MainWindow::buildActions()
         if (!dir.isEmpty() && !openRun(dir, true))
             showError(QStringLiteral("Add run folder"), m_lastError);
     });
+    QAction* resumeAction = file->addAction(QStringLiteral("&Resume Run Folder…"));
+    resumeAction->setObjectName(QStringLiteral("resumeAction"));
+    resumeAction->setToolTip(QStringLiteral("Continue a stopped or killed search in its folder, as lts-search run "
+                                            "--resume does: nothing is measured twice"));
+    connect(resumeAction, &QAction::triggered, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Resume run folder"));
+        if (!dir.isEmpty() && !resumeSearch(dir))
+            showError(QStringLiteral("Resume run folder"), m_lastError);
+    });
+    m_resume = resumeAction;
     m_recentMenu = file->addMenu(QStringLiteral("Open &Recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     QAction* closeRuns = file->addAction(QStringLiteral("&Close Runs"));
@@ -295,35 +288,17 @@ void MainWindow::buildActions()
 
 void MainWindow::buildStatusBar()
 {
-    auto label = [this](const char* name, const QString& tip) {
-        auto* l = new QLabel(this);
-        l->setObjectName(QString::fromLatin1(name));
-        l->setToolTip(tip);
-        statusBar()->addPermanentWidget(l);
-        return l;
-    };
-    m_problemLabel = new QLabel(this);
-    m_problemLabel->setObjectName(QStringLiteral("statusProblem"));
-    m_problemLabel->setStyleSheet(QStringLiteral("color: #d62728;"));
-    statusBar()->addWidget(m_problemLabel, 1);
-    m_stateLabel = label("statusState", QStringLiteral("What the search is doing"));
-    m_evaluatedLabel = label("statusEvaluated", QStringLiteral("Candidates evaluated so far"));
-    m_iterationLabel = label("statusIteration", QStringLiteral("Current iteration of the search"));
-    m_elapsedLabel = label("statusElapsed", QStringLiteral("Time since the search started"));
-    m_etaLabel = label("statusEta", QStringLiteral("Estimated time left, from the pace so far"));
-    m_hvLabel = label(
-        "statusHypervolume", QStringLiteral("Hypervolume of the frontier after the last iteration (larger is better)"));
-    m_progress = new QProgressBar(this);
-    m_progress->setObjectName(QStringLiteral("statusProgress"));
-    m_progress->setRange(0, kProgressSteps);
-    m_progress->setMaximumWidth(160);
-    m_progress->setToolTip(QStringLiteral("Share of the planned candidates (or of the time budget) done"));
-    statusBar()->addPermanentWidget(m_progress);
+    m_status = new SearchStatus(statusBar());
 }
 
 bool MainWindow::isSearchRunning() const
 {
-    return m_controller->isRunning();
+    return m_live->isRunning();
+}
+
+QString MainWindow::liveRunFolder() const
+{
+    return m_live->folder();
 }
 
 QString MainWindow::automaticRunFolder() const
@@ -354,134 +329,87 @@ bool MainWindow::startSearch()
     if (folder.isEmpty()) {
         folder = automaticRunFolder();
     } else if (QFileInfo(QDir(folder).filePath(QString::fromLatin1(lts::kCandidatesFile))).size() > 0) {
-        m_lastError = QStringLiteral("%1 already holds a run: choose another folder, or clear the field for an "
-                                     "automatic one")
+        m_lastError = QStringLiteral("%1 already holds a run: continue it with File > Resume Run Folder…, choose "
+                                     "another folder, or clear the field for an automatic one")
                           .arg(QDir::toNativeSeparators(folder));
         return false;
     }
-    flushPending();
-    m_store->clear();
-    RunLayer layer;
-    layer.name = QFileInfo(folder).fileName();
-    layer.folder = folder;
-    layer.config = config;
-    layer.live = true;
-    m_liveLayer = m_store->addLayer(std::move(layer));
-    m_liveFolder = folder;
-    m_liveConfig = config;
-    m_evaluated = 0;
-    m_iteration = 0;
-    m_hypervolume = 0;
-    m_finishReason.clear();
     m_lastError.clear();
-    m_problemLabel->clear();
-    m_clock.start();
-    m_pauseClock.invalidate();
-    m_pausedMs = 0;
-    m_searchEnded = false;
+    m_status->setProblem(QString());
+    if (!m_live->start(config, folder, &m_lastError))
+        return false;
+    searchStarted(config);
+    return true;
+}
+
+bool MainWindow::resumeSearch(const QString& folder)
+{
+    if (isSearchRunning()) {
+        m_lastError = QStringLiteral("a search is already running");
+        return false;
+    }
+    if (!isRunFolder(folder)) {
+        m_lastError = QStringLiteral("%1 is not a run folder (it has no %2)")
+                          .arg(QDir::toNativeSeparators(folder), QString::fromLatin1(lts::kSessionFile));
+        return false;
+    }
+    m_lastError.clear();
+    m_status->setProblem(QString());
+    if (!m_live->resume(folder, &m_lastError))
+        return false;
+    m_config->setConfig(m_live->config());
+    searchStarted(m_live->config());
+    m_plot->resetView();
+    return true;
+}
+
+void MainWindow::searchStarted(const lts::SearchConfig& config)
+{
     {
         const QSignalBlocker block(m_pause);
         m_pause->setChecked(false);
     }
     alignAxesWith(config);
-    m_controller->start(config, folder);
-    m_clockTimer.start();
-    statusBar()->showMessage(QStringLiteral("Writing %1").arg(QDir::toNativeSeparators(folder)), 5000);
+    statusBar()->showMessage(QStringLiteral("Writing %1").arg(QDir::toNativeSeparators(m_live->folder())), 5000);
     updateActions();
     updateStatus();
-    return true;
 }
 
 void MainWindow::stopSearch()
 {
-    m_controller->stop();
-    updateStatus();
+    m_live->stop();
 }
 
 void MainWindow::setPaused(bool paused)
 {
-    if (paused && isSearchRunning() && !m_pauseClock.isValid())
-        m_pauseClock.start();
-    if (!paused && m_pauseClock.isValid()) {
-        m_pausedMs += m_pauseClock.elapsed();
-        m_pauseClock.invalidate();
-    }
-    m_controller->setPaused(paused);
+    m_live->setPaused(paused);
     const QSignalBlocker block(m_pause);
     m_pause->setChecked(paused && isSearchRunning());
-    updateStatus();
-}
-
-void MainWindow::onSearchEvent(const lts::SearchEvent& e)
-{
-    switch (e.kind) {
-    case lts::SearchEvent::Kind::Candidate:
-        m_pending.push_back(e.candidate);
-        m_evaluated = e.evaluated;
-        m_iteration = e.iteration;
-        if (!m_flushTimer.isActive())
-            m_flushTimer.start();
-        break;
-    case lts::SearchEvent::Kind::IterationDone:
-        flushPending();
-        m_hypervolume = e.hypervolume;
-        m_store->appendHistory(m_liveLayer, { e.elapsedS, e.hypervolume, e.frontierSize, e.iteration });
-        break;
-    case lts::SearchEvent::Kind::Message:
-        statusBar()->showMessage(QString::fromStdString(e.message), 5000);
-        break;
-    case lts::SearchEvent::Kind::Finished:
-        flushPending();
-        m_hypervolume = e.hypervolume;
-        m_finishReason = QString::fromStdString(e.message);
-        break;
-    }
-}
-
-void MainWindow::flushPending()
-{
-    m_flushTimer.stop();
-    if (m_pending.empty())
-        return;
-    m_store->appendCandidates(m_liveLayer, m_pending);
-    m_pending.clear();
-    updateStatus();
 }
 
 void MainWindow::onSearchFinished(const QString& failure)
 {
-    flushPending();
-    m_store->setLive(m_liveLayer, false);
-    m_clockTimer.stop();
-    if (m_pauseClock.isValid()) {
-        m_pausedMs += m_pauseClock.elapsed();
-        m_pauseClock.invalidate();
-    }
-    m_endMs = m_clock.elapsed();
-    m_searchEnded = true;
     if (!failure.isEmpty()) {
         m_lastError = failure;
-        m_finishReason = QStringLiteral("failed");
-        m_problemLabel->setText(failure);
+        m_status->setProblem(failure);
         showError(QStringLiteral("Search stopped"),
-            QStringLiteral("%1<p>Everything measured before this is in %2.</p>")
-                .arg(failure.toHtmlEscaped(), QDir::toNativeSeparators(m_liveFolder).toHtmlEscaped()));
+            QStringLiteral("%1<p>Everything measured before this is in %2; what the window shows can still be "
+                           "exported.</p>")
+                .arg(failure.toHtmlEscaped(), QDir::toNativeSeparators(m_live->folder()).toHtmlEscaped()));
     }
     {
         const QSignalBlocker block(m_pause);
         m_pause->setChecked(false);
     }
     updateActions();
-    updateStatus();
-    addRecent(m_liveFolder);
+    addRecent(m_live->folder());
     Q_EMIT searchFinished(failure);
 }
 
-void MainWindow::onSearchProblem(const QString& message)
+void MainWindow::onSearchWarning(const QString& message)
 {
-    m_problemLabel->setText(message);
+    m_status->setProblem(message);
     m_lastError = message;
-    showError(QStringLiteral("Run folder"), message);
 }
 
 void MainWindow::updateActions()
@@ -495,53 +423,13 @@ void MainWindow::updateActions()
     m_start->setStatusTip(m_start->toolTip());
     m_pause->setEnabled(running);
     m_stop->setEnabled(running);
+    m_resume->setEnabled(!running);
     m_config->setEnabled(!running);
 }
 
 void MainWindow::updateStatus()
 {
-    const bool running = isSearchRunning();
-    QString state;
-    if (running)
-        state = m_controller->isPaused() ? QStringLiteral("Paused") : QStringLiteral("Running");
-    else if (!m_finishReason.isEmpty())
-        state = m_finishReason == QLatin1String("finished") ? QStringLiteral("Finished")
-            : m_finishReason == QLatin1String("cancelled")  ? QStringLiteral("Stopped by the user")
-            : m_finishReason == QLatin1String("failed")     ? QStringLiteral("Failed")
-                                                            : QStringLiteral("Finished (%1)").arg(m_finishReason);
-    else
-        state = QStringLiteral("Idle");
-    m_stateLabel->setText(state);
-    m_evaluatedLabel->setText(QStringLiteral("Evaluated %1").arg(m_evaluated));
-    const int iterations = m_liveConfig.search.iterations;
-    m_iterationLabel->setText(m_liveLayer < 0 ? QStringLiteral("Iteration –")
-                                              : QStringLiteral("Iteration %1/%2").arg(m_iteration + 1).arg(iterations));
-    const qint64 now = m_searchEnded ? m_endMs : m_clock.isValid() ? m_clock.elapsed() : 0;
-    const qint64 paused = m_pausedMs + (m_pauseClock.isValid() ? m_pauseClock.elapsed() : 0);
-    const double elapsed = std::max<qint64>(0, now - paused) / 1000.0;
-    m_elapsedLabel->setText(
-        QStringLiteral("Elapsed %1").arg(m_liveLayer < 0 ? QStringLiteral("–") : clockText(elapsed)));
-    double fraction = 0;
-    QString eta = QStringLiteral("–");
-    if (m_liveLayer >= 0) {
-        const double expected = expectedCandidates(m_liveConfig);
-        fraction = std::min(1.0, m_evaluated / expected);
-        const double budget = m_liveConfig.search.timeBudgetS;
-        if (budget > 0)
-            fraction = std::max(fraction, std::min(1.0, elapsed / budget));
-        if (!running) {
-            fraction = 1;
-            eta = clockText(0);
-        } else if (m_evaluated > 0) {
-            double left = elapsed / m_evaluated * std::max(0.0, expected - m_evaluated);
-            if (budget > 0)
-                left = std::min(left, std::max(0.0, budget - elapsed));
-            eta = clockText(left);
-        }
-    }
-    m_etaLabel->setText(QStringLiteral("ETA %1").arg(eta));
-    m_hvLabel->setText(QStringLiteral("HV %1").arg(m_hypervolume, 0, 'g', 4));
-    m_progress->setValue(int(std::lround(fraction * kProgressSteps)));
+    m_status->show(m_live->progress());
 }
 
 void MainWindow::alignAxesWith(const lts::SearchConfig& config)
@@ -585,7 +473,7 @@ bool MainWindow::openRun(const QString& folder, bool overlay)
         m_lastError = QString::fromStdString(e.what());
         return false;
     }
-    flushPending();
+    m_live->flush();
     if (!overlay && !isSearchRunning())
         m_store->clear();
     m_store->addLayer(layerFromRun(run, QFileInfo(folder).absoluteFilePath()));
@@ -628,27 +516,16 @@ bool MainWindow::saveConfig(const QString& file)
     return true;
 }
 
-std::vector<lts::Candidate> MainWindow::exportSet() const
-{
-    std::vector<PointRef> refs = m_store->selection();
-    if (refs.empty())
-        refs = m_store->allFrontierPoints();
-    std::vector<lts::Candidate> out;
-    for (PointRef p : refs)
-        out.push_back(m_store->candidate(p));
-    return out;
-}
-
 ExportReport MainWindow::exportTo(ExportFormat format, const QString& target)
 {
-    const ExportReport report = exportCandidates(exportSet(), format, target);
+    const ExportReport report = exportCandidates(m_store->exportSet(), format, target);
     m_lastError = report.problems.join(QLatin1Char('\n'));
     return report;
 }
 
 void MainWindow::exportInteractive(ExportFormat format)
 {
-    const std::vector<lts::Candidate> set = exportSet();
+    const std::vector<lts::Candidate> set = m_store->exportSet();
     if (set.empty()) {
         showError(QStringLiteral("Export"), QStringLiteral("Nothing to export: run a search or open a run first."));
         return;
@@ -719,17 +596,7 @@ void MainWindow::copySelection()
 
 bool MainWindow::selectFastestAbove(double decoderParams)
 {
-    PointRef best;
-    for (int l = 0; l < m_store->layerCount(); ++l) {
-        const auto& candidates = m_store->layer(l).candidates;
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-            const lts::Candidate& c = candidates[i];
-            if (c.status != lts::Candidate::Status::Ok || double(c.decoderParams) < decoderParams)
-                continue;
-            if (!best.valid() || c.measurement.latencyMs < m_store->candidate(best).measurement.latencyMs)
-                best = { l, int(i) };
-        }
-    }
+    const PointRef best = m_store->fastestAbove(decoderParams);
     if (!best.valid())
         return false;
     m_store->setSelection({ best });
@@ -788,13 +655,13 @@ void MainWindow::closeEvent(QCloseEvent* event)
     if (isSearchRunning()) {
         const auto answer = QMessageBox::question(this, QStringLiteral("Quit LTS Studio"),
             QStringLiteral("A search is running. Stop it and quit? Everything measured so far is saved in %1.")
-                .arg(QDir::toNativeSeparators(m_liveFolder)));
+                .arg(QDir::toNativeSeparators(m_live->folder())));
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;
         }
-        m_controller->stop();
-        m_controller->waitForStop();
+        m_live->stop();
+        m_live->waitForStop();
     }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());

@@ -7,14 +7,10 @@
 #include "exporter.h"
 #include "runstore.h"
 
-#include <QElapsedTimer>
 #include <QMainWindow>
-#include <QTimer>
 
 class QAction;
-class QLabel;
 class QMenu;
-class QProgressBar;
 
 namespace studio {
 
@@ -23,7 +19,8 @@ class ConvergencePlot;
 class DetailsPanel;
 class FrontierTable;
 class ParetoPlot;
-class SearchController;
+class LiveSearch;
+class SearchStatus;
 
 class MainWindow final : public QMainWindow {
     Q_OBJECT
@@ -45,9 +42,13 @@ public:
     bool startSearch();
     void stopSearch();
     void setPaused(bool paused);
+    // Continues the stopped or killed run in `folder` in place (File > Resume Run Folder…):
+    // its candidates are shown at once and nothing is measured twice. False with lastError().
+    bool resumeSearch(const QString& folder);
     bool isSearchRunning() const;
     // The folder the current or last search of this window writes.
-    QString liveRunFolder() const { return m_liveFolder; }
+    QString liveRunFolder() const;
+    LiveSearch* liveSearch() const { return m_live; }
 
     // A run folder (or its session.json) or a search configuration file. With `overlay`, a run
     // joins the ones shown instead of replacing them. False with lastError() when it cannot.
@@ -76,16 +77,14 @@ protected:
 private:
     void buildActions();
     void buildStatusBar();
-    void onSearchEvent(const lts::SearchEvent& event);
+    void searchStarted(const lts::SearchConfig& config);
     void onSearchFinished(const QString& failure);
-    void onSearchProblem(const QString& message);
-    void flushPending();
+    void onSearchWarning(const QString& message);
     void updateStatus();
     void updateActions();
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void showError(const QString& title, const QString& message);
-    std::vector<lts::Candidate> exportSet() const;
     void exportInteractive(ExportFormat format);
     void exportPlotInteractive();
     QString automaticRunFolder() const;
@@ -93,7 +92,7 @@ private:
     void alignAxesWith(const lts::SearchConfig& config);
 
     RunStore* m_store;
-    SearchController* m_controller;
+    LiveSearch* m_live;
     ConfigPanel* m_config;
     ParetoPlot* m_plot;
     FrontierTable* m_table;
@@ -103,34 +102,11 @@ private:
     QAction* m_start = nullptr;
     QAction* m_pause = nullptr;
     QAction* m_stop = nullptr;
+    QAction* m_resume = nullptr;
     QAction* m_dark = nullptr;
     QMenu* m_recentMenu = nullptr;
 
-    QLabel* m_stateLabel = nullptr;
-    QLabel* m_evaluatedLabel = nullptr;
-    QLabel* m_iterationLabel = nullptr;
-    QLabel* m_elapsedLabel = nullptr;
-    QLabel* m_etaLabel = nullptr;
-    QLabel* m_hvLabel = nullptr;
-    QLabel* m_problemLabel = nullptr;
-    QProgressBar* m_progress = nullptr;
-
-    // Points arrive one event each; they reach the store (and the plot) in batches.
-    std::vector<lts::Candidate> m_pending;
-    QTimer m_flushTimer;
-    QTimer m_clockTimer;
-    QElapsedTimer m_clock;
-    QElapsedTimer m_pauseClock; // valid while paused
-    qint64 m_pausedMs = 0; // paused time, left out of elapsed and ETA
-    bool m_searchEnded = false; // the clock stops with the search
-    qint64 m_endMs = 0;
-    int m_liveLayer = -1;
-    QString m_liveFolder;
-    lts::SearchConfig m_liveConfig;
-    int m_evaluated = 0;
-    int m_iteration = 0;
-    double m_hypervolume = 0;
-    QString m_finishReason;
+    SearchStatus* m_status = nullptr;
     QString m_lastError;
 };
 

@@ -148,4 +148,31 @@ std::vector<PointRef> RunStore::allFrontierPoints() const
     return out;
 }
 
+std::vector<lts::Candidate> RunStore::exportSet() const
+{
+    std::vector<PointRef> refs = m_selection;
+    if (refs.empty())
+        refs = allFrontierPoints();
+    std::vector<lts::Candidate> out;
+    for (PointRef p : refs)
+        out.push_back(candidate(p));
+    return out;
+}
+
+PointRef RunStore::fastestAbove(double decoderParams) const
+{
+    PointRef best;
+    for (int l = 0; l < layerCount(); ++l) {
+        const auto& candidates = layer(l).candidates;
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            const lts::Candidate& c = candidates[i];
+            if (c.status != lts::Candidate::Status::Ok || double(c.decoderParams) < decoderParams)
+                continue;
+            if (!best.valid() || c.measurement.latencyMs < candidate(best).measurement.latencyMs)
+                best = { l, int(i) };
+        }
+    }
+    return best;
+}
+
 } // namespace studio

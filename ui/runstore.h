@@ -3,8 +3,8 @@
 // GUI-thread only: the search thread hands its results over as values through the main window.
 #pragma once
 
-#include "jsonio.h"
 #include "runfolder.h"
+#include "searchconfig.h"
 
 #include <QColor>
 #include <QObject>
@@ -68,6 +68,11 @@ public:
     void setSelection(std::vector<PointRef> refs);
     // Every frontier point of every layer (what an export with nothing selected writes).
     std::vector<PointRef> allFrontierPoints() const;
+    // What an export writes: the selection, or every frontier point when nothing is selected.
+    std::vector<lts::Candidate> exportSet() const;
+    // The measured architecture with the lowest latency among those with at least
+    // `decoderParams` decoder parameters, over every layer; invalid when there is none.
+    PointRef fastestAbove(double decoderParams) const;
 
 Q_SIGNALS:
     void layersChanged();

@@ -1,43 +1,36 @@
-// Runs one search at a time on a named worker thread and hands its events to the GUI thread as
-// values. The worker builds the TorchMeasurer on its own thread, writes the run folder with
-// lts::RunWriter exactly as lts-search does, and turns every exception into a signal.
+// Runs one lts::SearchJob at a time on a named worker thread and hands its events to the GUI
+// thread as values. The job does everything lts-search does (resume, the device's cache, the
+// run folder); the worker only turns its result or exception into a signal.
 #pragma once
 
-#include "jsonio.h"
-#include "search.h"
+#include "searchjob.h"
 
 #include <QObject>
 #include <QString>
 #include <QThread>
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 
 namespace studio {
 
-// Lives on the search thread. cancel() and setPaused() are called from the GUI thread and only
-// touch atomics and the engine's own atomics: a busy worker never reads its event queue.
+// Lives on the search thread. cancel() and setPaused() are called from the GUI thread and reach
+// the job's atomics directly: a busy worker never reads its event queue.
 class SearchWorker final : public QObject {
     Q_OBJECT
 public:
-    // Runs the whole search on the calling thread; emits done() when it returns.
-    void run(const lts::SearchConfig& config, const QString& folder);
-    void cancel();
-    void setPaused(bool paused);
+    explicit SearchWorker(lts::SearchJobParams params);
+    // Runs the whole job on the calling thread; emits done() when it returns.
+    void run();
+    void cancel() { m_job.cancel(); }
+    void setPaused(bool paused) { m_job.setPaused(paused); }
 
 Q_SIGNALS:
     void event(const lts::SearchEvent& event);
-    // Something went wrong but the search goes on (the run folder cannot be written, say).
-    void problem(const QString& message);
-    // The search is over; `failure` is empty unless it ended with an error.
+    // The job is over; `failure` is empty unless it ended with an error.
     void done(const QString& failure);
 
 private:
-    std::mutex m_engineMutex; // guards m_engine against the engine's destruction
-    lts::SearchEngine* m_engine = nullptr;
-    std::atomic<bool> m_cancelRequested { false };
-    std::atomic<bool> m_pauseRequested { false };
+    lts::SearchJob m_job;
 };
 
 // Quits, waits for and deletes a thread it owns (qBittorrent's Utils::Thread::UniquePtr).
@@ -51,19 +44,18 @@ public:
     explicit SearchController(QObject* parent = nullptr);
     ~SearchController() override;
 
-    // Starts a search writing `folder`; false when one is already running.
-    bool start(const lts::SearchConfig& config, const QString& folder);
+    // Starts a job; false when one is already running.
+    bool start(lts::SearchJobParams params);
     // Takes effect within the current measurement.
     void stop();
+    // Asks the search to pause or go on; the job's Paused and Resumed events say when it has.
     void setPaused(bool paused);
     bool isRunning() const { return m_thread != nullptr; }
-    bool isPaused() const { return m_paused; }
     // Blocks until the search thread has ended (after stop(), for a clean quit).
     void waitForStop();
 
 Q_SIGNALS:
     void event(const lts::SearchEvent& event);
-    void problem(const QString& message);
     void finished(const QString& failure);
 
 private:
@@ -71,7 +63,6 @@ private:
 
     std::unique_ptr<QThread, ThreadDeleter> m_thread;
     std::unique_ptr<SearchWorker> m_worker; // deleted after its thread has ended
-    bool m_paused = false;
 };
 
 } // namespace studio

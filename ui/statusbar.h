@@ -1,0 +1,38 @@
+// The status bar's permanent figures of the live search: state, candidates evaluated, iteration,
+// elapsed time, ETA, hypervolume and a progress bar, plus a problem line. It only shows what
+// LiveSearch reports.
+#pragma once
+
+#include "livesearch.h"
+
+#include <QObject>
+
+class QLabel;
+class QProgressBar;
+class QStatusBar;
+
+namespace studio {
+
+class SearchStatus final : public QObject {
+    Q_OBJECT
+public:
+    // Adds its widgets to `bar`.
+    explicit SearchStatus(QStatusBar* bar);
+    void show(const SearchProgress& p);
+    void setProblem(const QString& text);
+
+private:
+    QLabel* m_problem;
+    QLabel* m_state;
+    QLabel* m_evaluated;
+    QLabel* m_iteration;
+    QLabel* m_elapsed;
+    QLabel* m_eta;
+    QLabel* m_hypervolume;
+    QProgressBar* m_progress;
+};
+
+// How a state reads in the status bar ("Running", "Stopped by the user", "Finished (…)").
+QString stateText(const SearchProgress& p);
+
+} // namespace studio
