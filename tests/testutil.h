@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -109,6 +110,31 @@ public:
     std::map<std::string, int> perKey;
     std::function<bool(const ArchConfig&)> failWhen;
     std::function<void(const ArchConfig&)> onMeasure;
+};
+
+// A measurer that forwards to one the test owns, so a job's measurer factory can hand it out
+// while the test keeps counting its calls.
+class BorrowedMeasurer final : public Measurer {
+public:
+    explicit BorrowedMeasurer(Measurer& inner)
+        : m_inner(inner)
+    {
+    }
+    Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        return m_inner.measure(arch, cancel);
+    }
+    MeasureProtocol protocol() const override { return m_inner.protocol(); }
+    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        return m_inner.estimateLatencyMs(arch, cancel);
+    }
+    std::map<std::string, double> estimateTable() const override { return m_inner.estimateTable(); }
+    void loadEstimateTable(const std::map<std::string, double>& table) override { m_inner.loadEstimateTable(table); }
+    std::string fingerprint() const override { return m_inner.fingerprint(); }
+
+private:
+    Measurer& m_inner;
 };
 
 } // namespace lts::test

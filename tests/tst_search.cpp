@@ -6,7 +6,9 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <chrono>
+#include <future>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -268,34 +270,88 @@ void TestSearch::homogeneousLayers()
 void TestSearch::cancelFromAnotherThread()
 {
     test::FakeMeasurer m;
-    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(5)); };
+    std::promise<void> measuring;
+    m.onMeasure = [&](const ArchConfig&) {
+        if (m.calls == 3)
+            measuring.set_value();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    };
     SearchEngine e(gptSpace(), smallParams(), m);
     SearchResult r;
     std::thread worker([&] { r = e.run(nullptr); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    QVERIFY(measuring.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready);
     const auto t0 = std::chrono::steady_clock::now();
     e.cancel();
     worker.join();
     const double waitedMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     QVERIFY(r.cancelled);
+    QVERIFY(r.candidates.size() >= 2);
     QVERIFY(r.candidates.size() < std::size_t(smallParams().iterations * smallParams().populationSize()));
     QVERIFY2(waitedMs < 1000, "cancel must take effect within the current measurement");
 }
 
+namespace {
+
+// Tells the test thread when the search thread has blocked on a pause.
+struct PauseWatch final : SearchObserver {
+    void onEvent(const SearchEvent& e) override
+    {
+        kinds.push_back(e.kind);
+        if (e.kind == SearchEvent::Kind::Paused && !told) {
+            told = true;
+            paused.set_value(e.evaluated);
+        }
+    }
+    std::vector<SearchEvent::Kind> kinds;
+    std::promise<int> paused; // candidates evaluated when it paused
+    bool told = false;
+};
+
+} // namespace
+
 void TestSearch::pauseHoldsTheWorker()
 {
-    test::FakeMeasurer m;
-    SearchEngine e(gptSpace(), smallParams(), m);
-    e.setPaused(true);
-    SearchResult r;
-    std::thread worker([&] { r = e.run(nullptr); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    const int whilePaused = m.calls; // read after the sleep; the worker is blocked, not measuring
-    e.setPaused(false);
-    worker.join();
-    QCOMPARE(whilePaused, 0);
-    QVERIFY(!r.cancelled);
-    QCOMPARE(r.iterationsDone, smallParams().iterations);
+    // Paused before it starts: it blocks before the first measurement and says so.
+    {
+        test::FakeMeasurer m;
+        SearchEngine e(gptSpace(), smallParams(), m);
+        e.setPaused(true);
+        PauseWatch watch;
+        SearchResult r;
+        std::thread worker([&] { r = e.run(&watch); });
+        auto paused = watch.paused.get_future();
+        QVERIFY(paused.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+        QCOMPARE(paused.get(), 0);
+        QCOMPARE(m.calls, 0); // the worker is blocked, not measuring
+        e.setPaused(false);
+        worker.join();
+        QVERIFY(!r.cancelled);
+        QCOMPARE(r.iterationsDone, smallParams().iterations);
+        QCOMPARE(std::count(watch.kinds.begin(), watch.kinds.end(), SearchEvent::Kind::Paused), 1);
+        QCOMPARE(std::count(watch.kinds.begin(), watch.kinds.end(), SearchEvent::Kind::Resumed), 1);
+        const auto at = std::find(watch.kinds.begin(), watch.kinds.end(), SearchEvent::Kind::Paused);
+        QCOMPARE(*(at + 1), SearchEvent::Kind::Resumed);
+    }
+    // Paused during a measurement: the measurement ends, then the search blocks and says so.
+    {
+        test::FakeMeasurer m;
+        SearchEngine e(gptSpace(), smallParams(), m);
+        m.onMeasure = [&](const ArchConfig&) {
+            if (m.calls == 5)
+                e.setPaused(true);
+        };
+        PauseWatch watch;
+        SearchResult r;
+        std::thread worker([&] { r = e.run(&watch); });
+        auto paused = watch.paused.get_future();
+        QVERIFY(paused.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+        QCOMPARE(paused.get(), 5);
+        QCOMPARE(m.calls, 5);
+        e.cancel(); // a cancel ends a pause too
+        worker.join();
+        QVERIFY(r.cancelled);
+        QCOMPARE(r.candidates.size(), std::size_t(5));
+    }
 }
 
 void TestSearch::timeBudget()

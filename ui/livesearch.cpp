@@ -172,6 +172,7 @@ void LiveSearch::onEvent(const lts::SearchEvent& e)
         break;
     }
     case lts::SearchEvent::Kind::Paused:
+        flush(); // everything measured before the pause is on the plot while it holds
         m_enginePaused = true;
         m_pauseClock.start();
         break;

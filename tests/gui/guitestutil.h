@@ -2,13 +2,21 @@
 // in a second or two, and settings kept apart from a user's own.
 #pragma once
 
-#include "jsonio.h"
+#include "livesearch.h"
 #include "mainwindow.h"
+#include "paramcount.h"
+#include "searchjob.h"
 
 #include <QCoreApplication>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
 
 namespace studio::test {
 
@@ -89,6 +97,78 @@ inline bool startFromAction(MainWindow& w)
         return false;
     w.startAction()->trigger();
     return w.isSearchRunning();
+}
+
+// A device for GUI tests that test the window rather than the measurer: latency and memory are
+// smooth functions of the architecture, and each measurement takes `delayMs` (cancellable), so
+// a search streams points at a known pace. The counter is read by the test while the search
+// thread measures.
+class FakeDevice final : public lts::Measurer {
+public:
+    explicit FakeDevice(int delayMs = 0)
+        : m_delayMs(delayMs)
+    {
+    }
+    lts::Measurement measure(const lts::ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        lts::Measurement m;
+        for (int waited = 0; waited < m_delayMs; ++waited) {
+            if (cancel.load()) {
+                m.status = lts::Measurement::Status::Cancelled;
+                return m;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        ++calls;
+        const double params = double(lts::decoderParams(arch));
+        const double wobble = double(std::hash<std::string> {}(arch.key()) % 1000) / 1000.0;
+        m.latencyMs = params / 1e4 * (1.0 + 0.3 * wobble) + arch.nLayer * 0.5;
+        m.latencyIqrMs = 0.01 * m.latencyMs;
+        m.latencyMinMs = 0.99 * m.latencyMs;
+        m.latencyMaxMs = 1.02 * m.latencyMs;
+        m.weightsMb = double(lts::countParams(arch).total()) * 4 / (1024.0 * 1024.0);
+        m.activationsMb = 0.5 + 0.1 * arch.nLayer;
+        m.peakMemoryMb = m.weightsMb + m.activationsMb;
+        m.repeats = 3;
+        return m;
+    }
+    lts::MeasureProtocol protocol() const override { return {}; }
+    std::string fingerprint() const override { return "fake GUI test device"; }
+
+    std::atomic<int> calls { 0 };
+
+private:
+    int m_delayMs;
+};
+
+// Hands `device` to every search the factory makes a measurer for.
+inline lts::MeasurerFactory factoryFor(std::shared_ptr<FakeDevice> device)
+{
+    struct Shared final : lts::Measurer {
+        explicit Shared(std::shared_ptr<FakeDevice> d)
+            : device(std::move(d))
+        {
+        }
+        lts::Measurement measure(const lts::ArchConfig& a, const std::atomic<bool>& c) override
+        {
+            return device->measure(a, c);
+        }
+        lts::MeasureProtocol protocol() const override { return device->protocol(); }
+        std::string fingerprint() const override { return device->fingerprint(); }
+        std::shared_ptr<FakeDevice> device;
+    };
+    return [device](const lts::MeasureProtocol&) { return std::make_unique<Shared>(device); };
+}
+
+// Writes a finished run folder of `config` as a search job does, measured on a FakeDevice: a
+// fixture for the tests that only read a run, in milliseconds and independent of the machine.
+inline void writeSyntheticRun(const QString& folder, const lts::SearchConfig& config)
+{
+    lts::SearchJobParams p;
+    p.folder = folder;
+    p.config = config;
+    p.makeMeasurer = factoryFor(std::make_shared<FakeDevice>());
+    lts::SearchJob(p).run(nullptr);
 }
 
 } // namespace studio::test

@@ -2,6 +2,8 @@
 // measurement, and a SIGKILL of the whole program followed by a resume with lts-search.
 #include "configpanel.h"
 #include "guitestutil.h"
+#include "mainwindow.h"
+#include "paretoplot.h"
 #include "runfolder.h"
 
 #include <QAbstractButton>
@@ -11,6 +13,7 @@
 #include <QJsonDocument>
 #include <QMessageBox>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -163,6 +166,67 @@ private Q_SLOTS:
         }
         QCOMPARE(int(archs.size()), after.size()); // nothing measured twice
         QVERIFY(lts::loadRun(folder).info.finished);
+    }
+
+    void killedSearchResumesInTheGui()
+    {
+        // A real lts-search process, killed with SIGKILL mid-run; LTS Studio resumes its folder in
+        // place (File > Resume Run Folder…): nothing lost, nothing measured twice, old and new
+        // points on the plot.
+        const QString config = m_dir.filePath(QStringLiteral("kill-cli.json"));
+        lts::SearchConfig c = test::slowConfig();
+        c.protocol = test::exhaustiveProtocol(60);
+        c.search.iterations = 2;
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QJsonDocument(lts::searchConfigToJson(c)).toJson());
+        }
+        const QString folder = m_dir.filePath(QStringLiteral("killed-cli"));
+        const QString file = QDir(folder).filePath(QString::fromLatin1(lts::kCandidatesFile));
+        QProcess search;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LTS_CACHE_DIR"), QStringLiteral("off"));
+        search.setProcessEnvironment(env);
+        search.start(QStringLiteral(LTS_SEARCH_BIN),
+            { QStringLiteral("run"), QStringLiteral("--space"), config, QStringLiteral("--out"), folder });
+        QTRY_VERIFY_WITH_TIMEOUT(lines(file).size() >= 3, kSearchTimeoutMs);
+        search.kill();
+        QVERIFY(search.waitForFinished());
+        const QList<QByteArray> before = lines(file);
+        QVERIFY(!lts::loadRun(folder).info.finished);
+
+        MainWindow w;
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+        QVERIFY2(w.resumeSearch(folder), qPrintable(w.lastError()));
+        QVERIFY(w.isSearchRunning());
+        QVERIFY(!w.startAction()->isEnabled());
+        // The killed run's candidates are on the plot at once, before anything new is measured.
+        QVERIFY(w.store()->layer(0).candidates.size() >= std::size_t(before.size() - 1));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 180000);
+        QCOMPARE(finished.front().front().toString(), QString());
+        const QList<QByteArray> after = lines(file);
+        QVERIFY(after.size() > before.size());
+        std::set<QByteArray> archs;
+        for (int i = 0; i < after.size(); ++i) {
+            const QJsonObject o = QJsonDocument::fromJson(after[i]).object();
+            QVERIFY2(!o.isEmpty(), after[i].constData()); // every line whole
+            if (i < before.size() && QJsonDocument::fromJson(before[i]).isObject())
+                QCOMPARE(after[i], before[i]); // nothing rewritten
+            archs.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
+        }
+        QCOMPARE(int(archs.size()), after.size()); // nothing measured twice
+        const lts::LoadedRun run = lts::loadRun(folder);
+        QVERIFY(run.info.finished);
+        QVERIFY(!run.info.cancelled);
+        QCOMPARE(run.info.iterationsDone, 2);
+        // The window shows what the folder holds: old and new points.
+        QCOMPARE(w.store()->layerCount(), 1);
+        QCOMPARE(w.store()->layer(0).candidates.size(), run.candidates.size());
+        QCOMPARE(w.plot()->plottedPoints(), int(run.candidates.size()));
+        QCOMPARE(w.store()->layer(0).frontier.size(),
+            lts::frontierOf(run.candidates, run.info.config.search.objectives).size());
+        QCOMPARE(int(w.store()->layer(0).history.size()), 2);
     }
 
 private:

@@ -8,6 +8,7 @@
 #include "exporter.h"
 #include "frontiertable.h"
 #include "guitestutil.h"
+#include "livesearch.h"
 #include "mainwindow.h"
 #include "paretoplot.h"
 #include "runfolder.h"
@@ -97,13 +98,16 @@ private:
     }
 
     QTemporaryDir m_dir;
-    QString m_finishedRun; // a finished tiny run, shared by the tests that only read it
+    QString m_fixtureRun; // a finished synthetic run, for the tests that only read one
 
 private Q_SLOTS:
     void initTestCase()
     {
         test::isolateSettings("tst_studiosearch");
         QVERIFY(m_dir.isValid());
+        m_fixtureRun = m_dir.filePath(QStringLiteral("fixture"));
+        test::writeSyntheticRun(m_fixtureRun, test::tinyConfig());
+        QVERIFY(lts::loadRun(m_fixtureRun).candidates.size() >= 8);
     }
 
     void tinySearchFillsPlotTableAndRunFolder()
@@ -112,13 +116,13 @@ private Q_SLOTS:
         w.resize(1400, 900);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        m_finishedRun = m_dir.filePath(QStringLiteral("tiny"));
-        runTinySearch(w, m_finishedRun);
+        const QString folder = m_dir.filePath(QStringLiteral("tiny"));
+        runTinySearch(w, folder);
         if (QTest::currentTestFailed())
             return;
 
         // Everything measured is on the plot, and in the run folder lts-search would have written.
-        const lts::LoadedRun run = lts::loadRun(m_finishedRun);
+        const lts::LoadedRun run = lts::loadRun(folder);
         QVERIFY(run.info.finished);
         QVERIFY(!run.info.cancelled);
         QVERIFY(run.warnings.empty());
@@ -131,7 +135,7 @@ private Q_SLOTS:
         QVERIFY(!frontierIds(*store, 0).empty());
         QCOMPARE(w.frontierTable()->model()->rowCount(), int(store->layer(0).frontier.size()));
         for (const char* file : { lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile })
-            QVERIFY(QFileInfo::exists(QDir(m_finishedRun).filePath(QString::fromLatin1(file))));
+            QVERIFY(QFileInfo::exists(QDir(folder).filePath(QString::fromLatin1(file))));
 
         // The status bar and convergence plot saw the search through.
         QCOMPARE(statusText(w, "statusEvaluated"), QStringLiteral("Evaluated %1").arg(run.candidates.size()));
@@ -149,12 +153,11 @@ private Q_SLOTS:
 
     void clickSelectsAndDetailsShowIt()
     {
-        QVERIFY(!m_finishedRun.isEmpty());
         MainWindow w;
         w.resize(1400, 900);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY2(w.openRun(m_finishedRun), qPrintable(w.lastError()));
+        QVERIFY2(w.openRun(m_fixtureRun), qPrintable(w.lastError()));
         RunStore* store = w.store();
         PlotCanvas* canvas = w.plot()->canvas();
         canvas->replot();
@@ -166,8 +169,10 @@ private Q_SLOTS:
                 target = { 0, int(i) };
         const QPoint pixel = w.plot()->pixelOf(target);
         QVERIFY(canvas->rect().contains(pixel));
-        QVERIFY(w.plot()->pointAt(pixel) == target || w.plot()->pointAt(pixel).valid());
+        // The point under the pixel is the target, or one drawn on the very same pixel.
         const PointRef hit = w.plot()->pointAt(pixel);
+        QVERIFY(hit.valid());
+        QCOMPARE(w.plot()->pixelOf(hit), pixel);
 
         // Hovering shows the architecture per layer and its metrics.
         QVERIFY(canvas->hasMouseTracking());
@@ -235,12 +240,11 @@ private Q_SLOTS:
 
     void boxSelectAndAxes()
     {
-        QVERIFY(!m_finishedRun.isEmpty());
         MainWindow w;
         w.resize(1400, 900);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.openRun(m_finishedRun));
+        QVERIFY(w.openRun(m_fixtureRun));
         RunStore* store = w.store();
         ParetoPlot* plot = w.plot();
         PlotCanvas* canvas = plot->canvas();
@@ -336,12 +340,11 @@ private Q_SLOTS:
 
     void exportsWriteWhatTheySay()
     {
-        QVERIFY(!m_finishedRun.isEmpty());
         QTemporaryDir out;
         QVERIFY(out.isValid());
         MainWindow w;
         w.resize(1200, 800);
-        QVERIFY(w.openRun(m_finishedRun));
+        QVERIFY(w.openRun(m_fixtureRun));
         RunStore* store = w.store();
         const RunLayer& layer = store->layer(0);
 
@@ -418,26 +421,37 @@ private Q_SLOTS:
 
     void pauseHoldsAndStopEndsInsideAMeasurement()
     {
+        // The window's part of pausing, on a fake device of 40 ms per measurement: the state
+        // says "Pausing…" until the search thread has blocked, then "Paused" with everything
+        // measured before it on the plot, and the clock stands still.
         MainWindow w;
+        auto device = std::make_shared<test::FakeDevice>(40);
+        w.liveSearch()->setMeasurerFactory(test::factoryFor(device));
         const QString folder = m_dir.filePath(QStringLiteral("stopped"));
-        w.configPanel()->setConfig(test::slowConfig());
+        lts::SearchConfig config = test::slowConfig();
+        config.search.screening = false; // the fake device has no estimate
+        w.configPanel()->setConfig(config);
         w.configPanel()->setOutputFolder(folder);
         QSignalSpy finished(&w, &MainWindow::searchFinished);
         QVERIFY(test::startFromAction(w));
         QTRY_VERIFY_WITH_TIMEOUT(w.store()->layer(0).candidates.size() >= 1, kSearchTimeoutMs);
 
-        // Paused, the search measures at most the candidate it was in.
         w.pauseAction()->trigger();
         QVERIFY(w.pauseAction()->isChecked());
+        QCOMPARE(statusText(w, "statusState"), QStringLiteral("Pausing…"));
         QTRY_COMPARE(statusText(w, "statusState"), QStringLiteral("Paused"));
-        QTest::qWait(4000); // let an in-flight measurement land
         const std::size_t held = w.store()->layer(0).candidates.size();
-        const QString elapsedWhilePaused = statusText(w, "statusElapsed");
-        QTest::qWait(1500);
+        QCOMPARE(int(held), device->calls.load()); // every measurement is shown, and none runs
+        const double elapsedWhilePaused = w.liveSearch()->progress().elapsedS;
+        QSignalSpy ticks(w.liveSearch(), &LiveSearch::progressChanged);
+        QTRY_VERIFY_WITH_TIMEOUT(ticks.count() >= 3, 5000); // the clock ticks twice a second
         QCOMPARE(w.store()->layer(0).candidates.size(), held);
-        QCOMPARE(statusText(w, "statusElapsed"), elapsedWhilePaused); // paused time is not search time
+        QCOMPARE(device->calls.load(), int(held));
+        QVERIFY(std::abs(w.liveSearch()->progress().elapsedS - elapsedWhilePaused)
+            < 0.05); // paused time is not search time
         w.pauseAction()->trigger();
         QVERIFY(!w.pauseAction()->isChecked());
+        QTRY_COMPARE(statusText(w, "statusState"), QStringLiteral("Running"));
         QTRY_VERIFY_WITH_TIMEOUT(w.store()->layer(0).candidates.size() > held, kSearchTimeoutMs);
 
         // Stop: the thread ends within the current measurement, not after the search.
@@ -520,8 +534,13 @@ private Q_SLOTS:
         w.configPanel()->setConfig(huge);
         const QString folder = m_dir.filePath(QStringLiteral("stopped-inside"));
         w.configPanel()->setOutputFolder(folder);
+        QSignalSpy notes(w.liveSearch(), &LiveSearch::message);
         QVERIFY(w.startSearch());
-        QTest::qWait(1000);
+        // Once the job says what it searches, its measurer exists and the first measurement runs.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::any_of(notes.begin(), notes.end(),
+                [](const QList<QVariant>& n) { return n.front().toString().contains(QStringLiteral(" search on ")); }),
+            kSearchTimeoutMs);
         w.setPaused(true);
         QElapsedTimer clock;
         clock.start();
@@ -540,7 +559,6 @@ private Q_SLOTS:
 
     void objectivesChooseTheVerticalAxis()
     {
-        QVERIFY(!m_finishedRun.isEmpty());
         MainWindow w;
         QCOMPARE(w.plot()->yMetric(), Metric::Latency);
         lts::SearchConfig c = test::tinyConfig();
@@ -554,16 +572,15 @@ private Q_SLOTS:
         // Its frontier is on memory: every frontier point has less memory than any with fewer params.
         const RunLayer& layer = w.store()->layer(0);
         QCOMPARE(layer.frontier, lts::frontierOf(layer.candidates, c.search.objectives));
-        QVERIFY(w.openRun(m_finishedRun));
+        QVERIFY(w.openRun(m_fixtureRun));
         QCOMPARE(w.plot()->yMetric(), Metric::Latency);
     }
 
     void reopenedRunShowsSameFrontier()
     {
-        QVERIFY(!m_finishedRun.isEmpty());
         MainWindow first;
-        QVERIFY(first.openRun(m_finishedRun));
-        const lts::LoadedRun run = lts::loadRun(m_finishedRun);
+        QVERIFY(first.openRun(m_fixtureRun));
+        const lts::LoadedRun run = lts::loadRun(m_fixtureRun);
         QCOMPARE(frontierIds(*first.store(), 0), runFrontierIds(run));
         QCOMPARE(first.plot()->plottedPoints(), int(run.candidates.size()));
         QCOMPARE(first.frontierTable()->model()->rowCount(), int(runFrontierIds(run).size()));
@@ -576,10 +593,10 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(copy));
         for (const char* file :
             { lts::kCandidatesFile, lts::kFrontierJsonFile, lts::kFrontierCsvFile, lts::kSessionFile })
-            QVERIFY(QFile::copy(QDir(m_finishedRun).filePath(QString::fromLatin1(file)),
+            QVERIFY(QFile::copy(QDir(m_fixtureRun).filePath(QString::fromLatin1(file)),
                 QDir(copy).filePath(QString::fromLatin1(file))));
         MainWindow w;
-        QVERIFY(w.openPath(QDir(m_finishedRun).filePath(QString::fromLatin1(lts::kSessionFile))));
+        QVERIFY(w.openPath(QDir(m_fixtureRun).filePath(QString::fromLatin1(lts::kSessionFile))));
         QVERIFY(w.openPath(copy, true));
         QCOMPARE(w.store()->layerCount(), 2);
         QVERIFY(w.store()->layer(0).color != w.store()->layer(1).color);

@@ -1,0 +1,279 @@
+// The search job behind both programs, on a fake measurer: a fresh run writes its folder, a
+// stopped run resumes with nothing measured twice and the course of an uninterrupted run, a
+// stop before the start counts, the device's cache answers a repeated search, and every failure
+// (a foreign folder, a device that cannot measure, a full disk) is the error it should be.
+#include "errors.h"
+#include "jsonio.h"
+#include "searchjob.h"
+#include "testutil.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <set>
+
+using namespace lts;
+
+namespace {
+
+struct Recorder final : SearchObserver {
+    void onEvent(const SearchEvent& e) override { events.push_back(e); }
+    std::vector<std::string> messages(bool warnings) const
+    {
+        std::vector<std::string> out;
+        for (const auto& e : events)
+            if (e.kind == SearchEvent::Kind::Message && e.warning == warnings)
+                out.push_back(e.message);
+        return out;
+    }
+    int candidates(bool earlier) const
+    {
+        int n = 0;
+        for (const auto& e : events)
+            n += e.kind == SearchEvent::Kind::Candidate && e.fromEarlierRun == earlier;
+        return n;
+    }
+    std::vector<SearchEvent> events;
+};
+
+SearchConfig smallConfig()
+{
+    SearchConfig c;
+    c.space = preset("gpt2-lts");
+    c.search.iterations = 5;
+    c.search.parents = 4;
+    c.search.mutants = 6;
+    c.search.crossovers = 6;
+    c.search.seed = 5;
+    return c;
+}
+
+SearchJobParams jobOn(test::FakeMeasurer& m, const QString& folder)
+{
+    SearchJobParams p;
+    p.folder = folder;
+    p.config = smallConfig();
+    p.makeMeasurer = [&m](const MeasureProtocol&) { return std::make_unique<test::BorrowedMeasurer>(m); };
+    return p;
+}
+
+std::set<std::string> keysOf(const std::vector<Candidate>& all)
+{
+    std::set<std::string> k;
+    for (const auto& c : all)
+        k.insert(c.arch.key());
+    return k;
+}
+
+bool anyContains(const std::vector<std::string>& lines, const char* text)
+{
+    for (const auto& l : lines)
+        if (l.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestSearchJob final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init() { QVERIFY(m_tmp.isValid()); }
+    void freshRunWritesItsFolder();
+    void resumeMeasuresNothingTwice();
+    void cancelBeforeRunCounts();
+    void overridesApplyToAResumedRun();
+    void deviceCacheAnswersARepeatedSearch();
+    void errorsNameTheirCause();
+    void fullDiskStopsWithAClearError();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestSearchJob::freshRunWritesItsFolder()
+{
+    test::FakeMeasurer m;
+    const QString folder = m_tmp.filePath(QStringLiteral("fresh"));
+    SearchJob job(jobOn(m, folder));
+    Recorder rec;
+    const SearchJobResult r = job.run(&rec);
+    QCOMPARE(r.search.iterationsDone, 5);
+    QCOMPARE(m.calls, int(r.search.candidates.size()));
+    QVERIFY(anyContains(rec.messages(false), "evolution search on gpt2-lts (cpu), 1 thread(s), seed 5"));
+    const LoadedRun run = loadRun(folder);
+    QVERIFY(run.info.finished);
+    QVERIFY(!run.info.cancelled);
+    QCOMPARE(run.info.config.search.seed, std::uint64_t(5));
+    QCOMPARE(keysOf(run.candidates), keysOf(r.search.candidates));
+    QCOMPARE(run.candidates.size(), r.search.candidates.size());
+}
+
+void TestSearchJob::resumeMeasuresNothingTwice()
+{
+    // The uninterrupted course, for comparison.
+    test::FakeMeasurer whole;
+    const SearchJobResult full = SearchJob(jobOn(whole, m_tmp.filePath(QStringLiteral("whole")))).run(nullptr);
+
+    // Stopped after 23 measurements (inside the second iteration), then resumed.
+    const QString folder = m_tmp.filePath(QStringLiteral("stopped"));
+    test::FakeMeasurer first;
+    SearchJob stopped(jobOn(first, folder));
+    first.onMeasure = [&](const ArchConfig&) {
+        if (first.calls == 23)
+            stopped.cancel();
+    };
+    const SearchJobResult part = stopped.run(nullptr);
+    QVERIFY(part.search.cancelled);
+    QVERIFY(loadRun(folder).info.cancelled);
+
+    test::FakeMeasurer second;
+    SearchJobParams again = jobOn(second, folder);
+    again.resume = true;
+    again.config = {}; // a resumed run reads its own configuration
+    Recorder rec;
+    const SearchJobResult resumed = SearchJob(again).run(&rec);
+    QVERIFY(!resumed.search.cancelled);
+    QCOMPARE(resumed.info.config.search.seed, std::uint64_t(5));
+    QCOMPARE(rec.candidates(true), int(part.search.candidates.size())); // recalled, not measured
+    // The fake counts the measurement the cancel cut short; the folder holds only whole ones.
+    const std::set<std::string> measuredBefore = keysOf(part.search.candidates);
+    QCOMPARE(int(measuredBefore.size()), first.calls - 1);
+    for (const auto& [key, n] : second.perKey) {
+        QCOMPARE(n, 1);
+        QVERIFY2(!measuredBefore.count(key), key.c_str());
+    }
+    // The same course as the uninterrupted run, and a folder holding each architecture once.
+    QCOMPARE(keysOf(resumed.search.candidates), keysOf(full.search.candidates));
+    QCOMPARE(int(measuredBefore.size()) + second.calls, whole.calls);
+    const LoadedRun run = loadRun(folder);
+    QCOMPARE(run.candidates.size(), full.search.candidates.size());
+    QCOMPARE(keysOf(run.candidates).size(), run.candidates.size());
+    QVERIFY(run.info.finished && !run.info.cancelled);
+}
+
+void TestSearchJob::cancelBeforeRunCounts()
+{
+    test::FakeMeasurer m;
+    const QString folder = m_tmp.filePath(QStringLiteral("early-stop"));
+    SearchJob job(jobOn(m, folder));
+    job.cancel();
+    const SearchJobResult r = job.run(nullptr);
+    QVERIFY(r.search.cancelled);
+    QCOMPARE(m.calls, 0);
+    const LoadedRun run = loadRun(folder);
+    QVERIFY(run.info.cancelled);
+    QVERIFY(run.candidates.empty());
+}
+
+void TestSearchJob::overridesApplyToAResumedRun()
+{
+    test::FakeMeasurer m;
+    const QString folder = m_tmp.filePath(QStringLiteral("short"));
+    SearchJobParams p = jobOn(m, folder);
+    p.iterations = 2;
+    const SearchJobResult two = SearchJob(p).run(nullptr);
+    QCOMPARE(two.search.iterationsDone, 2);
+    QCOMPARE(two.info.config.search.iterations, 2);
+
+    test::FakeMeasurer more;
+    SearchJobParams again = jobOn(more, folder);
+    again.resume = true;
+    again.iterations = 4;
+    const SearchJobResult four = SearchJob(again).run(nullptr);
+    QCOMPARE(four.search.iterationsDone, 4);
+    QCOMPARE(loadRun(folder).info.config.search.iterations, 4);
+    QCOMPARE(more.calls, int(four.search.candidates.size() - two.search.candidates.size()));
+}
+
+void TestSearchJob::deviceCacheAnswersARepeatedSearch()
+{
+    const QString cache = m_tmp.filePath(QStringLiteral("cache"));
+    test::FakeMeasurer m1;
+    SearchJobParams p1 = jobOn(m1, m_tmp.filePath(QStringLiteral("cached-1")));
+    p1.cacheDir = cache;
+    Recorder rec1;
+    const SearchJobResult r1 = SearchJob(p1).run(&rec1);
+    QVERIFY(anyContains(rec1.messages(false), ": 0 earlier measurements with this protocol"));
+    QCOMPARE(r1.cacheHits, 0);
+
+    test::FakeMeasurer m2;
+    SearchJobParams p2 = jobOn(m2, m_tmp.filePath(QStringLiteral("cached-2")));
+    p2.cacheDir = cache;
+    Recorder rec2;
+    const SearchJobResult r2 = SearchJob(p2).run(&rec2);
+    QCOMPARE(m2.calls, 0); // the same seeded course, every measurement from the cache
+    QCOMPARE(r2.cacheHits, int(r1.search.candidates.size()));
+    const std::string hits = std::to_string(r2.cacheHits) + " measurements taken from the device's cache";
+    QVERIFY(anyContains(rec2.messages(false), hits.c_str()));
+}
+
+void TestSearchJob::errorsNameTheirCause()
+{
+    test::FakeMeasurer m;
+    // A folder that cannot be created: InputError naming the caller's field.
+    const QString file = m_tmp.filePath(QStringLiteral("a-file"));
+    QFile blocker(file);
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    SearchJobParams p = jobOn(m, QDir(file).filePath(QStringLiteral("run")));
+    p.folderField = "--out";
+    try {
+        SearchJob(p).run(nullptr);
+        QFAIL("an uncreatable folder must be refused");
+    } catch (const InputError& e) {
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("--out"));
+    }
+    // Resuming what is not a run folder.
+    SearchJobParams r = jobOn(m, m_tmp.filePath(QStringLiteral("nothing-here")));
+    r.resume = true;
+    QVERIFY_THROWS_EXCEPTION(InputError, SearchJob(r).run(nullptr));
+    // A device that cannot measure: the factory's error, untouched.
+    SearchJobParams d = jobOn(m, m_tmp.filePath(QStringLiteral("no-device")));
+    d.makeMeasurer = [](const MeasureProtocol&) -> std::unique_ptr<Measurer> {
+        throw InputError("device", "no CUDA device 7 on this machine");
+    };
+    try {
+        SearchJob(d).run(nullptr);
+        QFAIL("the factory's error must reach the caller");
+    } catch (const InputError& e) {
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("device"));
+    }
+    // A bad override names its field before anything is measured or written.
+    SearchJobParams bad = jobOn(m, m_tmp.filePath(QStringLiteral("bad-override")));
+    bad.iterations = 0;
+    try {
+        SearchJob(bad).run(nullptr);
+        QFAIL("iterations 0 must be refused");
+    } catch (const InputError& e) {
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("iterations"));
+    }
+    QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("bad-override"))));
+    QCOMPARE(m.calls, 0);
+}
+
+void TestSearchJob::fullDiskStopsWithAClearError()
+{
+    test::FakeMeasurer m;
+    const QString folder = m_tmp.filePath(QStringLiteral("full"));
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(QFile::link(QStringLiteral("/dev/full"), QDir(folder).filePath(QString::fromLatin1(kCandidatesFile))));
+    Recorder rec;
+    try {
+        SearchJob(jobOn(m, folder)).run(&rec);
+        QFAIL("a full disk must stop the job");
+    } catch (const InputError&) {
+        QFAIL("a full disk is not bad input");
+    } catch (const std::runtime_error& e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("can no longer be written")), e.what());
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("No space left on device")), e.what());
+    }
+    QCOMPARE(rec.candidates(false), 1); // the observer saw the candidate the folder could not take
+    QCOMPARE(m.calls, 1);
+    QVERIFY(!loadRun(folder).info.finished);
+}
+
+QTEST_GUILESS_MAIN(TestSearchJob)
+#include "tst_searchjob.moc"
