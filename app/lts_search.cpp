@@ -134,17 +134,17 @@ void applyProtocolOptions(const Options& o, MeasureProtocol& p)
     if (o.has("device"))
         p.device = o.text("device");
     if (o.has("threads"))
-        p.threads = int(o.integer("threads", 1, 1024));
+        p.threads = int(o.integer("threads", kThreadLimits.lo, kThreadLimits.hi));
     if (o.has("batch"))
-        p.batch = int(o.integer("batch", 1, 4096));
+        p.batch = int(o.integer("batch", kBatchLimits.lo, kBatchLimits.hi));
     if (o.has("seq-len"))
-        p.seqLen = int(o.integer("seq-len", 1, kMaxSeqLen));
+        p.seqLen = int(o.integer("seq-len", kSeqLenLimits.lo, kSeqLenLimits.hi));
     if (o.has("warmup"))
-        p.warmup = int(o.integer("warmup", 0, 1000));
+        p.warmup = int(o.integer("warmup", kWarmupLimits.lo, kWarmupLimits.hi));
     if (o.has("repeats"))
-        p.repeats = int(o.integer("repeats", 1, 10000));
+        p.repeats = int(o.integer("repeats", kRepeatLimits.lo, kRepeatLimits.hi));
     if (o.has("min-repeats"))
-        p.minRepeats = int(o.integer("min-repeats", 1, 10000));
+        p.minRepeats = int(o.integer("min-repeats", kRepeatLimits.lo, kRepeatLimits.hi));
     if (o.has("tolerance"))
         p.tolerance = o.number("tolerance");
     p.validate();
@@ -266,7 +266,7 @@ int commandRun(const Options& o)
         applyProtocolOptions(o, config.protocol);
         SearchParams& p = config.search;
         if (o.has("seed"))
-            p.seed = std::uint64_t(o.integer("seed", 0, (1LL << 53)));
+            p.seed = std::uint64_t(o.integer("seed", 0, kMaxSeed));
         if (o.has("algorithm"))
             p.algorithm = algorithmFromName(o.text("algorithm"), "--algorithm");
         if (o.has("objectives"))
@@ -274,12 +274,12 @@ int commandRun(const Options& o)
         if (o.has("no-screening"))
             p.screening = false;
         if (o.has("presample"))
-            p.presample = int(o.integer("presample", 1, 100));
+            p.presample = int(o.integer("presample", kPresampleLimits.lo, kPresampleLimits.hi));
         if (o.has("estimate-rounds"))
-            p.estimateRounds = int(o.integer("estimate-rounds", 0, 100));
+            p.estimateRounds = int(o.integer("estimate-rounds", kEstimateRoundLimits.lo, kEstimateRoundLimits.hi));
     }
     if (o.has("iterations"))
-        job.iterations = int(o.integer("iterations", 1, 100000));
+        job.iterations = int(o.integer("iterations", kIterationLimits.lo, kIterationLimits.hi));
     if (o.has("time-budget"))
         job.timeBudgetS = o.number("time-budget");
     job.cacheDir = o.has("no-cache") ? QString()

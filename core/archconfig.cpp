@@ -63,22 +63,10 @@ bool ArchConfig::operator==(const ArchConfig& o) const
         && seqLen == o.seqLen && memLen == o.memLen;
 }
 
-namespace {
-
-    void requireRange(const char* field, long long value, long long lo, long long hi)
-    {
-        if (value < lo || value > hi)
-            throw InputError(field,
-                "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got "
-                    + std::to_string(value));
-    }
-
-} // namespace
-
 void validate(const ArchConfig& a)
 {
-    requireRange("n_layer", a.nLayer, 1, kMaxLayers);
-    requireRange("d_model", a.dModel, 1, kMaxWidth);
+    requireRange("n_layer", a.nLayer, kLayerLimits);
+    requireRange("d_model", a.dModel, kWidthLimits);
     if (static_cast<int>(a.nHead.size()) != a.nLayer)
         throw InputError("n_head",
             "needs one value per layer (" + std::to_string(a.nLayer) + "), got " + std::to_string(a.nHead.size()));
@@ -94,16 +82,14 @@ void validate(const ArchConfig& a)
             throw InputError("n_head" + layer,
                 "d_model (" + std::to_string(a.dModel) + ") must be divisible by n_head (" + std::to_string(a.nHead[i])
                     + ")");
-        if (a.dInner[i] < 1 || a.dInner[i] > kMaxWidth)
-            throw InputError("d_inner" + layer,
-                "must be between 1 and " + std::to_string(kMaxWidth) + ", got " + std::to_string(a.dInner[i]));
+        requireRange("d_inner" + layer, a.dInner[i], kWidthLimits);
     }
-    requireRange("vocab_size", a.vocabSize, 2, kMaxVocab);
-    requireRange("seq_len", a.seqLen, 1, kMaxSeqLen);
-    requireRange("d_embed", a.dEmbed, 1, kMaxWidth);
-    requireRange("div_val", a.divVal, 1, 64);
+    requireRange("vocab_size", a.vocabSize, kVocabLimits);
+    requireRange("seq_len", a.seqLen, kSeqLenLimits);
+    requireRange("d_embed", a.dEmbed, kWidthLimits);
+    requireRange("div_val", a.divVal, kDivValLimits);
     if (a.backbone == Backbone::TransformerXL)
-        requireRange("mem_len", a.memLen, 0, kMaxSeqLen);
+        requireRange("mem_len", a.memLen, kMemLenLimits);
     int previous = 0;
     for (std::size_t i = 0; i < a.cutoffs.size(); ++i) {
         const std::string field = "cutoffs[" + std::to_string(i) + "]";

@@ -2,6 +2,8 @@
 // that every layer of the application can hold and pass between threads.
 #pragma once
 
+#include "configlimits.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,13 +36,7 @@ struct ArchConfig {
     bool operator!=(const ArchConfig& o) const { return !(*this == o); }
 };
 
-// Upper bounds that keep absurd input from allocating anything.
-inline constexpr int kMaxLayers = 1024;
-inline constexpr int kMaxWidth = 1 << 17; // d_model, d_inner, d_embed
-inline constexpr int kMaxVocab = 10'000'000;
-inline constexpr int kMaxSeqLen = 1 << 16;
-
-// Throws InputError naming the field and the rule it breaks.
+// Throws InputError naming the field and the rule it breaks (bounds: configlimits.h).
 void validate(const ArchConfig& arch);
 
 } // namespace lts

@@ -166,19 +166,16 @@ std::string statusName(Measurement::Status s)
 void MeasureProtocol::validate() const
 {
     parseDevice(device);
-    if (threads < 1 || threads > 1024)
-        throw InputError("threads", "must be between 1 and 1024, got " + std::to_string(threads));
-    if (batch < 1 || batch > 4096)
-        throw InputError("batch", "must be between 1 and 4096, got " + std::to_string(batch));
-    if (seqLen < 0 || seqLen > kMaxSeqLen)
-        throw InputError("seq_len", "must be between 0 (the architecture's) and " + std::to_string(kMaxSeqLen));
-    if (warmup < 0 || warmup > 1000)
-        throw InputError("warmup", "must be between 0 and 1000, got " + std::to_string(warmup));
-    if (repeats < 1 || repeats > 10000)
-        throw InputError("repeats", "must be between 1 and 10000, got " + std::to_string(repeats));
-    if (minRepeats < 1 || minRepeats > 10000)
-        throw InputError("min_repeats", "must be between 1 and 10000, got " + std::to_string(minRepeats));
-    if (!(tolerance >= 0 && tolerance < 1))
+    requireRange("threads", threads, kThreadLimits);
+    requireRange("batch", batch, kBatchLimits);
+    if (!kProtocolSeqLenLimits.contains(seqLen))
+        throw InputError("seq_len",
+            "must be between " + std::to_string(kProtocolSeqLenLimits.lo) + " (the architecture's) and "
+                + std::to_string(kProtocolSeqLenLimits.hi));
+    requireRange("warmup", warmup, kWarmupLimits);
+    requireRange("repeats", repeats, kRepeatLimits);
+    requireRange("min_repeats", minRepeats, kRepeatLimits);
+    if (!(tolerance >= kToleranceLimits.lo && tolerance < kToleranceLimits.hi))
         throw InputError("tolerance", "must be 0 (fixed repeats) or a fraction below 1");
 }
 

@@ -36,26 +36,17 @@ Algorithm algorithmFromName(const std::string& name, const std::string& field)
 
 void SearchParams::validate() const
 {
-    if (iterations < 1 || iterations > 100000)
-        throw InputError("iterations", "must be between 1 and 100000, got " + std::to_string(iterations));
-    if (parents < 1 || parents > 100000)
-        throw InputError("parents", "must be between 1 and 100000, got " + std::to_string(parents));
-    if (mutants < 0 || mutants > 100000)
-        throw InputError("mutants", "must be between 0 and 100000, got " + std::to_string(mutants));
-    if (crossovers < 0 || crossovers > 100000)
-        throw InputError("crossovers", "must be between 0 and 100000, got " + std::to_string(crossovers));
+    requireRange("iterations", iterations, kIterationLimits);
+    requireRange("parents", parents, kParentLimits);
+    requireRange("mutants", mutants, kOffspringLimits);
+    requireRange("crossovers", crossovers, kOffspringLimits);
     if (mutants + crossovers < 1)
         throw InputError("mutants", "mutants + crossovers must be at least 1");
-    if (!(mutationProb >= 0 && mutationProb <= 1))
-        throw InputError("mutation_prob", "must be between 0 and 1");
-    if (!(crossoverProb >= 0 && crossoverProb <= 1))
-        throw InputError("crossover_prob", "must be between 0 and 1");
-    if (!(screeningMargin >= 0 && screeningMargin <= 0.9))
-        throw InputError("screening_margin", "must be between 0 and 0.9");
-    if (presample < 1 || presample > 100)
-        throw InputError("presample", "must be between 1 and 100, got " + std::to_string(presample));
-    if (estimateRounds < 0 || estimateRounds > 100)
-        throw InputError("estimate_rounds", "must be between 0 and 100, got " + std::to_string(estimateRounds));
+    requireRange("mutation_prob", mutationProb, kProbabilityLimits);
+    requireRange("crossover_prob", crossoverProb, kProbabilityLimits);
+    requireRange("screening_margin", screeningMargin, kScreeningMarginLimits);
+    requireRange("presample", presample, kPresampleLimits);
+    requireRange("estimate_rounds", estimateRounds, kEstimateRoundLimits);
     if (!(timeBudgetS >= 0) || !std::isfinite(timeBudgetS))
         throw InputError("time_budget_s", "must be 0 (none) or a positive number of seconds");
     if (objectives.size() < 2 || objectives.front() != Objective::DecoderParams)

@@ -23,15 +23,15 @@ namespace {
         return std::find(v.begin(), v.end(), x) != v.end();
     }
 
-    void requireChoices(const char* field, const std::vector<int>& v, int lo, int hi)
+    void requireChoices(const char* field, const std::vector<int>& v, Limits<int> limits)
     {
         if (v.empty())
             throw InputError(field, "needs at least one choice");
         for (int x : v)
-            if (x < lo || x > hi)
+            if (!limits.contains(x))
                 throw InputError(field,
-                    "choices must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got "
-                        + std::to_string(x));
+                    "choices must be between " + std::to_string(limits.lo) + " and " + std::to_string(limits.hi)
+                        + ", got " + std::to_string(x));
     }
 
     // Smallest and largest d_inner allowed with this d_model; {0, 0} when none is.
@@ -69,22 +69,22 @@ ArchConfig SearchSpace::baseArch() const
 
 void SearchSpace::validate() const
 {
-    if (nLayerMin < 1 || nLayerMin > kMaxLayers)
-        throw InputError("n_layer.min", "must be between 1 and " + std::to_string(kMaxLayers));
-    if (nLayerMax < nLayerMin || nLayerMax > kMaxLayers)
+    if (!kLayerLimits.contains(nLayerMin))
+        throw InputError("n_layer.min",
+            "must be between " + std::to_string(kLayerLimits.lo) + " and " + std::to_string(kLayerLimits.hi));
+    if (nLayerMax < nLayerMin || nLayerMax > kLayerLimits.hi)
         throw InputError("n_layer.max",
-            "must be between n_layer.min (" + std::to_string(nLayerMin) + ") and " + std::to_string(kMaxLayers));
-    requireChoices("d_model", dModel, 1, kMaxWidth);
-    requireChoices("n_head", nHead, 1, kMaxWidth);
-    requireChoices("d_inner", dInner, 1, kMaxWidth);
+            "must be between n_layer.min (" + std::to_string(nLayerMin) + ") and " + std::to_string(kLayerLimits.hi));
+    requireChoices("d_model", dModel, kWidthLimits);
+    requireChoices("n_head", nHead, kWidthLimits);
+    requireChoices("d_inner", dInner, kWidthLimits);
     for (int d : dModel)
         for (int h : nHead)
             if (d % h != 0)
                 throw InputError("n_head",
                     "every d_model choice must be divisible by every n_head choice; " + std::to_string(d)
                         + " is not divisible by " + std::to_string(h));
-    if (!(minInnerRatio >= 0 && minInnerRatio <= 1000))
-        throw InputError("min_inner_ratio", "must be between 0 and 1000");
+    requireRange("min_inner_ratio", minInnerRatio, kInnerRatioLimits);
     for (int d : dModel)
         if (innerBounds(*this, d).first == 0)
             throw InputError("d_inner",

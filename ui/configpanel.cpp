@@ -1,8 +1,9 @@
 #include "configpanel.h"
 
 #include "choices.h"
+#include "configlimits.h"
 #include "errors.h"
-#include "profiler.h"
+#include "runtime.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -22,35 +23,550 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <vector>
 
 namespace studio {
 
+enum class ConfigSection : int { Space, Search, Device };
+
+// One field of the panel: its key, where and how it is shown, the values core accepts, and how its
+// value travels between the widget (as a QVariant) and the configuration.
+struct ConfigField {
+    enum class Kind { Text, Int, Real, Check, Combo };
+    enum Flag : unsigned {
+        KeepsPreset = 1u << 0, // a Space field whose edit does not make the space "(custom)"
+        NeedsScreening = 1u << 1, // enabled only with screening on
+        TransformerXLOnly = 1u << 2, // enabled only for Transformer-XL
+        FloorAtLimit = 1u << 3, // the spin box stops at the lowest valid value: 0 means something there
+        SameRow = 1u << 4, // shares the previous field's row, after "to"
+        KeepForeign = 1u << 5, // a value not among the items (another machine's device) becomes one
+    };
+    using Items = QList<QPair<QString, QVariant>>;
+
+    QString key; // the value's JSON path ("search.parents"); also the widget's object name
+    ConfigSection section = ConfigSection::Space;
+    QString label; // the form row's label; a check box's own text
+    QString tip;
+    Kind kind = Kind::Text;
+    std::function<QVariant(const lts::SearchConfig&)> get;
+    // Throws lts::InputError naming the field when the widget's value means nothing.
+    std::function<void(lts::SearchConfig&, const QVariant&)> set;
+    unsigned flags = 0;
+    // Int and Real: the values core accepts (configlimits.h); for a Real that core bounds only below, the
+    // top is a display cap.
+    lts::Limits<double> range { 0, 0 };
+    int decimals = 0;
+    double step = 0; // Real: the arrows' step (0: the spin box's default)
+    QString suffix;
+    QString special; // shown instead of the spin box's minimum
+    Items (*items)() = nullptr; // Combo
+
+    ConfigField withFlags(unsigned f) const
+    {
+        ConfigField c = *this;
+        c.flags |= f;
+        return c;
+    }
+    ConfigField withSuffix(const char* s) const
+    {
+        ConfigField c = *this;
+        c.suffix = QString::fromUtf8(s);
+        return c;
+    }
+    ConfigField withSpecial(const char* s) const
+    {
+        ConfigField c = *this;
+        c.special = QString::fromUtf8(s);
+        return c;
+    }
+    ConfigField withStep(double s) const
+    {
+        ConfigField c = *this;
+        c.step = s;
+        return c;
+    }
+};
+
 namespace {
 
-    constexpr int kMaxIntSpin = 1'000'000'000; // a spin box's ceiling where the core checks the real bound
+    using Config = lts::SearchConfig;
+    using Field = ConfigField;
+    using Kind = ConfigField::Kind;
+    using Items = ConfigField::Items;
+    using Section = ConfigSection;
+    using Space = lts::SearchSpace;
+    using Params = lts::SearchParams;
+    using Protocol = lts::MeasureProtocol;
+
     const char* const kCustomPreset = "(custom)";
+    const char* const kBackboneKey = "backbone";
+    const char* const kScreeningKey = "search.screening";
     constexpr int kPanelWidth = 360; // leaves the plot most of a 1400-pixel-wide window
     // Spin boxes would otherwise ask for room for their largest value (a million, with decimals).
     constexpr int kSpinMinWidth = 64;
     constexpr int kComboMinChars = 12;
+    // Display caps of values core only requires to be positive.
+    constexpr double kMaxParamsM = 1e6; // decoder parameters, in millions: a trillion
+    constexpr double kMaxCeiling = 1e7; // ms or MB: hours per forward pass, terabytes
+    constexpr double kMaxTimeBudgetS = 1e7; // about four months
 
-    QSpinBox* spin(QWidget* parent, int lo, int hi)
+    struct Access {
+        std::function<QVariant(const Config&)> get;
+        std::function<void(Config&, const QVariant&)> set;
+    };
+
+    Field field(const char* key, Section section, const char* label, const char* tip, Kind kind, Access access)
     {
-        auto* s = new QSpinBox(parent);
-        s->setRange(lo, hi);
-        s->setKeyboardTracking(true);
-        s->setMinimumWidth(kSpinMinWidth);
-        return s;
+        Field f;
+        f.key = QString::fromLatin1(key);
+        f.section = section;
+        f.label = QString::fromUtf8(label);
+        f.tip = QString::fromUtf8(tip);
+        f.kind = kind;
+        f.get = std::move(access.get);
+        f.set = std::move(access.set);
+        return f;
     }
 
-    QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, int decimals, const QString& suffix = {})
+    Field text(const char* key, Section section, const char* label, const char* tip, Access access)
     {
-        auto* s = new QDoubleSpinBox(parent);
-        s->setRange(lo, hi);
-        s->setDecimals(decimals);
-        s->setSuffix(suffix);
-        s->setMinimumWidth(kSpinMinWidth);
-        return s;
+        return field(key, section, label, tip, Kind::Text, std::move(access));
+    }
+
+    Field check(const char* key, Section section, const char* label, const char* tip, Access access)
+    {
+        return field(key, section, label, tip, Kind::Check, std::move(access));
+    }
+
+    Field combo(const char* key, Section section, const char* label, const char* tip, Items (*items)(), Access access)
+    {
+        Field f = field(key, section, label, tip, Kind::Combo, std::move(access));
+        f.items = items;
+        return f;
+    }
+
+    Field integer(
+        const char* key, Section section, const char* label, const char* tip, lts::Limits<int> limits, Access access)
+    {
+        Field f = field(key, section, label, tip, Kind::Int, std::move(access));
+        f.range = { double(limits.lo), double(limits.hi) };
+        return f;
+    }
+
+    Field real(const char* key, Section section, const char* label, const char* tip, lts::Limits<double> range,
+        int decimals, Access access)
+    {
+        Field f = field(key, section, label, tip, Kind::Real, std::move(access));
+        f.range = range;
+        f.decimals = decimals;
+        return f;
+    }
+
+    // A plain member of one part of the configuration: c.*part.*value.
+    template <typename Part, typename T> Access member(Part Config::*part, T Part::*value)
+    {
+        return { [=](const Config& c) { return QVariant::fromValue(c.*part.*value); },
+            [=](Config& c, const QVariant& v) { c.*part.*value = v.value<T>(); } };
+    }
+
+    Access choices(const char* key, std::vector<int> Space::*value, bool emptyMeansNone = false)
+    {
+        return { [=](const Config& c) { return QVariant(formatChoices(c.space.*value)); },
+            [=](Config& c, const QVariant& v) {
+                const QString typed = v.toString();
+                c.space.*value =
+                    emptyMeansNone && typed.trimmed().isEmpty() ? std::vector<int> {} : parseChoices(typed, key);
+            } };
+    }
+
+    // A search-space choice list, typed as a range or a list.
+    Field choiceList(const char* key, const char* tip, std::vector<int> Space::*value)
+    {
+        Field f = text(key, Section::Space, key, tip, choices(key, value));
+        f.tip += QStringLiteral(" (min:max:step or a list like 2, 4, 8)");
+        return f;
+    }
+
+    // A decoder-parameter count shown in millions.
+    Access millions(std::int64_t Space::*value)
+    {
+        return { [=](const Config& c) { return QVariant(double(c.space.*value) / 1e6); },
+            [=](Config& c, const QVariant& v) { c.space.*value = std::llround(v.toDouble() * 1e6); } };
+    }
+
+    Access spaceName()
+    {
+        return { [](const Config& c) { return QVariant(QString::fromStdString(c.space.name)); },
+            [](Config& c, const QVariant& v) {
+                c.space.name = v.toString().trimmed().toStdString();
+                if (c.space.name.empty())
+                    throw lts::InputError("name", "give the space a name");
+            } };
+    }
+
+    Access backbone()
+    {
+        return { [](const Config& c) { return QVariant(int(c.space.backbone)); },
+            [](Config& c, const QVariant& v) { c.space.backbone = lts::Backbone(v.toInt()); } };
+    }
+
+    // mem_len only means something for Transformer-XL; the backbone is read before it.
+    Access memLen()
+    {
+        return { [](const Config& c) { return QVariant(c.space.memLen); },
+            [](Config& c, const QVariant& v) {
+                c.space.memLen = c.space.backbone == lts::Backbone::TransformerXL ? v.toInt() : 0;
+            } };
+    }
+
+    Access objectives()
+    {
+        return { [](const Config& c) {
+                    return QVariant(QString::fromStdString(lts::objectivesString(c.search.objectives)));
+                },
+            [](Config& c, const QVariant& v) {
+                c.search.objectives = lts::parseObjectives(v.toString().toStdString(), "search.objectives");
+            } };
+    }
+
+    Access algorithm()
+    {
+        return { [](const Config& c) {
+                    return QVariant(QString::fromStdString(lts::algorithmName(c.search.algorithm)));
+                },
+            [](Config& c, const QVariant& v) {
+                c.search.algorithm = lts::algorithmFromName(v.toString().toStdString(), "search.algorithm");
+            } };
+    }
+
+    Access seed()
+    {
+        return { [](const Config& c) { return QVariant(QString::number(qulonglong(c.search.seed))); },
+            [](Config& c, const QVariant& v) {
+                bool ok = false;
+                c.search.seed = v.toString().trimmed().toULongLong(&ok);
+                if (!ok || c.search.seed > std::uint64_t(lts::kMaxSeed))
+                    throw lts::InputError("search.seed", "must be a whole number between 0 and 2^53");
+            } };
+    }
+
+    Access device()
+    {
+        return { [](const Config& c) { return QVariant(QString::fromStdString(c.protocol.device)); },
+            [](Config& c, const QVariant& v) { c.protocol.device = v.toString().toStdString(); } };
+    }
+
+    Items backboneItems()
+    {
+        return { { QStringLiteral("GPT-2"), int(lts::Backbone::Gpt2) },
+            { QStringLiteral("Transformer-XL"), int(lts::Backbone::TransformerXL) } };
+    }
+
+    Items objectiveItems()
+    {
+        return { { QStringLiteral("Decoder params vs latency"), QStringLiteral("params,latency") },
+            { QStringLiteral("Decoder params vs peak memory"), QStringLiteral("params,memory") },
+            { QStringLiteral("Params vs latency and memory"), QStringLiteral("params,latency,memory") } };
+    }
+
+    Items algorithmItems()
+    {
+        return { { QStringLiteral("Evolution (LTS)"), QStringLiteral("evolution") },
+            { QStringLiteral("Random search"), QStringLiteral("random") } };
+    }
+
+    Items deviceItems()
+    {
+        Items items;
+        for (const auto& d : lts::runtimeInfo().devices)
+            items.append({ QStringLiteral("%1 — %2").arg(QString::fromStdString(d.id), QString::fromStdString(d.name)),
+                QString::fromStdString(d.id) });
+        return items;
+    }
+
+    // Every field of the panel, in the order of its sections, rows and tab chain.
+    const std::vector<Field>& fields()
+    {
+        static const std::vector<Field> table {
+            text("name", Section::Space, "Name", "Name recorded in the run folder", spaceName())
+                .withFlags(Field::KeepsPreset),
+            combo(kBackboneKey, Section::Space, "Backbone", "Model family the sampled architectures belong to",
+                backboneItems, backbone()),
+            integer("n_layer.min", Section::Space, "n_layer", "Fewest decoder layers an architecture may have",
+                lts::kLayerLimits, member(&Config::space, &Space::nLayerMin)),
+            integer("n_layer.max", Section::Space, "n_layer", "Most decoder layers an architecture may have",
+                lts::kLayerLimits, member(&Config::space, &Space::nLayerMax))
+                .withFlags(Field::SameRow),
+            choiceList("d_model", "Choices of model width", &Space::dModel),
+            choiceList("n_head", "Choices of attention heads per layer", &Space::nHead),
+            choiceList("d_inner", "Choices of feed-forward width per layer", &Space::dInner),
+            check("homogeneous", Section::Space, "Homogeneous layers",
+                "Same n_head and d_inner in every layer (a smaller space, exportable to Hugging Face)",
+                member(&Config::space, &Space::homogeneous)),
+            real("min_inner_ratio", Section::Space, "Min d_inner ratio",
+                "Smallest d_inner allowed, as a multiple of d_model (0: no limit)", lts::kInnerRatioLimits, 2,
+                member(&Config::space, &Space::minInnerRatio)),
+            integer("div_val", Section::Space, "div_val",
+                "Adaptive embedding width divisor per cluster; 1 = plain tied embedding", lts::kDivValLimits,
+                member(&Config::space, &Space::divVal)),
+            integer("d_embed", Section::Space, "d_embed", "Width of the token embedding of the first cluster",
+                lts::kWidthLimits, member(&Config::space, &Space::dEmbed)),
+            text("cutoffs", Section::Space, "Cutoffs",
+                "Vocabulary cluster boundaries of the adaptive embedding, e.g. 19997, 39997 (empty: none)",
+                choices("cutoffs", &Space::cutoffs, true)),
+            integer("vocab_size", Section::Space, "Vocabulary", "Vocabulary size of the language model",
+                lts::kVocabLimits, member(&Config::space, &Space::vocabSize)),
+            integer("seq_len", Section::Space, "seq_len", "Context length the architectures are built for",
+                lts::kSeqLenLimits, member(&Config::space, &Space::seqLen)),
+            integer("mem_len", Section::Space, "mem_len", "Transformer-XL segment memory length", lts::kMemLenLimits,
+                memLen())
+                .withFlags(Field::TransformerXLOnly | Field::FloorAtLimit),
+            real("params_min", Section::Space, "Decoder params",
+                "Smallest decoder-parameter count worth measuring, in millions (0: no bound)", { 0, kMaxParamsM }, 3,
+                millions(&Space::paramsMin))
+                .withSuffix(" M"),
+            real("params_max", Section::Space, "Decoder params",
+                "Largest decoder-parameter count worth measuring, in millions (0: no bound)", { 0, kMaxParamsM }, 3,
+                millions(&Space::paramsMax))
+                .withSuffix(" M")
+                .withSpecial("no limit")
+                .withFlags(Field::SameRow),
+
+            combo("search.objectives", Section::Search, "Objectives",
+                "What the frontier trades off: more decoder parameters against less latency and/or memory",
+                objectiveItems, objectives()),
+            real("latency_ceiling_ms", Section::Search, "Latency ceiling",
+                "Candidates slower than this are kept apart from the frontier (0: no ceiling)", { 0, kMaxCeiling }, 2,
+                member(&Config::space, &Space::latencyCeilingMs))
+                .withSuffix(" ms")
+                .withSpecial("none"),
+            real("memory_ceiling_mb", Section::Search, "Memory ceiling",
+                "Candidates needing more memory are kept apart from the frontier (0: no ceiling)", { 0, kMaxCeiling },
+                1, member(&Config::space, &Space::memoryCeilingMb))
+                .withSuffix(" MB")
+                .withSpecial("none"),
+            combo("search.algorithm", Section::Search, "Algorithm",
+                "LTS's evolutionary Pareto search, or random sampling as a baseline", algorithmItems, algorithm()),
+            integer("search.iterations", Section::Search, "Iterations", "Number of evolution iterations",
+                lts::kIterationLimits, member(&Config::search, &Params::iterations)),
+            integer("search.parents", Section::Search, "Parents", "Frontier members picked as parents per iteration",
+                lts::kParentLimits, member(&Config::search, &Params::parents)),
+            integer("search.mutants", Section::Search, "Mutants", "New architectures made by mutation per iteration",
+                lts::kOffspringLimits, member(&Config::search, &Params::mutants)),
+            integer("search.crossovers", Section::Search, "Crossovers",
+                "New architectures made by crossing two parents per iteration", lts::kOffspringLimits,
+                member(&Config::search, &Params::crossovers)),
+            real("search.mutation_prob", Section::Search, "Mutation prob.",
+                "Chance that a mutation resamples each gene", lts::kProbabilityLimits, 2,
+                member(&Config::search, &Params::mutationProb))
+                .withStep(0.05),
+            real("search.crossover_prob", Section::Search, "Crossover prob.",
+                "Chance that a crossover takes each gene from the first parent", lts::kProbabilityLimits, 2,
+                member(&Config::search, &Params::crossoverProb))
+                .withStep(0.05),
+            text("search.seed", Section::Search, "Seed", "Random seed: the same seed replays the same search", seed()),
+            real("search.time_budget_s", Section::Search, "Time budget",
+                "Stop after this many seconds (0: run every iteration)", { 0, kMaxTimeBudgetS }, 0,
+                member(&Config::search, &Params::timeBudgetS))
+                .withSuffix(" s"),
+            check(kScreeningKey, Section::Search, "Screen with latency estimates",
+                "Skip the full measurement of candidates whose estimated latency cannot reach the frontier",
+                member(&Config::search, &Params::screening)),
+            real("search.screening_margin", Section::Search, "Screening margin",
+                "Screening lowers each estimate by this fraction (or its observed error, when larger) first",
+                lts::kScreeningMarginLimits, 2, member(&Config::search, &Params::screeningMargin))
+                .withStep(0.05)
+                .withFlags(Field::NeedsScreening),
+            integer("search.presample", Section::Search, "Presample",
+                "With screening, draw this many times the architectures a batch holds and keep those the latency "
+                "estimate ranks best (1: keep every sample)",
+                lts::kPresampleLimits, member(&Config::search, &Params::presample))
+                .withSuffix(" x")
+                .withFlags(Field::NeedsScreening),
+            integer("search.estimate_rounds", Section::Search, "Estimate rounds",
+                "With screening, generations bred from each pool's estimated front, judged by the latency estimate "
+                "alone, before a batch is chosen",
+                lts::kEstimateRoundLimits, member(&Config::search, &Params::estimateRounds))
+                .withFlags(Field::NeedsScreening),
+
+            combo("device.device", Section::Device, "Device",
+                "Where candidates are measured (CUDA devices appear when LibTorch has them)", deviceItems, device())
+                .withFlags(Field::KeepForeign),
+            integer("device.threads", Section::Device, "Threads",
+                "CPU threads for each forward pass, BLAS included (the paper used 1)", lts::kThreadLimits,
+                member(&Config::protocol, &Protocol::threads)),
+            integer("device.batch", Section::Device, "Batch", "Sequences per measured forward pass", lts::kBatchLimits,
+                member(&Config::protocol, &Protocol::batch)),
+            integer("device.seq_len", Section::Device, "Tokens",
+                "Tokens per measured forward pass (architecture's: its seq_len)", lts::kProtocolSeqLenLimits,
+                member(&Config::protocol, &Protocol::seqLen))
+                .withSpecial("architecture's"),
+            integer("device.warmup", Section::Device, "Warm-up",
+                "Untimed passes first: they pay for allocation and kernel selection", lts::kWarmupLimits,
+                member(&Config::protocol, &Protocol::warmup))
+                .withFlags(Field::FloorAtLimit),
+            integer("device.repeats", Section::Device, "Max repeats",
+                "At most this many timed passes; their median is the latency", lts::kRepeatLimits,
+                member(&Config::protocol, &Protocol::repeats)),
+            integer("device.min_repeats", Section::Device, "Min repeats",
+                "At least this many timed passes, however soon the median settles", lts::kRepeatLimits,
+                member(&Config::protocol, &Protocol::minRepeats)),
+            real("device.tolerance", Section::Device, "Tolerance",
+                "Stop timing once the median is known within this fraction (0: always run every repeat)",
+                lts::kToleranceLimits, 3, member(&Config::protocol, &Protocol::tolerance))
+                .withStep(0.01),
+        };
+        return table;
+    }
+
+    // An integer spin box reaches one step beyond core's limits, and down to 0, so that a value
+    // typed out of range gets core's message naming the field instead of being swallowed by the
+    // spin box. It stops at the lowest valid value where that is shown as a word or means "none".
+    int spinMinimum(const Field& f)
+    {
+        const int lo = int(f.range.lo);
+        return (f.flags & Field::FloorAtLimit) || !f.special.isEmpty() ? lo : std::min(lo - 1, 0);
+    }
+
+    int spinMaximum(const Field& f)
+    {
+        return int(f.range.hi) + 1;
+    }
+
+    QWidget* createWidget(const Field& f, QWidget* parent)
+    {
+        switch (f.kind) {
+        case Kind::Text:
+            return new QLineEdit(parent);
+        case Kind::Check:
+            return new QCheckBox(f.label, parent);
+        case Kind::Combo: {
+            auto* c = new QComboBox(parent);
+            for (const auto& [label, data] : f.items())
+                c->addItem(label, data);
+            // Long entries (a CPU's full name) must not widen the whole panel.
+            c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+            c->setMinimumContentsLength(kComboMinChars);
+            return c;
+        }
+        case Kind::Int: {
+            auto* s = new QSpinBox(parent);
+            s->setRange(spinMinimum(f), spinMaximum(f));
+            s->setKeyboardTracking(true);
+            s->setMinimumWidth(kSpinMinWidth);
+            s->setSuffix(f.suffix);
+            s->setSpecialValueText(f.special);
+            return s;
+        }
+        case Kind::Real: {
+            // Exactly core's range: no step past it to type (only tolerance's excluded 1 is refused).
+            auto* s = new QDoubleSpinBox(parent);
+            s->setRange(f.range.lo, f.range.hi);
+            s->setDecimals(f.decimals);
+            s->setSuffix(f.suffix);
+            s->setMinimumWidth(kSpinMinWidth);
+            s->setSpecialValueText(f.special);
+            if (f.step > 0)
+                s->setSingleStep(f.step);
+            return s;
+        }
+        }
+        return nullptr;
+    }
+
+    QVariant valueOf(const Field& f, const QWidget* w)
+    {
+        switch (f.kind) {
+        case Kind::Text:
+            return static_cast<const QLineEdit*>(w)->text();
+        case Kind::Check:
+            return static_cast<const QCheckBox*>(w)->isChecked();
+        case Kind::Combo:
+            return static_cast<const QComboBox*>(w)->currentData();
+        case Kind::Int:
+            return static_cast<const QSpinBox*>(w)->value();
+        case Kind::Real:
+            return static_cast<const QDoubleSpinBox*>(w)->value();
+        }
+        return {};
+    }
+
+    void showValue(const Field& f, QWidget* w, const QVariant& v)
+    {
+        switch (f.kind) {
+        case Kind::Text:
+            static_cast<QLineEdit*>(w)->setText(v.toString());
+            break;
+        case Kind::Check:
+            static_cast<QCheckBox*>(w)->setChecked(v.toBool());
+            break;
+        case Kind::Combo: {
+            auto* c = static_cast<QComboBox*>(w);
+            int i = c->findData(v);
+            if (i < 0 && (f.flags & Field::KeepForeign)) {
+                c->addItem(v.toString() + QStringLiteral(" (not on this machine)"), v);
+                i = c->count() - 1;
+            }
+            c->setCurrentIndex(std::max(i, 0));
+            break;
+        }
+        case Kind::Int:
+            static_cast<QSpinBox*>(w)->setValue(v.toInt());
+            break;
+        case Kind::Real:
+            static_cast<QDoubleSpinBox*>(w)->setValue(v.toDouble());
+            break;
+        }
+    }
+
+    // Keys are JSON paths: "search.*" and "device.*" belong to those parts, the rest to the space.
+    enum class Part { Space, Search, Protocol };
+
+    Part partOf(const Field& f)
+    {
+        if (f.key.startsWith(QLatin1String("search.")))
+            return Part::Search;
+        if (f.key.startsWith(QLatin1String("device.")))
+            return Part::Protocol;
+        return Part::Space;
+    }
+
+    // Core's check of one part, its field named the way the panel's keys are.
+    void validate(const Config& c, Part part)
+    {
+        try {
+            switch (part) {
+            case Part::Space:
+                c.space.validate();
+                break;
+            case Part::Search:
+                c.search.validate();
+                break;
+            case Part::Protocol:
+                c.protocol.validate();
+                break;
+            }
+        } catch (const lts::InputError& e) {
+            if (part == Part::Space)
+                throw;
+            throw lts::InputError((part == Part::Search ? "search." : "device.") + e.field(), e.rule());
+        }
+    }
+
+    QString deviceInfoText()
+    {
+        const lts::RuntimeInfo rt = lts::runtimeInfo();
+        QString info = QStringLiteral("%1 logical cores · LibTorch %2 · %3")
+                           .arg(rt.devices.empty() ? 0 : rt.devices.front().cores)
+                           .arg(QString::fromStdString(rt.torchVersion), QString::fromStdString(rt.blas));
+        if (!rt.cudaAvailable)
+            info += QStringLiteral(" · no CUDA device");
+        const std::string warning = lts::blasWarning();
+        if (!warning.empty())
+            info += QStringLiteral("<br><span style='color:#d62728'>%1</span>")
+                        .arg(QString::fromStdString(warning).toHtmlEscaped());
+        return info;
     }
 
     QString humanCount(double n)
@@ -68,7 +584,6 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     auto* content = new QWidget;
     auto* v = new QVBoxLayout(content);
 
-    // Search space.
     auto* spaceBox = new QGroupBox(QStringLiteral("Search space"), content);
     auto* space = new QFormLayout(spaceBox);
     m_preset = new QComboBox(spaceBox);
@@ -79,76 +594,7 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     m_preset->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_preset->setMinimumContentsLength(kComboMinChars);
     space->addRow(QStringLiteral("Preset"), m_preset);
-    m_name = new QLineEdit(spaceBox);
-    addField(QStringLiteral("name"), m_name, QStringLiteral("Name recorded in the run folder"));
-    space->addRow(QStringLiteral("Name"), m_name);
-    m_backbone = new QComboBox(spaceBox);
-    m_backbone->addItem(QStringLiteral("GPT-2"), int(lts::Backbone::Gpt2));
-    m_backbone->addItem(QStringLiteral("Transformer-XL"), int(lts::Backbone::TransformerXL));
-    addField(
-        QStringLiteral("backbone"), m_backbone, QStringLiteral("Model family the sampled architectures belong to"));
-    space->addRow(QStringLiteral("Backbone"), m_backbone);
-    m_layerMin = spin(spaceBox, 0, lts::kMaxLayers + 1);
-    m_layerMax = spin(spaceBox, 0, lts::kMaxLayers + 1);
-    addField(
-        QStringLiteral("n_layer.min"), m_layerMin, QStringLiteral("Fewest decoder layers an architecture may have"));
-    addField(QStringLiteral("n_layer.max"), m_layerMax, QStringLiteral("Most decoder layers an architecture may have"));
-    auto* layers = new QHBoxLayout;
-    layers->addWidget(m_layerMin);
-    layers->addWidget(new QLabel(QStringLiteral("to"), spaceBox));
-    layers->addWidget(m_layerMax);
-    space->addRow(QStringLiteral("n_layer"), layers);
-    m_dModel = new QLineEdit(spaceBox);
-    m_nHead = new QLineEdit(spaceBox);
-    m_dInner = new QLineEdit(spaceBox);
-    const QString choicesHelp = QStringLiteral(" (min:max:step or a list like 2, 4, 8)");
-    addField(QStringLiteral("d_model"), m_dModel, QStringLiteral("Choices of model width") + choicesHelp);
-    addField(QStringLiteral("n_head"), m_nHead, QStringLiteral("Choices of attention heads per layer") + choicesHelp);
-    addField(
-        QStringLiteral("d_inner"), m_dInner, QStringLiteral("Choices of feed-forward width per layer") + choicesHelp);
-    space->addRow(QStringLiteral("d_model"), m_dModel);
-    space->addRow(QStringLiteral("n_head"), m_nHead);
-    space->addRow(QStringLiteral("d_inner"), m_dInner);
-    m_homogeneous = new QCheckBox(QStringLiteral("Homogeneous layers"), spaceBox);
-    addField(QStringLiteral("homogeneous"), m_homogeneous,
-        QStringLiteral("Same n_head and d_inner in every layer (a smaller space, exportable to Hugging Face)"));
-    space->addRow(QString(), m_homogeneous);
-    m_innerRatio = dspin(spaceBox, 0, 1000, 2);
-    addField(QStringLiteral("min_inner_ratio"), m_innerRatio,
-        QStringLiteral("Smallest d_inner allowed, as a multiple of d_model (0: no limit)"));
-    space->addRow(QStringLiteral("Min d_inner ratio"), m_innerRatio);
-    m_divVal = spin(spaceBox, 0, 65);
-    addField(QStringLiteral("div_val"), m_divVal,
-        QStringLiteral("Adaptive embedding width divisor per cluster; 1 = plain tied embedding"));
-    space->addRow(QStringLiteral("div_val"), m_divVal);
-    m_dEmbed = spin(spaceBox, 0, lts::kMaxWidth + 1);
-    addField(QStringLiteral("d_embed"), m_dEmbed, QStringLiteral("Width of the token embedding of the first cluster"));
-    space->addRow(QStringLiteral("d_embed"), m_dEmbed);
-    m_cutoffs = new QLineEdit(spaceBox);
-    addField(QStringLiteral("cutoffs"), m_cutoffs,
-        QStringLiteral("Vocabulary cluster boundaries of the adaptive embedding, e.g. 19997, 39997 (empty: none)"));
-    space->addRow(QStringLiteral("Cutoffs"), m_cutoffs);
-    m_vocab = spin(spaceBox, 0, lts::kMaxVocab + 1);
-    addField(QStringLiteral("vocab_size"), m_vocab, QStringLiteral("Vocabulary size of the language model"));
-    space->addRow(QStringLiteral("Vocabulary"), m_vocab);
-    m_seqLen = spin(spaceBox, 0, lts::kMaxSeqLen + 1);
-    addField(QStringLiteral("seq_len"), m_seqLen, QStringLiteral("Context length the architectures are built for"));
-    space->addRow(QStringLiteral("seq_len"), m_seqLen);
-    m_memLen = spin(spaceBox, 0, lts::kMaxSeqLen + 1);
-    addField(QStringLiteral("mem_len"), m_memLen, QStringLiteral("Transformer-XL segment memory length"));
-    space->addRow(QStringLiteral("mem_len"), m_memLen);
-    m_paramsMin = dspin(spaceBox, 0, 1e6, 3, QStringLiteral(" M"));
-    m_paramsMax = dspin(spaceBox, 0, 1e6, 3, QStringLiteral(" M"));
-    m_paramsMax->setSpecialValueText(QStringLiteral("no limit")); // 0 means unbounded
-    addField(QStringLiteral("params_min"), m_paramsMin,
-        QStringLiteral("Smallest decoder-parameter count worth measuring, in millions (0: no bound)"));
-    addField(QStringLiteral("params_max"), m_paramsMax,
-        QStringLiteral("Largest decoder-parameter count worth measuring, in millions (0: no bound)"));
-    auto* params = new QHBoxLayout;
-    params->addWidget(m_paramsMin);
-    params->addWidget(new QLabel(QStringLiteral("to"), spaceBox));
-    params->addWidget(m_paramsMax);
-    space->addRow(QStringLiteral("Decoder params"), params);
+    addFields(space, Section::Space);
     m_preview = new QLabel(spaceBox);
     m_preview->setObjectName(QStringLiteral("spacePreview"));
     m_preview->setWordWrap(true);
@@ -156,145 +602,19 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     space->addRow(m_preview);
     v->addWidget(spaceBox);
 
-    // Objectives and search.
     auto* searchBox = new QGroupBox(QStringLiteral("Search"), content);
-    auto* search = new QFormLayout(searchBox);
-    m_objectives = new QComboBox(searchBox);
-    m_objectives->addItem(QStringLiteral("Decoder params vs latency"), QStringLiteral("params,latency"));
-    m_objectives->addItem(QStringLiteral("Decoder params vs peak memory"), QStringLiteral("params,memory"));
-    m_objectives->addItem(QStringLiteral("Params vs latency and memory"), QStringLiteral("params,latency,memory"));
-    addField(QStringLiteral("search.objectives"), m_objectives,
-        QStringLiteral("What the frontier trades off: more decoder parameters against less latency and/or memory"));
-    search->addRow(QStringLiteral("Objectives"), m_objectives);
-    m_latencyCeiling = dspin(searchBox, 0, 1e7, 2, QStringLiteral(" ms"));
-    m_latencyCeiling->setSpecialValueText(QStringLiteral("none"));
-    addField(QStringLiteral("latency_ceiling_ms"), m_latencyCeiling,
-        QStringLiteral("Candidates slower than this are kept apart from the frontier (0: no ceiling)"));
-    search->addRow(QStringLiteral("Latency ceiling"), m_latencyCeiling);
-    m_memoryCeiling = dspin(searchBox, 0, 1e7, 1, QStringLiteral(" MB"));
-    m_memoryCeiling->setSpecialValueText(QStringLiteral("none"));
-    addField(QStringLiteral("memory_ceiling_mb"), m_memoryCeiling,
-        QStringLiteral("Candidates needing more memory are kept apart from the frontier (0: no ceiling)"));
-    search->addRow(QStringLiteral("Memory ceiling"), m_memoryCeiling);
-    m_algorithm = new QComboBox(searchBox);
-    m_algorithm->addItem(QStringLiteral("Evolution (LTS)"), QStringLiteral("evolution"));
-    m_algorithm->addItem(QStringLiteral("Random search"), QStringLiteral("random"));
-    addField(QStringLiteral("search.algorithm"), m_algorithm,
-        QStringLiteral("LTS's evolutionary Pareto search, or random sampling as a baseline"));
-    search->addRow(QStringLiteral("Algorithm"), m_algorithm);
-    m_iterations = spin(searchBox, 0, kMaxIntSpin);
-    addField(QStringLiteral("search.iterations"), m_iterations, QStringLiteral("Number of evolution iterations"));
-    search->addRow(QStringLiteral("Iterations"), m_iterations);
-    m_parents = spin(searchBox, 0, kMaxIntSpin);
-    addField(QStringLiteral("search.parents"), m_parents,
-        QStringLiteral("Frontier members picked as parents per iteration"));
-    search->addRow(QStringLiteral("Parents"), m_parents);
-    m_mutants = spin(searchBox, -1, kMaxIntSpin);
-    addField(QStringLiteral("search.mutants"), m_mutants,
-        QStringLiteral("New architectures made by mutation per iteration"));
-    search->addRow(QStringLiteral("Mutants"), m_mutants);
-    m_crossovers = spin(searchBox, -1, kMaxIntSpin);
-    addField(QStringLiteral("search.crossovers"), m_crossovers,
-        QStringLiteral("New architectures made by crossing two parents per iteration"));
-    search->addRow(QStringLiteral("Crossovers"), m_crossovers);
-    m_mutationProb = dspin(searchBox, 0, 1, 2);
-    m_mutationProb->setSingleStep(0.05);
-    addField(QStringLiteral("search.mutation_prob"), m_mutationProb,
-        QStringLiteral("Chance that a mutation resamples each gene"));
-    search->addRow(QStringLiteral("Mutation prob."), m_mutationProb);
-    m_crossoverProb = dspin(searchBox, 0, 1, 2);
-    m_crossoverProb->setSingleStep(0.05);
-    addField(QStringLiteral("search.crossover_prob"), m_crossoverProb,
-        QStringLiteral("Chance that a crossover takes each gene from the first parent"));
-    search->addRow(QStringLiteral("Crossover prob."), m_crossoverProb);
-    m_seed = new QLineEdit(searchBox);
-    addField(
-        QStringLiteral("search.seed"), m_seed, QStringLiteral("Random seed: the same seed replays the same search"));
-    search->addRow(QStringLiteral("Seed"), m_seed);
-    m_timeBudget = dspin(searchBox, 0, 1e7, 0, QStringLiteral(" s"));
-    addField(QStringLiteral("search.time_budget_s"), m_timeBudget,
-        QStringLiteral("Stop after this many seconds (0: run every iteration)"));
-    search->addRow(QStringLiteral("Time budget"), m_timeBudget);
-    m_screening = new QCheckBox(QStringLiteral("Screen with latency estimates"), searchBox);
-    addField(QStringLiteral("search.screening"), m_screening,
-        QStringLiteral("Skip the full measurement of candidates whose estimated latency cannot reach the frontier"));
-    search->addRow(QString(), m_screening);
-    m_screeningMargin = dspin(searchBox, 0, 0.9, 2);
-    m_screeningMargin->setSingleStep(0.05);
-    addField(QStringLiteral("search.screening_margin"), m_screeningMargin,
-        QStringLiteral("Screening lowers each estimate by this fraction (or its observed error, when larger) first"));
-    search->addRow(QStringLiteral("Screening margin"), m_screeningMargin);
-    m_presample = spin(searchBox, 0, 1000);
-    m_presample->setSuffix(QStringLiteral(" x"));
-    addField(QStringLiteral("search.presample"), m_presample,
-        QStringLiteral("With screening, draw this many times the architectures a batch holds and keep those the "
-                       "latency estimate ranks best (1: keep every sample)"));
-    search->addRow(QStringLiteral("Presample"), m_presample);
-    m_estimateRounds = spin(searchBox, -1, 1000);
-    addField(QStringLiteral("search.estimate_rounds"), m_estimateRounds,
-        QStringLiteral("With screening, generations bred from each pool's estimated front, judged by the latency "
-                       "estimate alone, before a batch is chosen"));
-    search->addRow(QStringLiteral("Estimate rounds"), m_estimateRounds);
-    for (QWidget* w : screeningKnobs())
-        connect(m_screening, &QCheckBox::toggled, w, &QWidget::setEnabled);
+    addFields(new QFormLayout(searchBox), Section::Search);
     v->addWidget(searchBox);
 
-    // Target device and protocol.
     auto* deviceBox = new QGroupBox(QStringLiteral("Target device"), content);
     auto* device = new QFormLayout(deviceBox);
-    const lts::RuntimeInfo rt = lts::runtimeInfo();
-    m_device = new QComboBox(deviceBox);
-    for (const auto& d : rt.devices)
-        m_device->addItem(QStringLiteral("%1 — %2").arg(QString::fromStdString(d.id), QString::fromStdString(d.name)),
-            QString::fromStdString(d.id));
-    addField(QStringLiteral("device.device"), m_device,
-        QStringLiteral("Where candidates are measured (CUDA devices appear when LibTorch has them)"));
-    device->addRow(QStringLiteral("Device"), m_device);
-    QString info = QStringLiteral("%1 logical cores · LibTorch %2 · %3")
-                       .arg(rt.devices.empty() ? 0 : rt.devices.front().cores)
-                       .arg(QString::fromStdString(rt.torchVersion), QString::fromStdString(rt.blas));
-    if (!rt.cudaAvailable)
-        info += QStringLiteral(" · no CUDA device");
-    const std::string warning = lts::blasWarning();
-    if (!warning.empty())
-        info += QStringLiteral("<br><span style='color:#d62728'>%1</span>")
-                    .arg(QString::fromStdString(warning).toHtmlEscaped());
-    m_deviceInfo = new QLabel(info, deviceBox);
-    m_deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
-    m_deviceInfo->setWordWrap(true);
-    device->addRow(m_deviceInfo);
-    m_threads = spin(deviceBox, 0, 1025);
-    addField(QStringLiteral("device.threads"), m_threads,
-        QStringLiteral("CPU threads for each forward pass, BLAS included (the paper used 1)"));
-    device->addRow(QStringLiteral("Threads"), m_threads);
-    m_batch = spin(deviceBox, 0, 4097);
-    addField(QStringLiteral("device.batch"), m_batch, QStringLiteral("Sequences per measured forward pass"));
-    device->addRow(QStringLiteral("Batch"), m_batch);
-    m_protocolSeqLen = spin(deviceBox, 0, lts::kMaxSeqLen + 1);
-    m_protocolSeqLen->setSpecialValueText(QStringLiteral("architecture's"));
-    addField(QStringLiteral("device.seq_len"), m_protocolSeqLen,
-        QStringLiteral("Tokens per measured forward pass (architecture's: its seq_len)"));
-    device->addRow(QStringLiteral("Tokens"), m_protocolSeqLen);
-    m_warmup = spin(deviceBox, 0, 1001);
-    addField(QStringLiteral("device.warmup"), m_warmup,
-        QStringLiteral("Untimed passes first: they pay for allocation and kernel selection"));
-    device->addRow(QStringLiteral("Warm-up"), m_warmup);
-    m_repeats = spin(deviceBox, 0, 10001);
-    addField(QStringLiteral("device.repeats"), m_repeats,
-        QStringLiteral("At most this many timed passes; their median is the latency"));
-    device->addRow(QStringLiteral("Max repeats"), m_repeats);
-    m_minRepeats = spin(deviceBox, 0, 10001);
-    addField(QStringLiteral("device.min_repeats"), m_minRepeats,
-        QStringLiteral("At least this many timed passes, however soon the median settles"));
-    device->addRow(QStringLiteral("Min repeats"), m_minRepeats);
-    m_tolerance = dspin(deviceBox, 0, 1, 3);
-    m_tolerance->setSingleStep(0.01);
-    addField(QStringLiteral("device.tolerance"), m_tolerance,
-        QStringLiteral("Stop timing once the median is known within this fraction (0: always run every repeat)"));
-    device->addRow(QStringLiteral("Tolerance"), m_tolerance);
+    addFields(device, Section::Device);
+    auto* deviceInfo = new QLabel(deviceInfoText(), deviceBox);
+    deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
+    deviceInfo->setWordWrap(true);
+    device->insertRow(1, deviceInfo); // under the device it describes
     v->addWidget(deviceBox);
 
-    // Run folder.
     auto* outBox = new QGroupBox(QStringLiteral("Run folder"), content);
     auto* out = new QHBoxLayout(outBox);
     m_output = new QLineEdit(outBox);
@@ -337,65 +657,83 @@ ConfigPanel::ConfigPanel(QWidget* parent)
         if (!dir.isEmpty())
             m_output->setText(dir);
     });
-    connect(m_backbone, qOverload<int>(&QComboBox::currentIndexChanged), this, &ConfigPanel::updateBackboneFields);
-    for (QWidget* w : m_fields) {
-        auto changed = [this] {
-            if (m_loading)
-                return;
-            revalidate();
-        };
-        if (auto* e = qobject_cast<QLineEdit*>(w))
-            connect(e, &QLineEdit::textChanged, this, changed);
-        else if (auto* s = qobject_cast<QSpinBox*>(w))
-            connect(s, qOverload<int>(&QSpinBox::valueChanged), this, changed);
-        else if (auto* d = qobject_cast<QDoubleSpinBox*>(w))
-            connect(d, qOverload<double>(&QDoubleSpinBox::valueChanged), this, changed);
-        else if (auto* c = qobject_cast<QComboBox*>(w))
-            connect(c, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
-        else if (auto* b = qobject_cast<QCheckBox*>(w))
-            connect(b, &QCheckBox::toggled, this, changed);
-    }
-    // Editing a knob of the space makes it a custom space.
-    for (const char* f :
-        { "backbone", "n_layer.min", "n_layer.max", "d_model", "n_head", "d_inner", "homogeneous", "min_inner_ratio",
-            "div_val", "d_embed", "cutoffs", "vocab_size", "seq_len", "mem_len", "params_min", "params_max" }) {
-        QWidget* w = m_fields.value(QString::fromLatin1(f));
-        auto custom = [this] {
-            if (!m_loading)
-                m_preset->setCurrentIndex(m_preset->findText(QString::fromLatin1(kCustomPreset)));
-        };
-        if (auto* e = qobject_cast<QLineEdit*>(w))
-            connect(e, &QLineEdit::textEdited, this, custom);
-        else if (auto* s = qobject_cast<QSpinBox*>(w))
-            connect(s, qOverload<int>(&QSpinBox::valueChanged), this, custom);
-        else if (auto* d = qobject_cast<QDoubleSpinBox*>(w))
-            connect(d, qOverload<double>(&QDoubleSpinBox::valueChanged), this, custom);
-        else if (auto* c = qobject_cast<QComboBox*>(w))
-            connect(c, qOverload<int>(&QComboBox::activated), this, custom);
-        else if (auto* b = qobject_cast<QCheckBox*>(w))
-            connect(b, &QCheckBox::clicked, this, custom);
-    }
 
     lts::SearchConfig initial;
     initial.space = lts::preset("gpt2-lts");
     setConfig(initial);
 }
 
-QList<QWidget*> ConfigPanel::screeningKnobs() const
+void ConfigPanel::addFields(QFormLayout* form, ConfigSection section)
 {
-    return { m_screeningMargin, m_presample, m_estimateRounds };
+    QWidget* box = form->parentWidget();
+    const std::vector<Field>& all = fields();
+    QHBoxLayout* row = nullptr; // the row of a pair of fields ("n_layer 2 to 15")
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const Field& f = all[i];
+        if (f.section != section)
+            continue;
+        QWidget* w = createWidget(f, box);
+        w->setToolTip(f.tip);
+        w->setObjectName(f.key);
+        m_fields.insert(f.key, w);
+        watch(f, w);
+        if (f.flags & Field::SameRow) {
+            row->addWidget(new QLabel(QStringLiteral("to"), box));
+            row->addWidget(w);
+        } else if (i + 1 < all.size() && (all[i + 1].flags & Field::SameRow)) {
+            row = new QHBoxLayout;
+            row->addWidget(w);
+            form->addRow(f.label, row);
+        } else {
+            form->addRow(f.kind == Kind::Check ? QString() : f.label, w);
+        }
+    }
 }
 
-void ConfigPanel::addField(const QString& field, QWidget* w, const QString& tip)
+void ConfigPanel::watch(const ConfigField& f, QWidget* w)
 {
-    w->setToolTip(tip);
-    w->setObjectName(field);
-    if (auto* combo = qobject_cast<QComboBox*>(w)) {
-        // Long entries (a CPU's full name) must not widen the whole panel.
-        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        combo->setMinimumContentsLength(kComboMinChars);
+    auto changed = [this] {
+        if (!m_loading)
+            revalidate();
+    };
+    // Editing a knob of the space makes it a custom space.
+    auto custom = [this] {
+        if (!m_loading)
+            m_preset->setCurrentIndex(m_preset->findText(QString::fromLatin1(kCustomPreset)));
+    };
+    const bool knob = f.section == Section::Space && !(f.flags & Field::KeepsPreset);
+    switch (f.kind) {
+    case Kind::Text:
+        connect(static_cast<QLineEdit*>(w), &QLineEdit::textChanged, this, changed);
+        if (knob)
+            connect(static_cast<QLineEdit*>(w), &QLineEdit::textEdited, this, custom);
+        break;
+    case Kind::Check:
+        connect(static_cast<QCheckBox*>(w), &QCheckBox::toggled, this, changed);
+        if (knob)
+            connect(static_cast<QCheckBox*>(w), &QCheckBox::clicked, this, custom);
+        break;
+    case Kind::Combo:
+        connect(static_cast<QComboBox*>(w), qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
+        if (knob)
+            connect(static_cast<QComboBox*>(w), qOverload<int>(&QComboBox::activated), this, custom);
+        break;
+    case Kind::Int:
+        connect(static_cast<QSpinBox*>(w), qOverload<int>(&QSpinBox::valueChanged), this, changed);
+        if (knob)
+            connect(static_cast<QSpinBox*>(w), qOverload<int>(&QSpinBox::valueChanged), this, custom);
+        break;
+    case Kind::Real:
+        connect(static_cast<QDoubleSpinBox*>(w), qOverload<double>(&QDoubleSpinBox::valueChanged), this, changed);
+        if (knob)
+            connect(static_cast<QDoubleSpinBox*>(w), qOverload<double>(&QDoubleSpinBox::valueChanged), this, custom);
+        break;
     }
-    m_fields.insert(field, w);
+    if (f.key == QLatin1String(kBackboneKey))
+        connect(static_cast<QComboBox*>(w), qOverload<int>(&QComboBox::currentIndexChanged), this,
+            &ConfigPanel::updateEnabled);
+    if (f.key == QLatin1String(kScreeningKey))
+        connect(static_cast<QCheckBox*>(w), &QCheckBox::toggled, this, &ConfigPanel::updateEnabled);
 }
 
 void ConfigPanel::loadPreset(const QString& name)
@@ -414,133 +752,25 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
 {
     m_loading = true;
     m_base = c;
-    const lts::SearchSpace& s = c.space;
-    const int preset = m_preset->findText(QString::fromStdString(s.name));
+    const int preset = m_preset->findText(QString::fromStdString(c.space.name));
     m_preset->setCurrentIndex(preset >= 0 ? preset : m_preset->findText(QString::fromLatin1(kCustomPreset)));
-    m_name->setText(QString::fromStdString(s.name));
-    m_backbone->setCurrentIndex(m_backbone->findData(int(s.backbone)));
-    m_layerMin->setValue(s.nLayerMin);
-    m_layerMax->setValue(s.nLayerMax);
-    m_dModel->setText(formatChoices(s.dModel));
-    m_nHead->setText(formatChoices(s.nHead));
-    m_dInner->setText(formatChoices(s.dInner));
-    m_homogeneous->setChecked(s.homogeneous);
-    m_innerRatio->setValue(s.minInnerRatio);
-    m_divVal->setValue(s.divVal);
-    m_dEmbed->setValue(s.dEmbed);
-    m_cutoffs->setText(formatChoices(s.cutoffs));
-    m_vocab->setValue(s.vocabSize);
-    m_seqLen->setValue(s.seqLen);
-    m_memLen->setValue(s.memLen);
-    m_paramsMin->setValue(double(s.paramsMin) / 1e6);
-    m_paramsMax->setValue(double(s.paramsMax) / 1e6);
-    m_latencyCeiling->setValue(s.latencyCeilingMs);
-    m_memoryCeiling->setValue(s.memoryCeilingMb);
-
-    const lts::SearchParams& p = c.search;
-    m_algorithm->setCurrentIndex(m_algorithm->findData(QString::fromStdString(lts::algorithmName(p.algorithm))));
-    const int objectives = m_objectives->findData(QString::fromStdString(lts::objectivesString(p.objectives)));
-    m_objectives->setCurrentIndex(objectives >= 0 ? objectives : 0);
-    m_iterations->setValue(p.iterations);
-    m_parents->setValue(p.parents);
-    m_mutants->setValue(p.mutants);
-    m_crossovers->setValue(p.crossovers);
-    m_mutationProb->setValue(p.mutationProb);
-    m_crossoverProb->setValue(p.crossoverProb);
-    m_seed->setText(QString::number(qulonglong(p.seed)));
-    m_timeBudget->setValue(p.timeBudgetS);
-    m_screening->setChecked(p.screening);
-    m_screeningMargin->setValue(p.screeningMargin);
-    m_presample->setValue(p.presample);
-    m_estimateRounds->setValue(p.estimateRounds);
-    for (QWidget* w : screeningKnobs())
-        w->setEnabled(p.screening);
-
-    const lts::MeasureProtocol& d = c.protocol;
-    int device = m_device->findData(QString::fromStdString(d.device));
-    if (device < 0) {
-        m_device->addItem(QString::fromStdString(d.device) + QStringLiteral(" (not on this machine)"),
-            QString::fromStdString(d.device));
-        device = m_device->count() - 1;
-    }
-    m_device->setCurrentIndex(device);
-    m_threads->setValue(d.threads);
-    m_batch->setValue(d.batch);
-    m_protocolSeqLen->setValue(d.seqLen);
-    m_warmup->setValue(d.warmup);
-    m_repeats->setValue(d.repeats);
-    m_minRepeats->setValue(d.minRepeats);
-    m_tolerance->setValue(d.tolerance);
+    for (const Field& f : fields())
+        showValue(f, m_fields.value(f.key), f.get(c));
     m_loading = false;
-    updateBackboneFields();
+    updateEnabled();
     revalidate();
 }
 
 lts::SearchConfig ConfigPanel::config() const
 {
     lts::SearchConfig c = m_base;
-    lts::SearchSpace& s = c.space;
-    s.name = m_name->text().trimmed().toStdString();
-    if (s.name.empty())
-        throw lts::InputError("name", "give the space a name");
-    s.backbone = lts::Backbone(m_backbone->currentData().toInt());
-    s.nLayerMin = m_layerMin->value();
-    s.nLayerMax = m_layerMax->value();
-    s.dModel = parseChoices(m_dModel->text(), "d_model");
-    s.nHead = parseChoices(m_nHead->text(), "n_head");
-    s.dInner = parseChoices(m_dInner->text(), "d_inner");
-    s.homogeneous = m_homogeneous->isChecked();
-    s.minInnerRatio = m_innerRatio->value();
-    s.divVal = m_divVal->value();
-    s.dEmbed = m_dEmbed->value();
-    s.cutoffs =
-        m_cutoffs->text().trimmed().isEmpty() ? std::vector<int> {} : parseChoices(m_cutoffs->text(), "cutoffs");
-    s.vocabSize = m_vocab->value();
-    s.seqLen = m_seqLen->value();
-    s.memLen = s.backbone == lts::Backbone::TransformerXL ? m_memLen->value() : 0;
-    s.paramsMin = std::llround(m_paramsMin->value() * 1e6);
-    s.paramsMax = std::llround(m_paramsMax->value() * 1e6);
-    s.latencyCeilingMs = m_latencyCeiling->value();
-    s.memoryCeilingMb = m_memoryCeiling->value();
-    s.validate();
-
-    lts::SearchParams& p = c.search;
-    p.algorithm = lts::algorithmFromName(m_algorithm->currentData().toString().toStdString(), "search.algorithm");
-    p.objectives = lts::parseObjectives(m_objectives->currentData().toString().toStdString(), "search.objectives");
-    p.iterations = m_iterations->value();
-    p.parents = m_parents->value();
-    p.mutants = m_mutants->value();
-    p.crossovers = m_crossovers->value();
-    p.mutationProb = m_mutationProb->value();
-    p.crossoverProb = m_crossoverProb->value();
-    bool ok = false;
-    p.seed = m_seed->text().trimmed().toULongLong(&ok);
-    if (!ok || p.seed > (1ULL << 53))
-        throw lts::InputError("search.seed", "must be a whole number between 0 and 2^53");
-    p.timeBudgetS = m_timeBudget->value();
-    p.screening = m_screening->isChecked();
-    p.screeningMargin = m_screeningMargin->value();
-    p.presample = m_presample->value();
-    p.estimateRounds = m_estimateRounds->value();
-    try {
-        p.validate();
-    } catch (const lts::InputError& e) {
-        throw lts::InputError("search." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
-    }
-
-    lts::MeasureProtocol& d = c.protocol;
-    d.device = m_device->currentData().toString().toStdString();
-    d.threads = m_threads->value();
-    d.batch = m_batch->value();
-    d.seqLen = m_protocolSeqLen->value();
-    d.warmup = m_warmup->value();
-    d.repeats = m_repeats->value();
-    d.minRepeats = m_minRepeats->value();
-    d.tolerance = m_tolerance->value();
-    try {
-        d.validate();
-    } catch (const lts::InputError& e) {
-        throw lts::InputError("device." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
+    // Each part is read and checked before the next, so the first problem is the space's, then the
+    // search's, then the device's.
+    for (const Part part : { Part::Space, Part::Search, Part::Protocol }) {
+        for (const Field& f : fields())
+            if (partOf(f) == part)
+                f.set(c, valueOf(f, m_fields.value(f.key)));
+        validate(c, part);
     }
     return c;
 }
@@ -555,9 +785,17 @@ void ConfigPanel::setOutputFolder(const QString& folder)
     m_output->setText(folder);
 }
 
-void ConfigPanel::updateBackboneFields()
+void ConfigPanel::updateEnabled()
 {
-    m_memLen->setEnabled(lts::Backbone(m_backbone->currentData().toInt()) == lts::Backbone::TransformerXL);
+    const bool screening = static_cast<QCheckBox*>(m_fields.value(QString::fromLatin1(kScreeningKey)))->isChecked();
+    const auto backbone = lts::Backbone(
+        static_cast<QComboBox*>(m_fields.value(QString::fromLatin1(kBackboneKey)))->currentData().toInt());
+    for (const Field& f : fields()) {
+        if (f.flags & Field::NeedsScreening)
+            m_fields.value(f.key)->setEnabled(screening);
+        if (f.flags & Field::TransformerXLOnly)
+            m_fields.value(f.key)->setEnabled(backbone == lts::Backbone::TransformerXL);
+    }
 }
 
 QWidget* ConfigPanel::widgetForField(const QString& field) const
@@ -617,7 +855,6 @@ void ConfigPanel::revalidate()
     }
     const bool changed = problem != m_problem;
     m_problem = problem;
-    m_problemField = field;
     if (changed)
         Q_EMIT validityChanged(problem.isEmpty(), problem);
 }

@@ -3,19 +3,21 @@
 // why, so the main window can keep Start disabled with the reason shown.
 #pragma once
 
-#include "jsonio.h"
+#include "searchconfig.h"
 
 #include <QHash>
 #include <QWidget>
 
-class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
-class QSpinBox;
 
 namespace studio {
+
+// One entry of the panel's table of fields and the section it sits in (configpanel.cpp).
+struct ConfigField;
+enum class ConfigSection : int;
 
 class ConfigPanel final : public QWidget {
     Q_OBJECT
@@ -28,7 +30,6 @@ public:
     bool isValid() const { return m_problem.isEmpty(); }
     // "field: rule" of the first problem, empty when the configuration is valid.
     QString problem() const { return m_problem; }
-    QString problemField() const { return m_problemField; }
     // The run folder the user chose; empty means an automatic one.
     QString outputFolder() const;
     void setOutputFolder(const QString& folder);
@@ -40,69 +41,25 @@ Q_SIGNALS:
     void validityChanged(bool valid, const QString& problem);
 
 private:
+    // Creates the widgets of one section of the field table (configpanel.cpp) in `form`.
+    void addFields(QFormLayout* form, ConfigSection section);
+    void watch(const ConfigField& field, QWidget* w);
     void revalidate();
     void markInvalid(QWidget* w);
-    void updateBackboneFields();
+    // Screening knobs only with screening on, Transformer-XL fields only for Transformer-XL.
+    void updateEnabled();
     QWidget* widgetForField(const QString& field) const;
-    void addField(const QString& field, QWidget* w, const QString& tip);
-    // The fields that only matter with screening on.
-    QList<QWidget*> screeningKnobs() const;
 
+    // Every field's widget by its key, which is also the widget's object name.
     QHash<QString, QWidget*> m_fields;
     QWidget* m_marked = nullptr;
     QString m_problem;
-    QString m_problemField;
     bool m_loading = false;
     // The last configuration set: settings the panel has no widget for are kept from it.
     lts::SearchConfig m_base;
 
     QComboBox* m_preset;
-    QLineEdit* m_name;
-    QComboBox* m_backbone;
-    QSpinBox* m_layerMin;
-    QSpinBox* m_layerMax;
-    QLineEdit* m_dModel;
-    QLineEdit* m_nHead;
-    QLineEdit* m_dInner;
-    QCheckBox* m_homogeneous;
-    QDoubleSpinBox* m_innerRatio;
-    QSpinBox* m_divVal;
-    QSpinBox* m_dEmbed;
-    QLineEdit* m_cutoffs;
-    QSpinBox* m_vocab;
-    QSpinBox* m_seqLen;
-    QSpinBox* m_memLen;
-    QDoubleSpinBox* m_paramsMin;
-    QDoubleSpinBox* m_paramsMax;
-    QDoubleSpinBox* m_latencyCeiling;
-    QDoubleSpinBox* m_memoryCeiling;
     QLabel* m_preview;
-
-    QComboBox* m_algorithm;
-    QComboBox* m_objectives;
-    QSpinBox* m_iterations;
-    QSpinBox* m_parents;
-    QSpinBox* m_mutants;
-    QSpinBox* m_crossovers;
-    QDoubleSpinBox* m_mutationProb;
-    QDoubleSpinBox* m_crossoverProb;
-    QLineEdit* m_seed;
-    QDoubleSpinBox* m_timeBudget;
-    QCheckBox* m_screening;
-    QDoubleSpinBox* m_screeningMargin;
-    QSpinBox* m_presample;
-    QSpinBox* m_estimateRounds;
-
-    QComboBox* m_device;
-    QLabel* m_deviceInfo;
-    QSpinBox* m_threads;
-    QSpinBox* m_batch;
-    QSpinBox* m_protocolSeqLen;
-    QSpinBox* m_warmup;
-    QSpinBox* m_repeats;
-    QSpinBox* m_minRepeats;
-    QDoubleSpinBox* m_tolerance;
-
     QLineEdit* m_output;
     QLabel* m_status;
 };

@@ -1,12 +1,14 @@
 // GUI tests of the Configure panel: validation as the user types (Start disabled with the field
 // named), choice-list entry, presets, and saving/opening the configuration file lts-search reads.
 #include "choices.h"
+#include "configlimits.h"
 #include "configpanel.h"
 #include "errors.h"
 #include "guitestutil.h"
 #include "mainwindow.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QJsonArray>
@@ -16,7 +18,87 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
 using namespace studio;
+
+namespace {
+
+// Core's limits of every numeric field of the Configure panel (configlimits.h), written here
+// apart from the panel's own table so that a field wired to the wrong limit fails.
+struct NumericField {
+    const char* key;
+    double lo;
+    double hi; // infinity: core bounds the value only below
+    bool integral;
+    bool hiExcluded = false;
+};
+
+template <typename T> NumericField numeric(const char* key, lts::Limits<T> limits, bool hiExcluded = false)
+{
+    return { key, double(limits.lo), double(limits.hi), std::is_integral_v<T>, hiExcluded };
+}
+
+NumericField unboundedAbove(const char* key)
+{
+    return { key, 0, std::numeric_limits<double>::infinity(), false };
+}
+
+QList<NumericField> numericFields()
+{
+    return { numeric("n_layer.min", lts::kLayerLimits), numeric("n_layer.max", lts::kLayerLimits),
+        numeric("min_inner_ratio", lts::kInnerRatioLimits), numeric("div_val", lts::kDivValLimits),
+        numeric("d_embed", lts::kWidthLimits), numeric("vocab_size", lts::kVocabLimits),
+        numeric("seq_len", lts::kSeqLenLimits), numeric("mem_len", lts::kMemLenLimits), unboundedAbove("params_min"),
+        unboundedAbove("params_max"), unboundedAbove("latency_ceiling_ms"), unboundedAbove("memory_ceiling_mb"),
+        numeric("search.iterations", lts::kIterationLimits), numeric("search.parents", lts::kParentLimits),
+        numeric("search.mutants", lts::kOffspringLimits), numeric("search.crossovers", lts::kOffspringLimits),
+        numeric("search.mutation_prob", lts::kProbabilityLimits),
+        numeric("search.crossover_prob", lts::kProbabilityLimits), unboundedAbove("search.time_budget_s"),
+        numeric("search.screening_margin", lts::kScreeningMarginLimits),
+        numeric("search.presample", lts::kPresampleLimits),
+        numeric("search.estimate_rounds", lts::kEstimateRoundLimits), numeric("device.threads", lts::kThreadLimits),
+        numeric("device.batch", lts::kBatchLimits), numeric("device.seq_len", lts::kProtocolSeqLenLimits),
+        numeric("device.warmup", lts::kWarmupLimits), numeric("device.repeats", lts::kRepeatLimits),
+        numeric("device.min_repeats", lts::kRepeatLimits), numeric("device.tolerance", lts::kToleranceLimits, true) };
+}
+
+// Types `value` over what the spin box holds, the way a user does.
+void typeInto(QSpinBox* spin, int value)
+{
+    spin->selectAll();
+    QTest::keyClicks(spin, QString::number(value));
+}
+
+// Sets every field of `to` to what the same field of `from` holds, through its widget; returns
+// the number of fields copied.
+int copyFields(const ConfigPanel& from, ConfigPanel& to)
+{
+    int copied = 0;
+    for (const QWidget* source : from.findChildren<QWidget*>()) {
+        QWidget* target = source->objectName().isEmpty() ? nullptr : to.fieldWidget(source->objectName());
+        if (!target || from.fieldWidget(source->objectName()) != source)
+            continue;
+        if (auto* e = qobject_cast<const QLineEdit*>(source))
+            qobject_cast<QLineEdit*>(target)->setText(e->text());
+        else if (auto* s = qobject_cast<const QSpinBox*>(source))
+            qobject_cast<QSpinBox*>(target)->setValue(s->value());
+        else if (auto* d = qobject_cast<const QDoubleSpinBox*>(source))
+            qobject_cast<QDoubleSpinBox*>(target)->setValue(d->value());
+        else if (auto* b = qobject_cast<const QCheckBox*>(source))
+            qobject_cast<QCheckBox*>(target)->setChecked(b->isChecked());
+        else if (auto* c = qobject_cast<const QComboBox*>(source))
+            qobject_cast<QComboBox*>(target)->setCurrentIndex(c->currentIndex());
+        else
+            continue;
+        ++copied;
+    }
+    return copied;
+}
+
+} // namespace
 
 class TestStudioConfig : public QObject {
     Q_OBJECT
@@ -142,6 +224,157 @@ private Q_SLOTS:
         QVERIFY(panel->isValid());
         QVERIFY(w.startAction()->isEnabled());
         QVERIFY(!widget->property("invalid").toBool());
+    }
+
+    // Every spin box of the panel edits a field whose limits core sets.
+    void everySpinBoxHasCoreLimits()
+    {
+        ConfigPanel panel;
+        QStringList known, missing;
+        for (const NumericField& f : numericFields())
+            known << QString::fromLatin1(f.key);
+        for (const QAbstractSpinBox* spin : panel.findChildren<QAbstractSpinBox*>())
+            if (!known.contains(spin->objectName()))
+                missing << spin->objectName();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char(','))));
+        for (const QString& key : known)
+            QVERIFY2(qobject_cast<QAbstractSpinBox*>(panel.fieldWidget(key)), qPrintable(key));
+    }
+
+    // A spin box ranges over core's limits and one step beyond them (down to 0), so that a value
+    // typed out of range is not swallowed but named with core's rule; the limits themselves pass.
+    void spinBoxesFollowCoreLimits_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<double>("lo");
+        QTest::addColumn<double>("hi");
+        QTest::addColumn<bool>("integral");
+        QTest::addColumn<bool>("hiExcluded");
+        for (const NumericField& f : numericFields())
+            QTest::newRow(f.key) << QString::fromLatin1(f.key) << f.lo << f.hi << f.integral << f.hiExcluded;
+    }
+
+    void spinBoxesFollowCoreLimits()
+    {
+        QFETCH(QString, key);
+        QFETCH(double, lo);
+        QFETCH(double, hi);
+        QFETCH(bool, integral);
+        QFETCH(bool, hiExcluded);
+        ConfigPanel panel;
+        // Transformer-XL with screening on: every field is enabled.
+        panel.loadPreset(QStringLiteral("transformer-xl-lts"));
+        QVERIFY2(panel.isValid(), qPrintable(panel.problem()));
+        auto* spin = qobject_cast<QAbstractSpinBox*>(panel.fieldWidget(key));
+        QVERIFY(spin);
+        QVERIFY(spin->isEnabled());
+        const QString named = key + QStringLiteral(": ");
+        auto problemIsAbout = [&] { return panel.problem().startsWith(named); };
+
+        if (!integral) {
+            auto* d = qobject_cast<QDoubleSpinBox*>(spin);
+            QVERIFY(d);
+            QCOMPARE(d->minimum(), lo);
+            if (std::isinf(hi))
+                return;
+            QCOMPARE(d->maximum(), hi);
+            d->setValue(hi);
+            QCOMPARE(problemIsAbout(), hiExcluded);
+            return;
+        }
+        auto* s = qobject_cast<QSpinBox*>(spin);
+        QVERIFY(s);
+        QCOMPARE(s->maximum(), int(hi) + 1);
+        QVERIFY(s->minimum() <= int(lo));
+        QVERIFY(s->minimum() >= std::min(int(lo) - 1, 0));
+
+        typeInto(s, int(hi) + 1);
+        QCOMPARE(s->value(), int(hi) + 1);
+        QVERIFY2(problemIsAbout(), qPrintable(panel.problem()));
+        QVERIFY2(panel.problem().startsWith(named + QStringLiteral("must be between")), qPrintable(panel.problem()));
+        QVERIFY2(panel.problem().contains(QString::number(int(hi))), qPrintable(panel.problem()));
+        QCOMPARE(panel.fieldWidget(key)->property("invalid").toBool(), true);
+
+        // The limit itself is in range (other rules may still refuse it: div_val 64 with three cutoffs).
+        typeInto(s, int(hi));
+        QCOMPARE(s->value(), int(hi));
+        QVERIFY2(!panel.problem().startsWith(named + QStringLiteral("must be between")), qPrintable(panel.problem()));
+
+        if (s->minimum() < int(lo)) {
+            typeInto(s, s->minimum());
+            QCOMPARE(s->value(), s->minimum());
+            QVERIFY2(
+                panel.problem().startsWith(named + QStringLiteral("must be between")), qPrintable(panel.problem()));
+        }
+    }
+
+    // What setConfig shows in each field, config() reads back into the same field.
+    void everyFieldRoundTrips()
+    {
+        lts::SearchConfig c = test::tinyConfig();
+        lts::SearchSpace& s = c.space;
+        s.name = "round-trip";
+        s.backbone = lts::Backbone::TransformerXL;
+        s.homogeneous = true;
+        s.minInnerRatio = 1.5;
+        s.divVal = 2;
+        s.dEmbed = 48;
+        s.cutoffs = { 100, 200 };
+        s.vocabSize = 501;
+        s.seqLen = 17;
+        s.memLen = 24;
+        s.paramsMin = 2000;
+        s.paramsMax = 5'000'000;
+        s.latencyCeilingMs = 12.5;
+        s.memoryCeilingMb = 300.5;
+        lts::SearchParams& p = c.search;
+        p.algorithm = lts::Algorithm::Random;
+        p.objectives = { lts::Objective::DecoderParams, lts::Objective::Latency, lts::Objective::Memory };
+        p.iterations = 7;
+        p.parents = 3;
+        p.mutants = 4;
+        p.crossovers = 5;
+        p.mutationProb = 0.25;
+        p.crossoverProb = 0.75;
+        p.seed = 987654321;
+        p.timeBudgetS = 90;
+        p.screening = true;
+        p.screeningMargin = 0.5;
+        p.presample = 3;
+        p.estimateRounds = 2;
+        lts::MeasureProtocol& d = c.protocol;
+        d.threads = 2;
+        d.batch = 3;
+        d.seqLen = 8;
+        d.warmup = 4;
+        d.repeats = 9;
+        d.minRepeats = 5;
+        d.tolerance = 0.125;
+
+        ConfigPanel shown;
+        shown.setConfig(c);
+        QVERIFY2(shown.isValid(), qPrintable(shown.problem()));
+        // A second panel, holding the defaults, gets every value typed over from the first: a field
+        // shown from or read into the wrong setting leaves a default behind.
+        ConfigPanel panel;
+        QCOMPARE(copyFields(shown, panel), 41); // every field of the panel; a new one belongs in `c` too
+        QVERIFY2(panel.isValid(), qPrintable(panel.problem()));
+        const QJsonObject expected = lts::searchConfigToJson(c);
+        const QJsonObject got = lts::searchConfigToJson(panel.config());
+        QCOMPARE(QJsonDocument(got).toJson(), QJsonDocument(expected).toJson());
+
+        // Screening knobs follow the screening check box; mem_len follows the backbone.
+        auto* screening = qobject_cast<QCheckBox*>(panel.fieldWidget(QStringLiteral("search.screening")));
+        QVERIFY(screening);
+        screening->click();
+        for (const char* knob : { "search.screening_margin", "search.presample", "search.estimate_rounds" })
+            QVERIFY2(!panel.fieldWidget(QString::fromLatin1(knob))->isEnabled(), knob);
+        QCOMPARE(panel.config().search.screening, false);
+        auto* backbone = qobject_cast<QComboBox*>(panel.fieldWidget(QStringLiteral("backbone")));
+        QVERIFY(backbone);
+        backbone->setCurrentIndex(backbone->findData(int(lts::Backbone::Gpt2)));
+        QVERIFY(!panel.fieldWidget(QStringLiteral("mem_len"))->isEnabled());
+        QCOMPARE(panel.config().space.memLen, 0);
     }
 
     void presetPreview()
