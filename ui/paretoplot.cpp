@@ -1,6 +1,7 @@
 #include "paretoplot.h"
 
 #include "format.h"
+#include "theme.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -368,23 +369,7 @@ void ParetoPlot::applyAxes()
 
 void ParetoPlot::applyTheme()
 {
-    const QColor background = m_dark ? QColor(0x23, 0x26, 0x2e) : QColor(Qt::white);
-    const QColor foreground = m_dark ? QColor(0xdd, 0xdd, 0xdd) : QColor(0x20, 0x20, 0x20);
-    const QColor grid = m_dark ? QColor(0x44, 0x48, 0x52) : QColor(0xdd, 0xdd, 0xdd);
-    m_plot->setBackground(background);
-    for (QCPAxis* axis : { m_plot->xAxis, m_plot->yAxis, m_colorScale->axis() }) {
-        axis->setBasePen(QPen(foreground));
-        axis->setTickPen(QPen(foreground));
-        axis->setSubTickPen(QPen(foreground));
-        axis->setTickLabelColor(foreground);
-        axis->setLabelColor(foreground);
-        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-    }
-    m_plot->legend->setBrush(m_dark ? QColor(0x2d, 0x31, 0x3a, 220) : QColor(255, 255, 255, 220));
-    m_plot->legend->setBorderPen(QPen(grid));
-    m_plot->legend->setTextColor(foreground);
-    m_plot->selectionRect()->setPen(QPen(foreground, 1, Qt::DashLine));
-    m_plot->selectionRect()->setBrush(QColor(0x1f, 0x77, 0xb4, 50));
+    applyPlotTheme(m_plot, m_dark, { m_colorScale->axis() });
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
