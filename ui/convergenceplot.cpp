@@ -1,5 +1,7 @@
 #include "convergenceplot.h"
 
+#include "theme.h"
+
 #include <qcustomplot.h>
 
 #include <QVBoxLayout>
@@ -41,19 +43,7 @@ ConvergencePlot::ConvergencePlot(RunStore* store, QWidget* parent)
 void ConvergencePlot::setDark(bool dark)
 {
     m_dark = dark;
-    const QColor background = dark ? QColor(0x23, 0x26, 0x2e) : QColor(Qt::white);
-    const QColor foreground = dark ? QColor(0xdd, 0xdd, 0xdd) : QColor(0x20, 0x20, 0x20);
-    m_plot->setBackground(background);
-    for (QCPAxis* a : { m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2 }) {
-        a->setBasePen(QPen(foreground));
-        a->setTickPen(QPen(foreground));
-        a->setSubTickPen(QPen(foreground));
-        a->setTickLabelColor(foreground);
-        a->setLabelColor(foreground);
-        a->grid()->setPen(QPen(dark ? QColor(0x44, 0x48, 0x52) : QColor(0xdd, 0xdd, 0xdd), 1, Qt::DotLine));
-    }
-    m_plot->legend->setBrush(dark ? QColor(0x2d, 0x31, 0x3a, 220) : QColor(255, 255, 255, 220));
-    m_plot->legend->setTextColor(foreground);
+    applyPlotTheme(m_plot, dark);
     rebuild();
 }
 

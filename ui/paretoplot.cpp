@@ -1,6 +1,7 @@
 #include "paretoplot.h"
 
 #include "format.h"
+#include "theme.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -10,104 +11,140 @@
 #include <QPushButton>
 #include <QSvgGenerator>
 #include <QToolButton>
-
 #include <QToolTip>
 #include <QVBoxLayout>
-#include <cmath>
-#include <tuple>
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <limits>
+#include <set>
+#include <tuple>
 
 namespace studio {
 
-namespace {
-
-    // Above this many points, measured candidates are drawn as one raster instead of one QPainter
-    // disc each: a replot then costs one pass over the points, not 100,000 ellipses.
-    constexpr int kDenseThreshold = 4000;
-
-    // Dense scatter: discs rasterised straight into an image the size of the axis rect, cached until
-    // the view or the data changes (hover and selection replots reuse it).
-    class DotCloud final : public QCPAbstractPlottable {
-    public:
-        struct Dot {
-            double x, y;
-            QRgb color;
-        };
-
-        DotCloud(QCPAxis* key, QCPAxis* value, std::vector<Dot> dots, int diameter)
-            : QCPAbstractPlottable(key, value)
-            , m_dots(std::move(dots))
-            , m_radius(diameter / 2.0)
-        {
-            setSelectable(QCP::stNone);
-        }
-
-        double selectTest(const QPointF&, bool, QVariant*) const override { return -1; } // picking is the plot's
-        QCPRange getKeyRange(bool& found, QCP::SignDomain domain) const override { return range(true, found, domain); }
-        QCPRange getValueRange(bool& found, QCP::SignDomain domain, const QCPRange&) const override
-        {
-            return range(false, found, domain);
-        }
-
-    protected:
-        void draw(QCPPainter* painter) override
-        {
-            const QRect area = clipRect();
-            const auto state =
-                std::make_tuple(keyAxis()->range().lower, keyAxis()->range().upper, valueAxis()->range().lower,
-                    valueAxis()->range().upper, area, keyAxis()->scaleType(), valueAxis()->scaleType());
-            if (m_image.isNull() || state != m_state) {
-                m_state = state;
-                m_image = QImage(area.size(), QImage::Format_ARGB32_Premultiplied);
-                m_image.fill(Qt::transparent);
-                const int r = int(std::ceil(m_radius));
-                const int w = m_image.width(), h = m_image.height();
-                for (const Dot& d : m_dots) {
-                    const int cx = int(keyAxis()->coordToPixel(d.x)) - area.left();
-                    const int cy = int(valueAxis()->coordToPixel(d.y)) - area.top();
-                    if (cx < -r || cy < -r || cx > w + r || cy > h + r)
-                        continue;
-                    for (int dy = -r; dy <= r; ++dy) {
-                        const int y = cy + dy;
-                        if (y < 0 || y >= h)
-                            continue;
-                        auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
-                        for (int dx = -r; dx <= r; ++dx) {
-                            const int x = cx + dx;
-                            if (x >= 0 && x < w && dx * dx + dy * dy <= m_radius * m_radius)
-                                line[x] = d.color;
-                        }
-                    }
-                }
-            }
-            painter->drawImage(area.topLeft(), m_image);
-        }
-        void drawLegendIcon(QCPPainter*, const QRectF&) const override { }
-
-    private:
-        QCPRange range(bool key, bool& found, QCP::SignDomain domain) const
-        {
-            QCPRange r;
-            found = false;
-            for (const Dot& d : m_dots) {
-                const double v = key ? d.x : d.y;
-                if ((domain == QCP::sdPositive && v <= 0) || (domain == QCP::sdNegative && v >= 0))
-                    continue;
-                r = found ? QCPRange(std::min(r.lower, v), std::max(r.upper, v)) : QCPRange(v, v);
-                found = true;
-            }
-            return r;
-        }
-
-        std::vector<Dot> m_dots;
-        double m_radius;
-        QImage m_image;
-        std::tuple<double, double, double, double, QRect, QCPAxis::ScaleType, QCPAxis::ScaleType> m_state;
+// Dense scatter: discs rasterised straight into an image the size of the axis rect, cached until
+// the view or the palette changes (hover and selection replots reuse it). Appended dots are
+// painted onto the cached image while the view stays where it was.
+class DotCloud final : public QCPAbstractPlottable {
+public:
+    struct Dot {
+        double x, y;
+        int color; // index into the palette
     };
 
+    DotCloud(QCPAxis* key, QCPAxis* value, std::vector<QRgb> palette, int diameter)
+        : QCPAbstractPlottable(key, value)
+        , m_palette(std::move(palette))
+        , m_radius(diameter / 2.0)
+    {
+        setSelectable(QCP::stNone);
+    }
+
+    // Premultiplied colours; a dot whose index lies past the end takes the last.
+    void setPalette(std::vector<QRgb> palette)
+    {
+        m_palette = std::move(palette);
+        m_image = QImage();
+    }
+    void addDots(const std::vector<Dot>& dots)
+    {
+        const std::size_t first = m_dots.size();
+        m_dots.insert(m_dots.end(), dots.begin(), dots.end());
+        if (m_image.isNull())
+            return;
+        if (viewState() == m_state)
+            paint(first);
+        else
+            m_image = QImage(); // the view moved: the next draw rasterises everything
+    }
+
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; } // picking is the plot's
+    QCPRange getKeyRange(bool& found, QCP::SignDomain domain) const override { return range(true, found, domain); }
+    QCPRange getValueRange(bool& found, QCP::SignDomain domain, const QCPRange&) const override
+    {
+        return range(false, found, domain);
+    }
+
+protected:
+    void draw(QCPPainter* painter) override
+    {
+        const State state = viewState();
+        if (m_image.isNull() || state != m_state) {
+            m_state = state;
+            m_image = QImage(std::get<4>(state).size(), QImage::Format_ARGB32_Premultiplied);
+            m_image.fill(Qt::transparent);
+            paint(0);
+        }
+        painter->drawImage(std::get<4>(m_state).topLeft(), m_image);
+    }
+    void drawLegendIcon(QCPPainter*, const QRectF&) const override { }
+
+private:
+    using State = std::tuple<double, double, double, double, QRect, QCPAxis::ScaleType, QCPAxis::ScaleType>;
+
+    State viewState() const
+    {
+        return std::make_tuple(keyAxis()->range().lower, keyAxis()->range().upper, valueAxis()->range().lower,
+            valueAxis()->range().upper, clipRect(), keyAxis()->scaleType(), valueAxis()->scaleType());
+    }
+
+    // Paints dots [first, end) into the image, which is in the view m_state describes.
+    void paint(std::size_t first)
+    {
+        if (m_image.isNull() || m_palette.empty())
+            return;
+        const QRect area = std::get<4>(m_state);
+        const int r = int(std::ceil(m_radius));
+        const int w = m_image.width(), h = m_image.height();
+        const int lastColor = int(m_palette.size()) - 1;
+        for (std::size_t k = first; k < m_dots.size(); ++k) {
+            const Dot& d = m_dots[k];
+            const int cx = int(keyAxis()->coordToPixel(d.x)) - area.left();
+            const int cy = int(valueAxis()->coordToPixel(d.y)) - area.top();
+            if (cx < -r || cy < -r || cx > w + r || cy > h + r)
+                continue;
+            const QRgb color = m_palette[std::size_t(std::clamp(d.color, 0, lastColor))];
+            for (int dy = -r; dy <= r; ++dy) {
+                const int y = cy + dy;
+                if (y < 0 || y >= h)
+                    continue;
+                auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
+                for (int dx = -r; dx <= r; ++dx) {
+                    const int x = cx + dx;
+                    if (x >= 0 && x < w && dx * dx + dy * dy <= m_radius * m_radius)
+                        line[x] = color;
+                }
+            }
+        }
+    }
+
+    QCPRange range(bool key, bool& found, QCP::SignDomain domain) const
+    {
+        QCPRange r;
+        found = false;
+        for (const Dot& d : m_dots) {
+            const double v = key ? d.x : d.y;
+            if ((domain == QCP::sdPositive && v <= 0) || (domain == QCP::sdNegative && v >= 0))
+                continue;
+            r = found ? QCPRange(std::min(r.lower, v), std::max(r.upper, v)) : QCPRange(v, v);
+            found = true;
+        }
+        return r;
+    }
+
+    std::vector<Dot> m_dots;
+    std::vector<QRgb> m_palette;
+    double m_radius;
+    QImage m_image;
+    State m_state;
+};
+
+namespace {
+
+    // Above this many measured points, a layer's scatter is one raster instead of one QPainter disc
+    // each: a replot then costs one pass over the points, not 100,000 ellipses.
+    constexpr int kDenseThreshold = 4000;
+    constexpr int kOtherRunsAlpha = 110; // other runs' points recede behind their frontiers
     constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
     constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
     constexpr double kLinearMargin = 0.06; // fraction of the data span left around it when fitting
@@ -266,6 +303,9 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_marginGroup = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, m_marginGroup);
     m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, m_marginGroup);
+    m_gradient = iterationGradient();
+    m_plot->addLayer(QStringLiteral("points"), m_plot->layer(QStringLiteral("main")), QCustomPlot::limBelow);
+    m_pointsLayer = m_plot->layer(QStringLiteral("points"));
 
     connect(m_xCombo, qOverload<int>(&QComboBox::activated), this,
         [this] { setMetrics(Metric(m_xCombo->currentData().toInt()), m_y); });
@@ -285,7 +325,8 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     connect(m_plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { placeFailedPoints(); });
 
     connect(store, &RunStore::layersChanged, this, &ParetoPlot::rebuild);
-    connect(store, &RunStore::candidatesChanged, this, &ParetoPlot::rebuild);
+    connect(store, &RunStore::candidatesChanged, this, &ParetoPlot::onCandidatesAppended);
+    connect(store, &RunStore::frontierChanged, this, &ParetoPlot::onFrontierChanged);
     connect(store, &RunStore::selectionChanged, this, [this] {
         updateSelectionGraph();
         m_plot->replot(QCustomPlot::rpQueuedReplot);
@@ -368,23 +409,7 @@ void ParetoPlot::applyAxes()
 
 void ParetoPlot::applyTheme()
 {
-    const QColor background = m_dark ? QColor(0x23, 0x26, 0x2e) : QColor(Qt::white);
-    const QColor foreground = m_dark ? QColor(0xdd, 0xdd, 0xdd) : QColor(0x20, 0x20, 0x20);
-    const QColor grid = m_dark ? QColor(0x44, 0x48, 0x52) : QColor(0xdd, 0xdd, 0xdd);
-    m_plot->setBackground(background);
-    for (QCPAxis* axis : { m_plot->xAxis, m_plot->yAxis, m_colorScale->axis() }) {
-        axis->setBasePen(QPen(foreground));
-        axis->setTickPen(QPen(foreground));
-        axis->setSubTickPen(QPen(foreground));
-        axis->setTickLabelColor(foreground);
-        axis->setLabelColor(foreground);
-        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-    }
-    m_plot->legend->setBrush(m_dark ? QColor(0x2d, 0x31, 0x3a, 220) : QColor(255, 255, 255, 220));
-    m_plot->legend->setBorderPen(QPen(grid));
-    m_plot->legend->setTextColor(foreground);
-    m_plot->selectionRect()->setPen(QPen(foreground, 1, Qt::DashLine));
-    m_plot->selectionRect()->setBrush(QColor(0x1f, 0x77, 0xb4, 50));
+    applyPlotTheme(m_plot, m_dark, { m_colorScale->axis() });
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -425,134 +450,320 @@ void ParetoPlot::showColorScale(bool on, int maxIteration)
         m_colorScale->setDataRange(QCPRange(0, std::max(1, maxIteration)));
 }
 
+void ParetoPlot::Bounds::add(double v)
+{
+    lo = any ? std::min(lo, v) : v;
+    hi = any ? std::max(hi, v) : v;
+    any = true;
+    if (v <= 0)
+        return;
+    loPositive = anyPositive ? std::min(loPositive, v) : v;
+    hiPositive = anyPositive ? std::max(hiPositive, v) : v;
+    anyPositive = true;
+}
+
+QColor ParetoPlot::groupColor(int layer, int group)
+{
+    if (m_single)
+        return m_gradient.color(group, QCPRange(0, std::max(1, m_maxIteration)));
+    QColor color = m_store->layer(layer).color;
+    color.setAlpha(kOtherRunsAlpha);
+    return color;
+}
+
+QCPScatterStyle ParetoPlot::groupStyle(int layer, int group)
+{
+    const QColor color = groupColor(layer, group);
+    return QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, m_single ? 6 : 5);
+}
+
+std::vector<QRgb> ParetoPlot::cloudPalette(int layer)
+{
+    std::vector<QRgb> palette;
+    for (int group = 0; group <= (m_single ? m_maxIteration : 0); ++group)
+        palette.push_back(qPremultiply(groupColor(layer, group).rgba()));
+    return palette;
+}
+
 void ParetoPlot::rebuild()
 {
     m_plot->clearPlottables(); // graphs and dense point clouds
-    m_hits.clear();
+    m_layers.assign(std::size_t(m_store->layerCount()), LayerPlot {});
+    m_overGraph = nullptr;
+    m_apartGraphs.clear();
+    m_failedGraph = nullptr;
+    m_selectionGraph = nullptr;
     m_failed.clear();
-    const QColor foreground = m_dark ? QColor(0xee, 0xee, 0xee) : QColor(0x20, 0x20, 0x20);
-    const bool single = m_store->layerCount() == 1;
-    QCPColorGradient gradient = iterationGradient(); // color() updates its lookup table
-    int maxIteration = 0;
+    m_xBounds = m_yBounds = Bounds {};
+    m_single = m_store->layerCount() == 1;
+    m_maxIteration = 0;
+    bool anyOver = false, anyFailed = false;
+    std::set<std::string> apart; // any other status (a screened, only estimated one, say), drawn apart by name
+    std::vector<int> measured(m_layers.size(), 0);
     for (int l = 0; l < m_store->layerCount(); ++l)
-        for (const auto& c : m_store->layer(l).candidates)
-            maxIteration = std::max(maxIteration, c.iteration);
-    showColorScale(single && !m_store->layer(0).candidates.empty(), maxIteration);
+        for (const auto& c : m_store->layer(l).candidates) {
+            m_maxIteration = std::max(m_maxIteration, c.iteration);
+            if (c.status == lts::Candidate::Status::Ok)
+                ++measured[std::size_t(l)];
+            else if (c.status == lts::Candidate::Status::Failed)
+                anyFailed = true;
+            else if (c.status == lts::Candidate::Status::OverCeiling)
+                anyOver = true;
+            else
+                apart.insert(lts::candidateStatusName(c.status));
+        }
+    showColorScale(m_single && !m_store->layer(0).candidates.empty(), m_maxIteration);
 
-    QVector<double> overX, overY;
-    // Any other status (a screened, only estimated candidate, say) is drawn apart under its name.
-    std::map<std::string, std::pair<QVector<double>, QVector<double>>> apart;
+    // Made in legend order (frontiers, over ceiling, other statuses, failed); the scatters join
+    // their own layer below as plotCandidates meets their groups.
     for (int l = 0; l < m_store->layerCount(); ++l) {
-        const RunLayer& layer = m_store->layer(l);
-        std::map<int, std::pair<QVector<double>, QVector<double>>> byGroup; // iteration (or 0) -> points
-        for (std::size_t i = 0; i < layer.candidates.size(); ++i) {
-            const lts::Candidate& c = layer.candidates[i];
-            const PointRef ref { l, int(i) };
-            double x = 0, y = 0;
-            m_hits.push_back(ref);
-            if (!position(c, &x, &y) || c.status == lts::Candidate::Status::Failed) {
-                m_failed.push_back(ref);
-                continue;
-            }
-            if (c.status == lts::Candidate::Status::OverCeiling) {
-                overX << x;
-                overY << y;
-                continue;
-            }
-            if (c.status != lts::Candidate::Status::Ok) {
-                auto& group = apart[lts::candidateStatusName(c.status)];
-                group.first << x;
-                group.second << y;
-                continue;
-            }
-            auto& group = byGroup[single ? c.iteration : 0];
-            group.first << x;
-            group.second << y;
-        }
-        int measured = 0;
-        for (const auto& [iteration, points] : byGroup)
-            measured += int(points.first.size());
-        if (measured > kDenseThreshold) {
-            std::vector<DotCloud::Dot> dots;
-            dots.reserve(std::size_t(measured));
-            for (const auto& [iteration, points] : byGroup) {
-                QColor color = single ? gradient.color(iteration, QCPRange(0, std::max(1, maxIteration))) : layer.color;
-                if (!single)
-                    color.setAlpha(110);
-                const QRgb rgb = qPremultiply(color.rgba());
-                for (int i = 0; i < points.first.size(); ++i)
-                    dots.push_back({ points.first[i], points.second[i], rgb });
-            }
-            auto* cloud = new DotCloud(m_plot->xAxis, m_plot->yAxis, std::move(dots), single ? 5 : 4);
-            cloud->removeFromLegend();
-            byGroup.clear();
-        }
-        for (auto& [iteration, points] : byGroup) {
-            QCPGraph* g = m_plot->addGraph();
-            QColor color = single ? gradient.color(iteration, QCPRange(0, std::max(1, maxIteration))) : layer.color;
-            if (!single)
-                color.setAlpha(110); // other runs' points recede behind their frontiers
-            g->setLineStyle(QCPGraph::lsNone);
-            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, single ? 6 : 5));
-            g->setData(points.first, points.second);
-            g->removeFromLegend();
+        LayerPlot& lp = m_layers[std::size_t(l)];
+        if (measured[std::size_t(l)] > kDenseThreshold) {
+            lp.cloud = new DotCloud(m_plot->xAxis, m_plot->yAxis, cloudPalette(l), m_single ? 5 : 4);
+            lp.cloud->setLayer(m_pointsLayer);
+            lp.cloud->removeFromLegend();
         }
         // Frontier: a step line through its points, sorted along x.
-        QVector<double> fx, fy;
-        for (std::size_t i : layer.frontier) {
-            double x = 0, y = 0;
-            if (position(layer.candidates[i], &x, &y)) {
-                fx << x;
-                fy << y;
-            }
-        }
-        QCPGraph* front = m_plot->addGraph();
-        const QColor frontColor = single ? QColor(0xff, 0x7f, 0x0e) : layer.color;
-        front->setPen(QPen(frontColor, 2));
-        front->setLineStyle(isParams(m_x) ? QCPGraph::lsStepRight : QCPGraph::lsStepLeft);
-        front->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(frontColor, 2), Qt::NoBrush, 9));
-        front->setData(fx, fy);
-        front->setName(single ? QStringLiteral("frontier (%1)").arg(fx.size())
-                              : QStringLiteral("%1 (%2 on frontier)").arg(layer.name).arg(fx.size()));
+        lp.front = m_plot->addGraph();
+        const QColor frontColor = m_single ? QColor(0xff, 0x7f, 0x0e) : m_store->layer(l).color;
+        lp.front->setPen(QPen(frontColor, 2));
+        lp.front->setLineStyle(isParams(m_x) ? QCPGraph::lsStepRight : QCPGraph::lsStepLeft);
+        lp.front->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(frontColor, 2), Qt::NoBrush, 9));
+        setFrontierData(l);
     }
-    if (!overX.isEmpty()) {
-        QCPGraph* g = m_plot->addGraph();
-        g->setLineStyle(QCPGraph::lsNone);
-        g->setScatterStyle(
+    if (anyOver) {
+        m_overGraph = m_plot->addGraph();
+        m_overGraph->setLineStyle(QCPGraph::lsNone);
+        m_overGraph->setScatterStyle(
             QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(QColor(0x90, 0x90, 0x90), 1.5), Qt::NoBrush, 7));
-        g->setData(overX, overY);
-        g->setName(QStringLiteral("over ceiling (%1)").arg(overX.size()));
     }
-    for (auto& [status, points] : apart) {
+    for (const std::string& status : apart) {
         QCPGraph* g = m_plot->addGraph();
         g->setLineStyle(QCPGraph::lsNone);
         g->setScatterStyle(
             QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(0x90, 0x90, 0x90), 1), Qt::NoBrush, 5));
-        g->setData(points.first, points.second);
-        g->setName(QStringLiteral("%1 (%2)")
-                       .arg(QString::fromStdString(status).replace(QLatin1Char('_'), QLatin1Char(' ')))
-                       .arg(points.first.size()));
+        m_apartGraphs[status] = g;
     }
-    m_failedGraph = nullptr;
-    if (!m_failed.empty()) {
+    if (anyFailed) {
         m_failedGraph = m_plot->addGraph();
         m_failedGraph->setLineStyle(QCPGraph::lsNone);
         m_failedGraph->setScatterStyle(
             QCPScatterStyle(QCPScatterStyle::ssCross, QPen(QColor(0xd6, 0x27, 0x28), 2), Qt::NoBrush, 8));
-        m_failedGraph->setName(QStringLiteral("failed (%1)").arg(m_failed.size()));
     }
+    const QColor ring = m_dark ? QColor(0xee, 0xee, 0xee) : QColor(0x20, 0x20, 0x20);
     m_selectionGraph = m_plot->addGraph();
     m_selectionGraph->setLineStyle(QCPGraph::lsNone);
-    m_selectionGraph->setScatterStyle(
-        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(foreground, 2.5), Qt::NoBrush, 15));
+    m_selectionGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(ring, 2.5), Qt::NoBrush, 15));
     m_selectionGraph->removeFromLegend();
-    m_plot->legend->setVisible(m_plot->graphCount() > 1);
 
+    for (int l = 0; l < m_store->layerCount(); ++l)
+        plotCandidates(l, 0, m_store->layer(l).candidates.size());
+    updateLegend();
     if (m_followOn)
         fitToData();
     placeFailedPoints();
     updateSelectionGraph();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ParetoPlot::onCandidatesAppended(int layer)
+{
+    if (layer < 0 || layer >= m_store->layerCount())
+        return;
+    if (m_layers.size() != std::size_t(m_store->layerCount())) {
+        rebuild();
+        return;
+    }
+    const std::size_t from = m_layers[std::size_t(layer)].drawn;
+    const auto& candidates = m_store->layer(layer).candidates;
+    if (candidates.size() < from || !fitsPlottables(layer, from, candidates.size())) {
+        rebuild();
+        return;
+    }
+    int maxIteration = m_maxIteration;
+    for (std::size_t i = from; i < candidates.size(); ++i)
+        maxIteration = std::max(maxIteration, candidates[i].iteration);
+    if (maxIteration > m_maxIteration) {
+        // The colour scale grows: recolour what is drawn, keeping the plottables.
+        m_maxIteration = maxIteration;
+        if (m_single)
+            restyleIterations();
+    }
+    plotCandidates(layer, from, candidates.size());
+    showColorScale(m_single && !m_store->layer(0).candidates.empty(), m_maxIteration);
+    updateLegend();
+    if (m_followOn)
+        fitToData();
+    placeFailedPoints();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ParetoPlot::onFrontierChanged(int layer)
+{
+    if (layer < 0 || std::size_t(layer) >= m_layers.size() || layer >= m_store->layerCount())
+        return;
+    setFrontierData(layer);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool ParetoPlot::fitsPlottables(int layer, std::size_t from, std::size_t to) const
+{
+    const LayerPlot& lp = m_layers[std::size_t(layer)];
+    const auto& candidates = m_store->layer(layer).candidates;
+    int measured = lp.measured;
+    for (std::size_t i = from; i < to; ++i) {
+        const lts::Candidate& c = candidates[i];
+        if (c.status == lts::Candidate::Status::Ok)
+            ++measured;
+        else if (c.status == lts::Candidate::Status::Failed) {
+            if (!m_failedGraph)
+                return false;
+        } else if (c.status == lts::Candidate::Status::OverCeiling) {
+            if (!m_overGraph)
+                return false;
+        } else if (!m_apartGraphs.count(lts::candidateStatusName(c.status)))
+            return false;
+    }
+    return lp.cloud || measured <= kDenseThreshold;
+}
+
+void ParetoPlot::plotCandidates(int layer, std::size_t from, std::size_t to)
+{
+    const RunLayer& run = m_store->layer(layer);
+    LayerPlot& lp = m_layers[std::size_t(layer)];
+    std::map<int, std::pair<QVector<double>, QVector<double>>> byGroup; // iteration (or 0) -> points
+    std::vector<DotCloud::Dot> dots;
+    QVector<double> overX, overY;
+    std::map<std::string, std::pair<QVector<double>, QVector<double>>> apart;
+    std::vector<PointRef> failed;
+    for (std::size_t i = from; i < to; ++i) {
+        const lts::Candidate& c = run.candidates[i];
+        double v = 0;
+        if (metricValue(c, m_x, &v))
+            m_xBounds.add(v);
+        if (metricValue(c, m_y, &v))
+            m_yBounds.add(v);
+        double x = 0, y = 0;
+        if (!position(c, &x, &y) || c.status == lts::Candidate::Status::Failed) {
+            failed.push_back({ layer, int(i) });
+            continue;
+        }
+        if (c.status == lts::Candidate::Status::OverCeiling) {
+            overX << x;
+            overY << y;
+            continue;
+        }
+        if (c.status != lts::Candidate::Status::Ok) {
+            auto& group = apart[lts::candidateStatusName(c.status)];
+            group.first << x;
+            group.second << y;
+            continue;
+        }
+        ++lp.measured;
+        const int group = m_single ? c.iteration : 0;
+        if (lp.cloud) {
+            dots.push_back({ x, y, group });
+            continue;
+        }
+        auto& points = byGroup[group];
+        points.first << x;
+        points.second << y;
+    }
+    lp.drawn = to;
+    if (lp.cloud && !dots.empty())
+        lp.cloud->addDots(dots);
+    for (const auto& [group, points] : byGroup) {
+        QCPGraph*& g = lp.groups[group];
+        if (!g) {
+            g = m_plot->addGraph();
+            g->setLayer(m_pointsLayer);
+            g->setLineStyle(QCPGraph::lsNone);
+            g->setScatterStyle(groupStyle(layer, group));
+            g->removeFromLegend();
+        }
+        g->addData(points.first, points.second);
+    }
+    // rebuild() and fitsPlottables() see to it that these graphs exist.
+    if (m_overGraph && !overX.isEmpty())
+        m_overGraph->addData(overX, overY);
+    for (const auto& [status, points] : apart)
+        if (const auto it = m_apartGraphs.find(status); it != m_apartGraphs.end())
+            it->second->addData(points.first, points.second);
+    if (!failed.empty()) {
+        // After the layer's earlier failed points and before the next layer's, as a rebuild orders them.
+        const auto at =
+            std::upper_bound(m_failed.begin(), m_failed.end(), PointRef { layer, std::numeric_limits<int>::max() });
+        m_failed.insert(at, failed.begin(), failed.end());
+    }
+}
+
+void ParetoPlot::setFrontierData(int layer)
+{
+    const RunLayer& run = m_store->layer(layer);
+    QVector<double> fx, fy;
+    for (std::size_t i : run.frontier) {
+        double x = 0, y = 0;
+        if (position(run.candidates[i], &x, &y)) {
+            fx << x;
+            fy << y;
+        }
+    }
+    QCPGraph* front = m_layers[std::size_t(layer)].front;
+    front->setData(fx, fy);
+    front->setName(m_single ? QStringLiteral("frontier (%1)").arg(fx.size())
+                            : QStringLiteral("%1 (%2 on frontier)").arg(run.name).arg(fx.size()));
+}
+
+void ParetoPlot::restyleIterations()
+{
+    for (int l = 0; l < int(m_layers.size()); ++l) {
+        LayerPlot& lp = m_layers[std::size_t(l)];
+        for (const auto& [group, g] : lp.groups)
+            g->setScatterStyle(groupStyle(l, group));
+        if (lp.cloud)
+            lp.cloud->setPalette(cloudPalette(l));
+    }
+}
+
+void ParetoPlot::updateLegend()
+{
+    if (m_overGraph)
+        m_overGraph->setName(QStringLiteral("over ceiling (%1)").arg(m_overGraph->dataCount()));
+    for (const auto& [status, g] : m_apartGraphs)
+        g->setName(QStringLiteral("%1 (%2)")
+                       .arg(QString::fromStdString(status).replace(QLatin1Char('_'), QLatin1Char(' ')))
+                       .arg(g->dataCount()));
+    if (m_failedGraph)
+        m_failedGraph->setName(QStringLiteral("failed (%1)").arg(m_failed.size()));
+    m_plot->legend->setVisible(m_plot->graphCount() > 1);
+}
+
+int ParetoPlot::plottedPoints() const
+{
+    std::size_t n = 0;
+    for (const LayerPlot& lp : m_layers)
+        n += lp.drawn;
+    return int(n);
+}
+
+std::vector<QCPAbstractPlottable*> ParetoPlot::layerPlottables(int layer) const
+{
+    std::vector<QCPAbstractPlottable*> out;
+    if (layer < 0 || std::size_t(layer) >= m_layers.size())
+        return out;
+    const LayerPlot& lp = m_layers[std::size_t(layer)];
+    for (const auto& [group, g] : lp.groups)
+        out.push_back(g);
+    if (lp.cloud)
+        out.push_back(lp.cloud);
+    out.push_back(lp.front);
+    return out;
+}
+
+bool ParetoPlot::isDrawn(PointRef p) const
+{
+    return p.layer >= 0 && std::size_t(p.layer) < m_layers.size() && p.index >= 0
+        && std::size_t(p.index) < m_layers[std::size_t(p.layer)].drawn;
 }
 
 void ParetoPlot::placeFailedPoints()
@@ -590,20 +801,12 @@ void ParetoPlot::updateSelectionGraph()
 void ParetoPlot::fitToData()
 {
     // Each axis fits every value it has, so a failed candidate's parameter count counts too.
-    auto fit = [this](QCPAxis* axis, Metric metric) {
+    auto fit = [](QCPAxis* axis, const Bounds& b) {
         const bool log = axis->scaleType() == QCPAxis::stLogarithmic;
-        bool any = false;
-        double lo = 0, hi = 0;
-        for (PointRef p : m_hits) {
-            double v = 0;
-            if (!metricValue(m_store->candidate(p), metric, &v) || (log && v <= 0))
-                continue;
-            lo = any ? std::min(lo, v) : v;
-            hi = any ? std::max(hi, v) : v;
-            any = true;
-        }
-        if (!any)
+        if (!(log ? b.anyPositive : b.any))
             return;
+        const double lo = log ? b.loPositive : b.lo;
+        const double hi = log ? b.hiPositive : b.hi;
         if (log) {
             axis->setRange(lo / kLogMargin, hi * kLogMargin);
             return;
@@ -611,13 +814,13 @@ void ParetoPlot::fitToData()
         const double pad = hi > lo ? (hi - lo) * kLinearMargin : std::max(std::abs(hi) * 0.1, 1e-3);
         axis->setRange(lo - pad, hi + pad);
     };
-    fit(m_plot->xAxis, m_x);
-    fit(m_plot->yAxis, m_y);
+    fit(m_plot->xAxis, m_xBounds);
+    fit(m_plot->yAxis, m_yBounds);
 }
 
 QPoint ParetoPlot::pixelOf(PointRef p) const
 {
-    if (std::find(m_hits.begin(), m_hits.end(), p) == m_hits.end())
+    if (!isDrawn(p))
         return { -1, -1 };
     double x = 0, y = 0;
     position(m_store->candidate(p), &x, &y);
@@ -628,15 +831,18 @@ PointRef ParetoPlot::pointAt(const QPointF& pixel) const
 {
     PointRef best;
     double bestDistance = kPickRadiusPx * kPickRadiusPx;
-    for (PointRef p : m_hits) {
-        double x = 0, y = 0;
-        position(m_store->candidate(p), &x, &y);
-        const double dx = m_plot->xAxis->coordToPixel(x) - pixel.x();
-        const double dy = m_plot->yAxis->coordToPixel(y) - pixel.y();
-        const double d = dx * dx + dy * dy;
-        if (d <= bestDistance) {
-            bestDistance = d;
-            best = p;
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const auto& candidates = m_store->layer(int(l)).candidates;
+        for (std::size_t i = 0; i < m_layers[l].drawn; ++i) {
+            double x = 0, y = 0;
+            position(candidates[i], &x, &y);
+            const double dx = m_plot->xAxis->coordToPixel(x) - pixel.x();
+            const double dy = m_plot->yAxis->coordToPixel(y) - pixel.y();
+            const double d = dx * dx + dy * dy;
+            if (d <= bestDistance) {
+                bestDistance = d;
+                best = { int(l), int(i) };
+            }
         }
     }
     return best;
@@ -645,11 +851,14 @@ PointRef ParetoPlot::pointAt(const QPointF& pixel) const
 std::vector<PointRef> ParetoPlot::pointsIn(const QRect& rect) const
 {
     std::vector<PointRef> out;
-    for (PointRef p : m_hits) {
-        double x = 0, y = 0;
-        position(m_store->candidate(p), &x, &y);
-        if (rect.contains(QPointF(m_plot->xAxis->coordToPixel(x), m_plot->yAxis->coordToPixel(y)).toPoint()))
-            out.push_back(p);
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const auto& candidates = m_store->layer(int(l)).candidates;
+        for (std::size_t i = 0; i < m_layers[l].drawn; ++i) {
+            double x = 0, y = 0;
+            position(candidates[i], &x, &y);
+            if (rect.contains(QPointF(m_plot->xAxis->coordToPixel(x), m_plot->yAxis->coordToPixel(y)).toPoint()))
+                out.push_back({ int(l), int(i) });
+        }
     }
     return out;
 }

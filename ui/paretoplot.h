@@ -1,6 +1,9 @@
 // The live Pareto plot: every candidate of every layer as a scatter (coloured by iteration when
 // one run is shown, by run when several are), each frontier as a step line, failed and
 // over-ceiling candidates apart; axis pickers, log scales, hover, click and box selection.
+// Appended candidates are added to the plottables already there (PlotJuggler's updateCurves);
+// everything is rebuilt only when it must be: new axes, theme or layers, a status that has no
+// legend entry yet, or a layer that grows past the raster threshold.
 // GUI thread only, like everything that touches QCustomPlot.
 #pragma once
 
@@ -10,11 +13,17 @@
 
 #include <QWidget>
 
+#include <map>
+#include <string>
+#include <vector>
+
 class QCheckBox;
 class QComboBox;
 class QToolButton;
 
 namespace studio {
+
+class DotCloud;
 
 enum class Metric { DecoderParams, TotalParams, Latency, PeakMemory };
 QString metricLabel(Metric m);
@@ -60,13 +69,18 @@ public:
     void setDark(bool dark);
     // Fits the view to every drawn point once.
     void resetView();
-    // Redraws from the store; the caller coalesces calls (the main window batches points).
+    // Redraws everything from the store. Appended candidates (RunStore::candidatesChanged) and
+    // frontiers (frontierChanged) update the plot in place without it; the caller coalesces
+    // appends (the main window batches points).
     void rebuild();
 
     // PNG, PDF or SVG, chosen by the suffix; `error` says why when it returns false.
     bool saveImage(const QString& path, QString* error = nullptr);
 
-    int plottedPoints() const { return int(m_hits.size()); }
+    int plottedPoints() const;
+    // The plottables drawing layer `layer`'s measured points and its frontier line (the points
+    // first); empty for a layer not drawn. They outlive appends to the layer.
+    std::vector<QCPAbstractPlottable*> layerPlottables(int layer) const;
     // Centre of a drawn point in canvas pixels; (-1,-1) when it is not drawn.
     QPoint pixelOf(PointRef p) const;
     // Nearest drawn point within the pick radius of `pixel`, else an invalid ref.
@@ -77,7 +91,35 @@ Q_SIGNALS:
     void followChanged(bool on);
 
 private:
+    // What is drawn of one store layer.
+    struct LayerPlot {
+        std::size_t drawn = 0; // candidates [0, drawn) of the layer are on the plot, and picked from
+        int measured = 0; // the Ok ones among them, in the scatter
+        std::map<int, QCPGraph*> groups; // the scatter per iteration (one run) or whole (key 0), while sparse
+        DotCloud* cloud = nullptr; // the scatter as one raster, once dense
+        QCPGraph* front = nullptr;
+    };
+    // Range of one axis' values over every drawn point, on a linear and on a log scale.
+    struct Bounds {
+        bool any = false, anyPositive = false;
+        double lo = 0, hi = 0, loPositive = 0, hiPositive = 0;
+        void add(double v);
+    };
+
     bool position(const lts::Candidate& c, double* x, double* y) const;
+    bool isDrawn(PointRef p) const;
+    void onCandidatesAppended(int layer);
+    void onFrontierChanged(int layer);
+    // False when drawing candidates [from, to) of `layer` needs a plottable a rebuild makes: a
+    // legend entry not there yet, or a raster for a layer grown dense.
+    bool fitsPlottables(int layer, std::size_t from, std::size_t to) const;
+    void plotCandidates(int layer, std::size_t from, std::size_t to);
+    void setFrontierData(int layer);
+    QColor groupColor(int layer, int group);
+    QCPScatterStyle groupStyle(int layer, int group);
+    std::vector<QRgb> cloudPalette(int layer);
+    void restyleIterations();
+    void updateLegend();
     void applyAxes();
     void applyTheme();
     void placeFailedPoints();
@@ -99,6 +141,11 @@ private:
     QToolButton* m_boxButton;
     QCPColorScale* m_colorScale;
     QCPMarginGroup* m_marginGroup;
+    QCPLayer* m_pointsLayer = nullptr; // scatters, below the frontiers and markers on "main"
+    QCPColorGradient m_gradient;
+    std::vector<LayerPlot> m_layers;
+    QCPGraph* m_overGraph = nullptr;
+    std::map<std::string, QCPGraph*> m_apartGraphs; // by status name
     QCPGraph* m_failedGraph = nullptr;
     QCPGraph* m_selectionGraph = nullptr;
     Metric m_x = Metric::DecoderParams;
@@ -106,8 +153,10 @@ private:
     bool m_followOn = true;
     bool m_dark = false;
     bool m_colorScaleShown = false;
-    std::vector<PointRef> m_hits; // every point drawn, failed ones included, for picking
-    std::vector<PointRef> m_failed; // the failed ones, pinned to the axes' lower edges
+    bool m_single = false; // one run, coloured by iteration; else each run in its colour
+    int m_maxIteration = 0; // the iteration colours span [0, max(1, this)]
+    Bounds m_xBounds, m_yBounds;
+    std::vector<PointRef> m_failed; // the failed ones (in layer and index order), pinned to the axes' lower edges
     QPoint m_pressPos;
 };
 

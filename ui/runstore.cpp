@@ -1,7 +1,5 @@
 #include "runstore.h"
 
-#include "pareto.h"
-
 #include <QFileInfo>
 
 #include <algorithm>
@@ -14,6 +12,13 @@ namespace {
     const QColor kLayerColors[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c),
         QColor(0x94, 0x67, 0xbd), QColor(0xff, 0x7f, 0x0e), QColor(0x17, 0xbe, 0xcf), QColor(0x8c, 0x56, 0x4b),
         QColor(0xe3, 0x77, 0xc2) };
+
+    void offer(lts::FrontTracker& front, const RunLayer& layer, std::size_t index)
+    {
+        const lts::Candidate& c = layer.candidates[index];
+        if (c.status == lts::Candidate::Status::Ok) // frontierOf's rule: only Ok candidates
+            front.offer(index, c.point(layer.config.search.objectives));
+    }
 
 } // namespace
 
@@ -63,6 +68,7 @@ int RunStore::addLayer(RunLayer layer)
 {
     layer.color = kLayerColors[m_colorsUsed++ % std::size(kLayerColors)];
     m_layers.push_back(std::move(layer));
+    m_fronts.emplace_back();
     Q_EMIT layersChanged();
     return int(m_layers.size()) - 1;
 }
@@ -70,6 +76,7 @@ int RunStore::addLayer(RunLayer layer)
 void RunStore::clear()
 {
     m_layers.clear();
+    m_fronts.clear();
     m_colorsUsed = 0;
     const bool hadSelection = !m_selection.empty();
     m_selection.clear();
@@ -102,10 +109,24 @@ void RunStore::appendCandidates(int index, const std::vector<lts::Candidate>& ba
     if (index < 0 || index >= layerCount() || batch.empty())
         return;
     RunLayer& l = m_layers[std::size_t(index)];
+    std::optional<lts::FrontTracker>& front = m_fronts[std::size_t(index)];
+    if (!front) {
+        front.emplace();
+        for (std::size_t i = 0; i < l.candidates.size(); ++i)
+            offer(*front, l, i);
+    }
+    const std::size_t first = l.candidates.size();
     l.candidates.insert(l.candidates.end(), batch.begin(), batch.end());
-    auto front = lts::frontierOf(l.candidates, l.config.search.objectives);
-    const bool frontierMoved = front != l.frontier;
-    l.frontier = std::move(front);
+    for (std::size_t i = first; i < l.candidates.size(); ++i)
+        offer(*front, l, i);
+    // FrontTracker keeps its ids in offer order, which is index order here; sorting an
+    // already-sorted front is cheap and keeps frontierOf's order should that ever change.
+    std::vector<std::size_t> ids = front->ids();
+    if (!std::is_sorted(ids.begin(), ids.end()))
+        std::sort(ids.begin(), ids.end());
+    const bool frontierMoved = ids != l.frontier;
+    if (frontierMoved)
+        l.frontier = std::move(ids);
     Q_EMIT candidatesChanged(index);
     if (frontierMoved)
         Q_EMIT frontierChanged(index);

@@ -3,6 +3,7 @@
 // GUI-thread only: the search thread hands its results over as values through the main window.
 #pragma once
 
+#include "pareto.h"
 #include "runfolder.h"
 #include "searchconfig.h"
 
@@ -10,6 +11,7 @@
 #include <QObject>
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 namespace studio {
@@ -59,6 +61,8 @@ public:
     // Layer that the convergence plot and the status bar follow: the live one, else the newest.
     int primaryLayer() const;
 
+    // Appends a batch and brings the layer's frontier up to date incrementally: O(batch x front),
+    // with the same indices, in the same (ascending) order, as lts::frontierOf of all candidates.
     void appendCandidates(int layer, const std::vector<lts::Candidate>& batch);
     void appendHistory(int layer, const ConvergencePoint& point);
     void setLive(int layer, bool live);
@@ -83,6 +87,9 @@ Q_SIGNALS:
 
 private:
     std::vector<RunLayer> m_layers;
+    // Each layer's front of its Ok candidates, made on its first append (an opened run that is only
+    // looked at never needs one).
+    std::vector<std::optional<lts::FrontTracker>> m_fronts;
     std::vector<PointRef> m_selection;
     int m_colorsUsed = 0;
 };

@@ -1,5 +1,7 @@
 #include "theme.h"
 
+#include <qcustomplot.h>
+
 #include <QApplication>
 #include <QPalette>
 #include <QStyle>
@@ -40,6 +42,27 @@ void applyPalette(bool dark)
     for (auto role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
         p.setColor(QPalette::Disabled, role, disabled);
     QApplication::setPalette(p);
+}
+
+void applyPlotTheme(QCustomPlot* plot, bool dark, const QList<QCPAxis*>& extraAxes)
+{
+    const QColor background = dark ? QColor(0x23, 0x26, 0x2e) : QColor(Qt::white);
+    const QColor foreground = dark ? QColor(0xdd, 0xdd, 0xdd) : QColor(0x20, 0x20, 0x20);
+    const QColor grid = dark ? QColor(0x44, 0x48, 0x52) : QColor(0xdd, 0xdd, 0xdd);
+    plot->setBackground(background);
+    for (QCPAxis* axis : plot->axisRect()->axes() + extraAxes) {
+        axis->setBasePen(QPen(foreground));
+        axis->setTickPen(QPen(foreground));
+        axis->setSubTickPen(QPen(foreground));
+        axis->setTickLabelColor(foreground);
+        axis->setLabelColor(foreground);
+        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+    }
+    plot->legend->setBrush(dark ? QColor(0x2d, 0x31, 0x3a, 220) : QColor(255, 255, 255, 220));
+    plot->legend->setBorderPen(QPen(grid));
+    plot->legend->setTextColor(foreground);
+    plot->selectionRect()->setPen(QPen(foreground, 1, Qt::DashLine));
+    plot->selectionRect()->setBrush(QColor(0x1f, 0x77, 0xb4, 50));
 }
 
 QIcon appIcon()

@@ -1,6 +1,7 @@
 // Benchmark: lts-studio with a 100,000-candidate run folder. Times opening the folder in the
-// window, a full replot, a hover lookup, a box selection and a zoom step (median of several
-// runs each). Run it under a real X server (xvfb-run) so that painting is real.
+// window, a full replot, a hover lookup, a box selection, a zoom step and appending a batch of
+// new candidates as a live search does (median of several runs each). Run it under a real X
+// server (xvfb-run) so that painting is real.
 //
 //   xvfb-run -a build/tests/bench/bench_plot [N]
 #include "mainwindow.h"
@@ -14,12 +15,14 @@
 
 #include <cstdio>
 #include <functional>
+#include <random>
 
 using namespace studio;
 
 namespace {
 
 constexpr int kRuns = 15; // timings per measurement; the median is reported
+constexpr int kAppendBatch = 10; // one 75 ms flush of the main window from a search measuring every ~7 ms
 
 void report(const char* what, const std::function<void()>& action, int runs = kRuns)
 {
@@ -79,6 +82,24 @@ int main(int argc, char** argv)
     report("zoom step (wheel) + replot", [&] {
         canvas->xAxis->scaleRange(0.85, canvas->xAxis->range().center());
         canvas->yAxis->scaleRange(0.85, canvas->yAxis->range().center());
+        canvas->replot(QCustomPlot::rpImmediateRefresh);
+    });
+    // Late in a long live run: batches of the current iteration join the points already drawn,
+    // each followed by a replot, with the view fitted to the data (as Follow keeps it).
+    w.plot()->resetView();
+    const int layer = w.store()->primaryLayer();
+    const lts::SearchSpace space = lts::preset("gpt2-lts");
+    const int iteration = w.store()->layer(layer).candidates.back().iteration;
+    std::mt19937_64 rng(11);
+    int id = n;
+    report("append 10 candidates + replot", [&] {
+        std::vector<lts::Candidate> batch;
+        for (int i = 0; i < kAppendBatch; ++i) {
+            lts::Candidate c = lts::bench::randomCandidate(space, rng, id++);
+            c.iteration = iteration;
+            batch.push_back(c);
+        }
+        w.store()->appendCandidates(layer, batch);
         canvas->replot(QCustomPlot::rpImmediateRefresh);
     });
     return 0;

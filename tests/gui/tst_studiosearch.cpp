@@ -608,7 +608,7 @@ private Q_SLOTS:
         for (int i = 0; i < canvas->legend->itemCount(); ++i)
             if (auto* item = qobject_cast<QCPPlottableLegendItem*>(canvas->legend->item(i)))
                 legend << item->plottable()->name();
-        QCOMPARE(legend.filter(QStringLiteral("tiny (")).size(), 1);
+        QCOMPARE(legend.filter(QStringLiteral("fixture (")).size(), 1);
         QCOMPARE(legend.filter(QStringLiteral("copy (")).size(), 1);
 
         // "Fastest above N": the lowest latency among measured candidates with enough parameters.
