@@ -66,6 +66,62 @@ void grabTo(studio::MainWindow& w, const QString& path)
         std::fprintf(stderr, "lts-studio: wrote %s\n", qPrintable(path));
 }
 
+// Two short searches of the demo space, at batch 1 and batch 4 (two deployment targets), with a
+// screenshot after each and one of a refused entry; quits when done.
+int runDemo(studio::MainWindow& window, double seconds, const QString& outDir)
+{
+    QDir().mkpath(outDir);
+    const QString runs =
+        QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
+    window.resize(kDemoWidth, kDemoHeight);
+    window.setDark(false);
+    window.show();
+
+    // Two searches of the same space, at batch 1 and batch 4, stand in for two deployment targets.
+    int stage = 0;
+    QString firstRun;
+    auto startStage = [&](int batch) {
+        window.configPanel()->setConfig(demoConfig(seconds, batch));
+        window.configPanel()->setOutputFolder(QDir(runs).filePath(QStringLiteral("cpu-batch-%1").arg(batch)));
+        if (!window.startSearch()) {
+            std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
+            QApplication::exit(1);
+        }
+    };
+    QObject::connect(&window, &studio::MainWindow::searchFinished, &window, [&](const QString& failure) {
+        if (!failure.isEmpty()) {
+            std::fprintf(stderr, "lts-studio: demo search failed: %s\n", qPrintable(failure));
+            QApplication::exit(1);
+            return;
+        }
+        if (stage == 0) {
+            firstRun = window.liveRunFolder();
+            window.selectFastestAbove(kDemoParamsFloor);
+            window.plot()->resetView();
+            grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-search.png")));
+            stage = 1;
+            QTimer::singleShot(0, &window, [&] { startStage(4); });
+            return;
+        }
+        const QString secondRun = window.liveRunFolder();
+        window.openRun(firstRun, false);
+        window.openRun(secondRun, true);
+        window.plot()->resetView();
+        window.setDark(true);
+        window.selectFastestAbove(kDemoParamsFloor);
+        grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-compare-dark.png")));
+        window.setDark(false);
+        // An entry the space cannot take: the field is marked and Start says why it is disabled.
+        if (auto* heads = qobject_cast<QLineEdit*>(window.configPanel()->fieldWidget(QStringLiteral("n_head"))))
+            heads->setText(QStringLiteral("2, 3"));
+        grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-validation.png")));
+        QDir(runs).removeRecursively();
+        QApplication::quit();
+    });
+    QTimer::singleShot(0, &window, [&] { startStage(1); });
+    return QApplication::exec();
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -139,55 +195,5 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "lts-studio: --demo-search needs a positive number of seconds\n");
         return 2;
     }
-    const QString outDir = parser.value(shots);
-    QDir().mkpath(outDir);
-    const QString runs =
-        QDir(QDir::tempPath()).filePath(QStringLiteral("lts-studio-demo-%1").arg(QApplication::applicationPid()));
-    window.resize(kDemoWidth, kDemoHeight);
-    window.setDark(false);
-    window.show();
-
-    // Two searches of the same space, at batch 1 and batch 4, stand in for two deployment targets.
-    int stage = 0;
-    QString firstRun;
-    auto startStage = [&](int batch) {
-        window.configPanel()->setConfig(demoConfig(seconds, batch));
-        window.configPanel()->setOutputFolder(QDir(runs).filePath(QStringLiteral("cpu-batch-%1").arg(batch)));
-        if (!window.startSearch()) {
-            std::fprintf(stderr, "lts-studio: %s\n", qPrintable(window.lastError()));
-            QApplication::exit(1);
-        }
-    };
-    QObject::connect(&window, &studio::MainWindow::searchFinished, &window, [&](const QString& failure) {
-        if (!failure.isEmpty()) {
-            std::fprintf(stderr, "lts-studio: demo search failed: %s\n", qPrintable(failure));
-            QApplication::exit(1);
-            return;
-        }
-        if (stage == 0) {
-            firstRun = window.liveRunFolder();
-            window.selectFastestAbove(kDemoParamsFloor);
-            window.plot()->resetView();
-            grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-search.png")));
-            stage = 1;
-            QTimer::singleShot(0, &window, [&] { startStage(4); });
-            return;
-        }
-        const QString secondRun = window.liveRunFolder();
-        window.openRun(firstRun, false);
-        window.openRun(secondRun, true);
-        window.plot()->resetView();
-        window.setDark(true);
-        window.selectFastestAbove(kDemoParamsFloor);
-        grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-compare-dark.png")));
-        window.setDark(false);
-        // An entry the space cannot take: the field is marked and Start says why it is disabled.
-        if (auto* heads = qobject_cast<QLineEdit*>(window.configPanel()->fieldWidget(QStringLiteral("n_head"))))
-            heads->setText(QStringLiteral("2, 3"));
-        grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-validation.png")));
-        QDir(runs).removeRecursively();
-        QApplication::quit();
-    });
-    QTimer::singleShot(0, &window, [&] { startStage(1); });
-    return app.exec();
+    return runDemo(window, seconds, parser.value(shots));
 }

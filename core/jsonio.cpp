@@ -165,7 +165,7 @@ namespace {
                 throw InputError(field + ".step", "must be at least 1");
             if (hi < lo)
                 throw InputError(field + ".max", "must be at least " + field + ".min (empty range)");
-            if ((long long)(hi - lo) / step > 1'000'000)
+            if (static_cast<long long>(hi - lo) / step > 1'000'000)
                 throw InputError(field, "has too many choices");
             return rangeChoices(lo, hi, step);
         }

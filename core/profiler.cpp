@@ -237,6 +237,39 @@ namespace {
 
 } // namespace
 
+namespace {
+
+    // One forward pass that measures the high-water mark of memory on the device: the peak, and
+    // the activations above what was held before it (weights, the ids, Transformer-XL's memory).
+    void measurePeak(
+        torchmodels::LanguageModel& model, const torch::Tensor& ids, const ParsedDevice& dev, Measurement& m)
+    {
+        if (dev.cuda) {
+#ifdef LTS_HAVE_CUDA
+            // LibTorch 2.x takes a c10::DeviceIndex (int8_t), 1.13 an int; [0] is the aggregate pool.
+            namespace cca = c10::cuda::CUDACachingAllocator;
+            const auto cudaIndex = static_cast<c10::DeviceIndex>(dev.index);
+            const auto before = cca::getDeviceStats(cudaIndex).allocated_bytes[0].current;
+            cca::resetPeakStats(cudaIndex);
+            model.forward(ids);
+            torch::cuda::synchronize(dev.index);
+            const auto peak = cca::getDeviceStats(cudaIndex).allocated_bytes[0].peak;
+            m.peakMemoryMb = double(peak) / kMb;
+            m.activationsMb = double(peak - before) / kMb;
+#endif
+        } else {
+            TrackingAllocator& alloc = trackingAllocator();
+            const auto before = alloc.current();
+            alloc.resetPeak();
+            model.forward(ids);
+            const auto peak = alloc.peak();
+            m.peakMemoryMb = double(peak) / kMb;
+            m.activationsMb = double(peak - before) / kMb;
+        }
+    }
+
+} // namespace
+
 Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
     const auto start = std::chrono::steady_clock::now();
@@ -259,7 +292,6 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
                 + std::to_string(int(availableMb)) + " MB are available");
 
         setComputeThreads(m_protocol.threads);
-        TrackingAllocator& alloc = trackingAllocator();
         const auto buildStart = std::chrono::steady_clock::now();
         std::shared_ptr<torchmodels::LanguageModel> model;
         {
@@ -288,28 +320,7 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         }
         sync();
         // The last warm-up pass measures the peak; timing passes do not touch the counters.
-        if (dev.cuda) {
-#ifdef LTS_HAVE_CUDA
-            // LibTorch 2.x takes a c10::DeviceIndex (int8_t), 1.13 an int; [0] is the aggregate pool.
-            namespace cca = c10::cuda::CUDACachingAllocator;
-            const auto cudaIndex = static_cast<c10::DeviceIndex>(dev.index);
-            const auto before = cca::getDeviceStats(cudaIndex).allocated_bytes[0].current;
-            cca::resetPeakStats(cudaIndex);
-            model->forward(ids);
-            sync();
-            const auto peak = cca::getDeviceStats(cudaIndex).allocated_bytes[0].peak;
-            m.peakMemoryMb = double(peak) / kMb;
-            m.activationsMb = double(peak - before) / kMb;
-#endif
-        } else {
-            // Bytes held before the pass are the weights, the ids and Transformer-XL's memory.
-            const auto before = alloc.current();
-            alloc.resetPeak();
-            model->forward(ids);
-            const auto peak = alloc.peak();
-            m.peakMemoryMb = double(peak) / kMb;
-            m.activationsMb = double(peak - before) / kMb;
-        }
+        measurePeak(*model, ids, dev, m);
 
         std::vector<double> samples;
         const double cpu0 = processCpuSeconds();

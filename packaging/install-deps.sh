@@ -11,6 +11,7 @@ PACKAGES="
   libtorch-dev libopenblas0-pthread
   libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth imagemagick
+  clang-format
 "
 
 PACKAGES="$PACKAGES $*"

@@ -8,6 +8,8 @@
 
 #include <QtTest>
 
+#include <cmath>
+
 #include <QDir>
 #include <QFile>
 
@@ -284,25 +286,14 @@ void TestProfiler::estimateInterpolatesOnGrid()
     QVERIFY(qAbs(estimate(256, 1280) - (0.75 * low + 0.25 * high)) < 1e-9);
     QCOMPARE(measurer.tableEntries(), 4);
 
-    estimate(512, 1024); // head, attention and feed-forward at d_model 512
+    const double wide = estimate(512, 1024); // head, attention and feed-forward at d_model 512
     QCOMPARE(measurer.tableEntries(), 7);
+    // d_model 320 lies between grid points 256 and 512: interpolated, nothing timed. How it is
+    // interpolated is tested exactly on known part timings in tst_screening.
     const double mid = estimate(320, 1024);
     QCOMPARE(measurer.tableEntries(), 7);
-    const auto table = measurer.estimateTable();
-    auto part = [&](int dModel, const std::string& what) {
-        ArchConfig context = a;
-        context.nLayer = 0;
-        context.nHead.clear();
-        context.dInner.clear();
-        context.dModel = dModel;
-        return table.at(context.key() + "|t192|" + what);
-    };
-    auto between = [&](const std::string& what, double t) {
-        return part(256, what) + t * (part(512, what) - part(256, what));
-    };
-    const double expected = between("head", 0.25)
-        + between("attn4", (320.0 * 320 - 256.0 * 256) / (512.0 * 512 - 256.0 * 256)) + between("ff1024", 0.25);
-    QVERIFY2(qAbs(mid - expected) < 1e-9, qPrintable(QStringLiteral("%1 vs %2").arg(mid).arg(expected)));
+    QVERIFY2(mid > 0 && std::isfinite(mid), qPrintable(QString::number(mid)));
+    QVERIFY(wide > 0 && low > 0);
 }
 
 void TestProfiler::badProtocol()

@@ -36,7 +36,7 @@ std::vector<int> parseChoices(const QString& text, const char* field)
             throw lts::InputError(field, "the step of a range must be at least 1");
         if (hi < lo)
             throw lts::InputError(field, "the range's max is below its min");
-        if ((long long)(hi - lo) / step >= kMaxChoices)
+        if (static_cast<long long>(hi - lo) / step >= kMaxChoices)
             throw lts::InputError(field, "has too many choices");
         for (long long v = lo; v <= hi; v += step)
             out.push_back(int(v));

@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace studio {
 
@@ -122,37 +123,62 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildActions()
 {
+    const QList<QAction*> fileTools = buildFileMenu();
+    buildEditMenu();
+    buildSearchMenu();
+    buildViewMenu();
+    QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
+    QAction* about = help->addAction(QStringLiteral("&About LTS Studio"));
+    connect(about, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, QStringLiteral("About LTS Studio"),
+            QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
+                           "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
+                           "Decoder parameters stand in for perplexity; latency and peak memory are "
+                           "measured on this machine with LibTorch.</p>")
+                .arg(QString::fromLatin1(LTS_VERSION)));
+    });
+
+    QToolBar* bar = addToolBar(QStringLiteral("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_start);
+    bar->addAction(m_pause);
+    bar->addAction(m_stop);
+    bar->addSeparator();
+    bar->addActions(fileTools);
+}
+
+// Returns the actions the tool bar shows.
+QList<QAction*> MainWindow::buildFileMenu()
+{
     QStyle* s = style();
     QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
     file->setObjectName(QStringLiteral("fileMenu"));
-    QAction* openRunAction =
-        file->addAction(s->standardIcon(QStyle::SP_DialogOpenButton), QStringLiteral("&Open Run Folder…"));
+    // Asks for a folder and hands it to `use`, which says what went wrong through m_lastError.
+    auto folderAction = [this, file](const QString& text, const QString& title, std::function<bool(QString)> use) {
+        QAction* a = file->addAction(text);
+        connect(a, &QAction::triggered, this, [this, title, use] {
+            const QString dir = QFileDialog::getExistingDirectory(this, title);
+            if (!dir.isEmpty() && !use(dir))
+                showError(title, m_lastError);
+        });
+        return a;
+    };
+    QAction* openRunAction = folderAction(QStringLiteral("&Open Run Folder…"), QStringLiteral("Open run folder"),
+        [this](const QString& dir) { return openRun(dir, false); });
+    openRunAction->setIcon(s->standardIcon(QStyle::SP_DialogOpenButton));
     openRunAction->setShortcut(QKeySequence::Open);
     openRunAction->setToolTip(QStringLiteral("Show a run folder written by lts-studio or lts-search"));
-    connect(openRunAction, &QAction::triggered, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Open run folder"));
-        if (!dir.isEmpty() && !openRun(dir, false))
-            showError(QStringLiteral("Open run folder"), m_lastError);
-    });
-    QAction* addRunAction = file->addAction(QStringLiteral("&Add Run to Compare…"));
+    QAction* addRunAction = folderAction(QStringLiteral("&Add Run to Compare…"),
+        QStringLiteral("Add run folder to compare"), [this](const QString& dir) { return openRun(dir, true); });
     addRunAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     addRunAction->setToolTip(
         QStringLiteral("Overlay another run folder's frontier, e.g. one measured on another device"));
-    connect(addRunAction, &QAction::triggered, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Add run folder to compare"));
-        if (!dir.isEmpty() && !openRun(dir, true))
-            showError(QStringLiteral("Add run folder"), m_lastError);
-    });
-    QAction* resumeAction = file->addAction(QStringLiteral("&Resume Run Folder…"));
-    resumeAction->setObjectName(QStringLiteral("resumeAction"));
-    resumeAction->setToolTip(QStringLiteral("Continue a stopped or killed search in its folder, as lts-search run "
-                                            "--resume does: nothing is measured twice"));
-    connect(resumeAction, &QAction::triggered, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Resume run folder"));
-        if (!dir.isEmpty() && !resumeSearch(dir))
-            showError(QStringLiteral("Resume run folder"), m_lastError);
-    });
-    m_resume = resumeAction;
+    m_resume = folderAction(QStringLiteral("&Resume Run Folder…"), QStringLiteral("Resume run folder"),
+        [this](const QString& dir) { return resumeSearch(dir); });
+    m_resume->setObjectName(QStringLiteral("resumeAction"));
+    m_resume->setToolTip(QStringLiteral("Continue a stopped or killed search in its folder, as lts-search run "
+                                        "--resume does: nothing is measured twice"));
     m_recentMenu = file->addMenu(QStringLiteral("Open &Recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     QAction* closeRuns = file->addAction(QStringLiteral("&Close Runs"));
@@ -201,7 +227,11 @@ void MainWindow::buildActions()
     QAction* quit = file->addAction(QStringLiteral("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
+    return { openRunAction, addRunAction, saveConfigAction, exportImage };
+}
 
+void MainWindow::buildEditMenu()
+{
     QMenu* edit = menuBar()->addMenu(QStringLiteral("&Edit"));
     QAction* copy = edit->addAction(QStringLiteral("&Copy Architecture JSON"));
     copy->setShortcut(QKeySequence::Copy);
@@ -223,7 +253,11 @@ void MainWindow::buildActions()
     QAction* clearSelection = edit->addAction(QStringLiteral("Clear Selection"));
     clearSelection->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(clearSelection, &QAction::triggered, this, [this] { m_store->setSelection({}); });
+}
 
+void MainWindow::buildSearchMenu()
+{
+    QStyle* s = style();
     QMenu* search = menuBar()->addMenu(QStringLiteral("&Search"));
     m_start = search->addAction(s->standardIcon(QStyle::SP_MediaPlay), QStringLiteral("&Start"));
     m_start->setObjectName(QStringLiteral("startAction"));
@@ -244,7 +278,10 @@ void MainWindow::buildActions()
     m_stop->setToolTip(
         QStringLiteral("Stop within the current measurement; everything measured stays in the run folder"));
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopSearch);
+}
 
+void MainWindow::buildViewMenu()
+{
     QMenu* view = menuBar()->addMenu(QStringLiteral("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
     QAction* reset = view->addAction(QStringLiteral("&Reset Plot View"));
@@ -261,29 +298,6 @@ void MainWindow::buildActions()
     m_dark->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     connect(m_dark, &QAction::toggled, this, &MainWindow::setDark);
     view->addSeparator();
-
-    QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
-    QAction* about = help->addAction(QStringLiteral("&About LTS Studio"));
-    connect(about, &QAction::triggered, this, [this] {
-        QMessageBox::about(this, QStringLiteral("About LTS Studio"),
-            QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
-                           "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
-                           "Decoder parameters stand in for perplexity; latency and peak memory are "
-                           "measured on this machine with LibTorch.</p>")
-                .arg(QString::fromLatin1(LTS_VERSION)));
-    });
-
-    QToolBar* bar = addToolBar(QStringLiteral("Main"));
-    bar->setObjectName(QStringLiteral("mainToolBar"));
-    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    bar->addAction(m_start);
-    bar->addAction(m_pause);
-    bar->addAction(m_stop);
-    bar->addSeparator();
-    bar->addAction(openRunAction);
-    bar->addAction(addRunAction);
-    bar->addAction(saveConfigAction);
-    bar->addAction(exportImage);
 }
 
 void MainWindow::buildStatusBar()

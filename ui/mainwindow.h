@@ -76,6 +76,10 @@ protected:
 
 private:
     void buildActions();
+    QList<QAction*> buildFileMenu();
+    void buildEditMenu();
+    void buildSearchMenu();
+    void buildViewMenu();
     void buildStatusBar();
     void searchStarted(const lts::SearchConfig& config);
     void onSearchFinished(const QString& failure);

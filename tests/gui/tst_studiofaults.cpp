@@ -63,6 +63,21 @@ QList<QByteArray> lines(const QString& file)
     return out;
 }
 
+// A resumed candidates file: every line whole, the killed run's lines unchanged, no
+// architecture twice.
+void checkResumedLines(const QList<QByteArray>& before, const QList<QByteArray>& after)
+{
+    std::set<QByteArray> archs;
+    for (int i = 0; i < after.size(); ++i) {
+        const QJsonObject o = QJsonDocument::fromJson(after[i]).object();
+        QVERIFY2(!o.isEmpty(), after[i].constData()); // every line whole
+        if (i < before.size() && QJsonDocument::fromJson(before[i]).isObject())
+            QCOMPARE(after[i], before[i]); // nothing rewritten
+        archs.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
+    }
+    QCOMPARE(int(archs.size()), after.size()); // nothing measured twice
+}
+
 } // namespace
 
 class TestStudioFaults final : public QObject {
@@ -156,15 +171,9 @@ private Q_SLOTS:
         QVERIFY2(resume.exitCode() == 0, qPrintable(err));
         const QList<QByteArray> after = lines(file);
         QVERIFY(after.size() > before.size());
-        std::set<QByteArray> archs;
-        for (int i = 0; i < after.size(); ++i) {
-            const QJsonObject o = QJsonDocument::fromJson(after[i]).object();
-            QVERIFY2(!o.isEmpty(), after[i].constData()); // every line whole
-            if (i < before.size() && QJsonDocument::fromJson(before[i]).isObject())
-                QCOMPARE(after[i], before[i]); // nothing rewritten
-            archs.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
-        }
-        QCOMPARE(int(archs.size()), after.size()); // nothing measured twice
+        checkResumedLines(before, after);
+        if (QTest::currentTestFailed())
+            return;
         QVERIFY(lts::loadRun(folder).info.finished);
     }
 
@@ -207,15 +216,9 @@ private Q_SLOTS:
         QCOMPARE(finished.front().front().toString(), QString());
         const QList<QByteArray> after = lines(file);
         QVERIFY(after.size() > before.size());
-        std::set<QByteArray> archs;
-        for (int i = 0; i < after.size(); ++i) {
-            const QJsonObject o = QJsonDocument::fromJson(after[i]).object();
-            QVERIFY2(!o.isEmpty(), after[i].constData()); // every line whole
-            if (i < before.size() && QJsonDocument::fromJson(before[i]).isObject())
-                QCOMPARE(after[i], before[i]); // nothing rewritten
-            archs.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
-        }
-        QCOMPARE(int(archs.size()), after.size()); // nothing measured twice
+        checkResumedLines(before, after);
+        if (QTest::currentTestFailed())
+            return;
         const lts::LoadedRun run = lts::loadRun(folder);
         QVERIFY(run.info.finished);
         QVERIFY(!run.info.cancelled);
