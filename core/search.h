@@ -96,7 +96,6 @@ public:
     void cancel();
     void setPaused(bool paused);
     bool cancelled() const { return m_cancel.load(); }
-    bool pauseRequested() const { return m_paused.load(); }
     // What a measurer polls inside a measurement.
     const std::atomic<bool>& cancelFlag() const { return m_cancel; }
     // On the search's thread: while a pause is requested (and no cancel), calls `onPause`, blocks

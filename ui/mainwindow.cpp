@@ -4,8 +4,8 @@
 #include "convergenceplot.h"
 #include "detailspanel.h"
 #include "errors.h"
-#include "format.h"
 #include "frontiertable.h"
+#include "jsonio.h"
 #include "livesearch.h"
 #include "paretoplot.h"
 #include "statusbar.h"
@@ -22,11 +22,9 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QJsonDocument>
-#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QProgressBar>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -34,7 +32,6 @@
 #include <QToolBar>
 
 #include <algorithm>
-#include <cmath>
 #include <functional>
 
 namespace studio {
