@@ -45,7 +45,16 @@ namespace {
     // before allocating it: the kernel's OOM killer would otherwise end the whole search.
     constexpr double kMaxWeightsShareOfMemory = 0.8;
 
-    // Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark.
+    // Large blocks are kept when freed and handed out again to a request of the same size, as a
+    // deployed runtime reuses its buffers. Otherwise the system allocator gives them back to the
+    // kernel after every forward pass, and each timed pass pays for faulting its activations in
+    // again (about 4 ms per MB on some virtual machines): the machine's cost, not the model's.
+    // Smaller blocks stay in the system allocator's heap anyway.
+    constexpr std::size_t kReuseMinBytes = 128 * 1024; // glibc's default mmap threshold
+
+    // Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark,
+    // and to reuse large freed blocks within a measurement. Thread-safe: tensors are freed on
+    // whichever thread drops them last.
     class TrackingAllocator final : public c10::Allocator {
     public:
         explicit TrackingAllocator(c10::Allocator* inner)
@@ -55,7 +64,18 @@ namespace {
 
         c10::DataPtr allocate(size_t n) LTS_ALLOCATE_CONST override
         {
-            c10::DataPtr inner = m_inner->allocate(n);
+            c10::DataPtr inner;
+            bool reused = false;
+            if (n >= kReuseMinBytes) {
+                std::lock_guard<std::mutex> lock(m_freeMutex);
+                if (auto it = m_free.find(n); it != m_free.end() && !it->second.empty()) {
+                    inner = std::move(it->second.back());
+                    it->second.pop_back();
+                    reused = true;
+                }
+            }
+            if (!reused)
+                inner = m_inner->allocate(n);
             void* data = inner.get();
             auto* ctx = new Context { std::move(inner), n, this };
             const auto now = m_current.fetch_add(std::int64_t(n)) + std::int64_t(n);
@@ -83,6 +103,16 @@ namespace {
         {
             m_peak.store(m_current.load());
         }
+        // Gives the kept blocks back; called after each measurement, so one candidate's buffers
+        // neither serve nor burden the next.
+        void releaseFreeBlocks()
+        {
+            std::map<std::size_t, std::vector<c10::DataPtr>> blocks;
+            {
+                std::lock_guard<std::mutex> lock(m_freeMutex);
+                blocks.swap(m_free);
+            }
+        }
 
     private:
         struct Context {
@@ -93,13 +123,25 @@ namespace {
         static void release(void* p)
         {
             auto* ctx = static_cast<Context*>(p);
-            ctx->owner->m_current.fetch_sub(std::int64_t(ctx->bytes));
-            delete ctx; // frees the inner allocation
+            const TrackingAllocator* owner = ctx->owner;
+            owner->m_current.fetch_sub(std::int64_t(ctx->bytes));
+            if (ctx->bytes >= kReuseMinBytes) {
+                std::lock_guard<std::mutex> lock(owner->m_freeMutex);
+                owner->m_free[ctx->bytes].push_back(std::move(ctx->inner));
+            }
+            delete ctx; // frees the inner allocation unless it was kept
         }
 
         c10::Allocator* m_inner;
         mutable std::atomic<std::int64_t> m_current { 0 };
         mutable std::atomic<std::int64_t> m_peak { 0 };
+        mutable std::mutex m_freeMutex;
+        mutable std::map<std::size_t, std::vector<c10::DataPtr>> m_free; // by size
+    };
+
+    // Releases the allocator's kept blocks when a measurement ends, however it ends.
+    struct FreeBlocksOnExit {
+        ~FreeBlocksOnExit();
     };
 
     TrackingAllocator& trackingAllocator()
@@ -110,6 +152,11 @@ namespace {
             return a;
         }();
         return *allocator;
+    }
+
+    FreeBlocksOnExit::~FreeBlocksOnExit()
+    {
+        trackingAllocator().releaseFreeBlocks();
     }
 
     double processCpuSeconds()
@@ -279,6 +326,7 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
         return m;
     const ParsedDevice dev = parseDevice(m_protocol.device);
     const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;
+    const FreeBlocksOnExit freeBlocks; // declared before the model, so it runs after the model is gone
     try {
         validate(arch);
         if (arch.backbone == Backbone::Gpt2 && tokens > arch.seqLen)
@@ -373,6 +421,7 @@ namespace {
 // skipped, or one attention or feed-forward block on random activations.
 std::optional<double> TorchMeasurer::timePart(const PartToTime& part, const std::atomic<bool>& cancel)
 {
+    const FreeBlocksOnExit freeBlocks; // declared before the part's module and tensors
     const ArchConfig& arch = part.arch;
     const int tokens = part.tokens;
     const ParsedDevice dev = parseDevice(m_protocol.device);

@@ -14,6 +14,8 @@
 #include <QFile>
 
 #include <map>
+
+#include <sys/resource.h>
 #include <thread>
 
 using namespace lts;
@@ -27,6 +29,7 @@ private Q_SLOTS:
     void moreLayersAreNotFaster();
     void peakMemoryCoversWeights();
     void memoryGrowsWithSequence();
+    void timedPassesDoNotFaultMemoryIn();
     void threadsBindBlas();
     void failedCandidateIsRecorded();
     void cancelInsideMeasurement();
@@ -156,6 +159,54 @@ int busyThreads(const std::map<QString, long long>& before, const std::map<QStri
 }
 
 } // namespace
+
+namespace {
+
+long minorFaults()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+}
+
+} // namespace
+
+void TestProfiler::timedPassesDoNotFaultMemoryIn()
+{
+    // Every timed pass allocates the same activations. Were they handed back to the kernel
+    // between passes, each pass would fault them in again (a page per 4 KB, about 4 ms per MB on
+    // this kind of machine) and the latency would be the operating system's. The difference
+    // between 22 and 2 timed passes of the same model is 20 passes' worth of faults; what a
+    // measurement costs beyond its passes varies by a few thousand faults with the heap's state.
+    // The logits of a 40,000-word vocabulary over 256 tokens (41 MB) are beyond the largest block
+    // glibc ever keeps in its heap (32 MB), so without reuse they are faulted in on every pass.
+    const ArchConfig a = test::gpt2(1, 128, 2, 256, 40000, 256);
+    auto faultsOf = [&](int repeats, Measurement* out) {
+        MeasureProtocol p;
+        p.repeats = p.minRepeats = repeats;
+        p.tolerance = 0;
+        TorchMeasurer measurer(p);
+        std::atomic<bool> never { false };
+        const long before = minorFaults();
+        *out = measurer.measure(a, never);
+        return minorFaults() - before;
+    };
+    Measurement few, many;
+    // The first measurements of a process also load code and grow the heap: settle first.
+    faultsOf(2, &few);
+    faultsOf(22, &many);
+    const long f2 = faultsOf(2, &few);
+    const long f22 = faultsOf(22, &many);
+    QCOMPARE(many.repeats, 22);
+    const double activationPages = many.activationsMb * 1024 * 1024 / 4096;
+    QVERIFY2(activationPages > 10000, qPrintable(QString::number(activationPages))); // tens of MB per pass
+    const double perPass = double(f22 - f2) / 20;
+    qInfo("%.1f page faults per timed pass; the activations span %.0f pages", perPass, activationPages);
+    QVERIFY2(perPass < 0.1 * activationPages,
+        qPrintable(QStringLiteral("%1 page faults per timed pass; the activations span %2 pages")
+                       .arg(perPass)
+                       .arg(activationPages)));
+}
 
 void TestProfiler::threadsBindBlas()
 {
