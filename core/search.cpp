@@ -146,6 +146,8 @@ private:
     double frontierHypervolume() const;
     SearchResult finish();
     EstimateQuality estimateQuality() const { return m_calibrator.quality(m_screenedOut); }
+    // How many architectures are sampled per one evaluated: screening keeps the best by estimate.
+    int presampleFactor() const { return m_params.screening ? m_params.presample : 1; }
 
     const SearchSpace& m_space;
     const SearchParams& m_params;
@@ -249,7 +251,7 @@ SearchResult SearchRun::execute()
 // (the estimate keeps the best); `size` becomes how many it evaluates.
 std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
 {
-    const int factor = m_params.screening ? m_params.presample : 1;
+    const int factor = presampleFactor();
     if (iteration == 0 || m_params.algorithm == Algorithm::Random)
         return randomBatch(m_params.populationSize() * factor);
     // In architecture order: a resumed run holds the same candidates in another order, and the
@@ -275,7 +277,7 @@ std::vector<Genes> SearchRun::randomBatch(int size)
 // Mutants and crossovers of parents drawn from the frontier `pool`, favouring those used least.
 std::vector<Genes> SearchRun::bredBatch(const std::vector<std::size_t>& pool)
 {
-    const int factor = m_params.screening ? m_params.presample : 1;
+    const int factor = presampleFactor();
     std::vector<double> weights;
     for (std::size_t i : pool)
         weights.push_back(1.0 / (1.0 + m_parentUses[m_result.candidates[i].arch.key()]));

@@ -140,15 +140,8 @@ private Q_SLOTS:
     void killedStudioRunResumesWithLtsSearch()
     {
         // A real lts-studio process, killed with SIGKILL mid-run; lts-search resumes its folder.
-        const QString config = m_dir.filePath(QStringLiteral("kill.json"));
-        lts::SearchConfig c = test::slowConfig();
-        c.protocol = test::exhaustiveProtocol(60);
-        c.search.iterations = 2;
-        {
-            QFile f(config);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(QJsonDocument(lts::searchConfigToJson(c)).toJson());
-        }
+        const QString config = writeKillConfig(QStringLiteral("kill.json"));
+        QVERIFY(!config.isEmpty());
         const QString folder = m_dir.filePath(QStringLiteral("killed"));
         const QString file = QDir(folder).filePath(QString::fromLatin1(lts::kCandidatesFile));
         QProcess studio;
@@ -182,15 +175,8 @@ private Q_SLOTS:
         // A real lts-search process, killed with SIGKILL mid-run; LTS Studio resumes its folder in
         // place (File > Resume Run Folder…): nothing lost, nothing measured twice, old and new
         // points on the plot.
-        const QString config = m_dir.filePath(QStringLiteral("kill-cli.json"));
-        lts::SearchConfig c = test::slowConfig();
-        c.protocol = test::exhaustiveProtocol(60);
-        c.search.iterations = 2;
-        {
-            QFile f(config);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(QJsonDocument(lts::searchConfigToJson(c)).toJson());
-        }
+        const QString config = writeKillConfig(QStringLiteral("kill-cli.json"));
+        QVERIFY(!config.isEmpty());
         const QString folder = m_dir.filePath(QStringLiteral("killed-cli"));
         const QString file = QDir(folder).filePath(QString::fromLatin1(lts::kCandidatesFile));
         QProcess search;
@@ -233,6 +219,20 @@ private Q_SLOTS:
     }
 
 private:
+    // A search configuration whose two iterations take long enough to kill it midway; the path,
+    // or an empty string when it cannot be written.
+    QString writeKillConfig(const QString& name)
+    {
+        lts::SearchConfig c = test::slowConfig();
+        c.protocol = test::exhaustiveProtocol(60);
+        c.search.iterations = 2;
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(lts::searchConfigToJson(c)).toJson()) <= 0)
+            return {};
+        return path;
+    }
+
     QTemporaryDir m_dir;
 };
 
