@@ -198,10 +198,22 @@ public:
             if (c.status == Candidate::Status::Failed)
                 std::fprintf(stderr, "  (%s)", c.measurement.error.c_str());
             std::fprintf(stderr, "\n");
+        } else if (e.kind == SearchEvent::Kind::Confirmed) {
+            const Candidate& c = e.candidate;
+            if (e.fromEarlierRun)
+                return;
+            std::fprintf(stderr,
+                "[iter %2d | %4d | %s] confirm  params %8s  latency %8.2f ms  (id %d first measured %.2f ms, "
+                "%+.1f%%)%s\n",
+                e.iteration, e.evaluated, clock(e.elapsedS).c_str(), millions(c.decoderParams).c_str(),
+                c.measurement.latencyMs, c.id, c.measurement.firstLatencyMs,
+                100 * (c.measurement.latencyMs / c.measurement.firstLatencyMs - 1),
+                c.status == Candidate::Status::Ok ? "" : "  now over the ceiling");
         } else if (e.kind == SearchEvent::Kind::IterationDone) {
             std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
                 e.evaluated, e.frontierSize, e.hypervolume);
-            printEstimate(e.estimate);
+            printEstimate("latency", e.estimate, true);
+            printEstimate("peak memory", e.memoryEstimate, false);
         } else if (e.kind == SearchEvent::Kind::Finished) {
             if (m_cached)
                 std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
@@ -211,14 +223,17 @@ public:
     }
 
 private:
-    static void printEstimate(const EstimateQuality& q)
+    static void printEstimate(const char* what, const EstimateQuality& q, bool withScreened)
     {
-        if (q.samples == 0 && q.screenedOut == 0)
+        if (q.samples == 0 && (!withScreened || q.screenedOut == 0))
             return;
         std::fprintf(stderr,
-            "latency estimate: %d screened out without a full measurement; error against %d full "
-            "measurements: median %.1f%%, 90th percentile %.1f%% (calibration x%.3f)\n",
-            q.screenedOut, q.samples, 100 * q.medianError, 100 * q.p90Error, q.calibration);
+            "%s estimate against %d full measurements: %.0f%% within +-5%%, %.0f%% within +-10%%, median error "
+            "%.1f%%, 90th percentile %.1f%% (calibration x%.3f)",
+            what, q.samples, 100 * q.within5, 100 * q.within10, 100 * q.medianError, 100 * q.p90Error, q.calibration);
+        if (withScreened)
+            std::fprintf(stderr, "; %d screened out without a full measurement", q.screenedOut);
+        std::fprintf(stderr, "\n");
     }
 
     int m_cached = 0;

@@ -13,8 +13,8 @@ namespace lts {
 enum class Objective { DecoderParams, Latency, Memory };
 
 struct Candidate {
-    // Estimated: screened out by the latency estimate (it could not have entered the frontier),
-    // so never measured in full; its latency_ms is the estimate, its peak memory the weights'.
+    // Estimated: screened out by the estimates (it could not have entered the frontier), so
+    // never measured in full; its latency_ms and peak_memory_mb are the calibrated estimates.
     enum class Status { Ok, Failed, OverCeiling, Estimated };
     int id = 0;
     ArchConfig arch;
@@ -24,7 +24,9 @@ struct Candidate {
     Status status = Status::Ok;
     int iteration = 0;
     double elapsedS = 0; // seconds since the search started when the measurement ended
-    double latencyEstimateMs = 0; // the measurer's raw estimate when screening ran; 0: none
+    // The measurer's raw (uncalibrated) estimates when the search estimated it; 0: none.
+    double latencyEstimateMs = 0;
+    double memoryEstimateMb = 0;
     bool onFrontier = false;
 
     // The candidate's objectives in minimisation form (decoder params negated).

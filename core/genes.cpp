@@ -16,6 +16,15 @@ std::size_t Breeder::index(std::size_t n)
     return std::uniform_int_distribution<std::size_t>(0, n - 1)(m_rng);
 }
 
+std::vector<int> Breeder::innerChoices(int dModel) const
+{
+    std::vector<int> inner;
+    for (int di : m_space.dInner)
+        if (di >= m_space.minInnerRatio * dModel)
+            inner.push_back(di);
+    return inner; // validate() guarantees a choice for every d_model
+}
+
 Genes Breeder::random()
 {
     const auto& s = m_space;
@@ -23,18 +32,18 @@ Genes Breeder::random()
     Genes g;
     g.nLayer = std::uniform_int_distribution<int>(s.nLayerMin, s.nLayerMax)(m_rng);
     g.dModel = pick(s.dModel);
-    std::vector<int> inner;
-    for (int di : s.dInner)
-        if (di >= s.minInnerRatio * g.dModel)
-            inner.push_back(di);
+    const std::vector<int> inner = innerChoices(g.dModel);
     const int length = s.homogeneous ? 1 : s.nLayerMax;
     for (int i = 0; i < length; ++i) {
         g.nHead.push_back(pick(s.nHead));
-        g.dInner.push_back(pick(inner)); // validate() guarantees a choice for every d_model
+        g.dInner.push_back(pick(inner));
     }
     return g;
 }
 
+// Each gene is redrawn with the mutation probability; a d_inner from the values allowed for
+// the child's own d_model, as the reference LTS code does, so that a mutant is not rejected or
+// pushed towards wide layers by the d_model of some other random draw.
 Genes Breeder::mutate(const Genes& g)
 {
     const Genes fresh = random();
@@ -47,9 +56,10 @@ Genes Breeder::mutate(const Genes& g)
     for (std::size_t i = 0; i < c.nHead.size(); ++i)
         if (flip(m_rng))
             c.nHead[i] = fresh.nHead[i];
+    const std::vector<int> inner = innerChoices(c.dModel);
     for (std::size_t i = 0; i < c.dInner.size(); ++i)
         if (flip(m_rng))
-            c.dInner[i] = fresh.dInner[i];
+            c.dInner[i] = inner[index(inner.size())];
     return c;
 }
 

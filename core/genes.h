@@ -36,6 +36,9 @@ public:
     Genes genesOf(const ArchConfig& a) const;
 
 private:
+    // The d_inner values the space allows with `dModel`.
+    std::vector<int> innerChoices(int dModel) const;
+
     const SearchSpace& m_space;
     const SearchParams& m_params;
     std::mt19937_64 m_rng;

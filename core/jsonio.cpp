@@ -464,6 +464,15 @@ QJsonObject measurementToJson(const Measurement& m)
         { q("peak_memory_mb"), m.peakMemoryMb }, { q("weights_mb"), m.weightsMb },
         { q("activations_mb"), m.activationsMb }, { q("cpu_utilisation"), m.cpuUtilisation },
         { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs } };
+    if (m.coldMs > 0)
+        o.insert(q("cold_ms"), m.coldMs);
+    if (m.retimed > 0)
+        o.insert(q("retimed"), m.retimed);
+    if (m.confirmed) {
+        o.insert(q("confirmed"), true);
+        if (m.firstLatencyMs > 0)
+            o.insert(q("first_latency_ms"), m.firstLatencyMs);
+    }
     if (m.status != Measurement::Status::Ok)
         o.insert(q("error"), QString::fromStdString(m.error));
     if (m.fromDeviceCache)
@@ -483,6 +492,8 @@ QJsonObject candidateToJson(const Candidate& c)
     o.insert(q("elapsed_s"), c.elapsedS);
     if (c.latencyEstimateMs > 0)
         o.insert(q("latency_estimate_ms"), c.latencyEstimateMs);
+    if (c.memoryEstimateMb > 0)
+        o.insert(q("peak_memory_estimate_mb"), c.memoryEstimateMb);
     return o;
 }
 
@@ -524,6 +535,10 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.buildMs = numberField(o, "build_ms", 0);
     m.measureMs = numberField(o, "measure_ms", 0);
     m.fromDeviceCache = boolField(o, "from_cache", false);
+    m.coldMs = numberField(o, "cold_ms", 0);
+    m.retimed = intField(o, "retimed", 0);
+    m.confirmed = boolField(o, "confirmed", false);
+    m.firstLatencyMs = numberField(o, "first_latency_ms", 0);
     if (c.status == Candidate::Status::Ok && (m.latencyMs < 0 || m.peakMemoryMb < 0))
         throw InputError("latency_ms", "measurements must not be negative");
     c.iteration = intField(o, "iteration", 0);
@@ -531,6 +546,9 @@ Candidate candidateFromJson(const QJsonObject& o)
     c.latencyEstimateMs = numberField(o, "latency_estimate_ms", 0);
     if (c.latencyEstimateMs < 0)
         throw InputError("latency_estimate_ms", "must not be negative");
+    c.memoryEstimateMb = numberField(o, "peak_memory_estimate_mb", 0);
+    if (c.memoryEstimateMb < 0)
+        throw InputError("peak_memory_estimate_mb", "must not be negative");
     return c;
 }
 

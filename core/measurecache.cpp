@@ -102,18 +102,33 @@ CachingMeasurer::~CachingMeasurer()
 
 Measurement CachingMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
-    const std::string key = arch.key();
-    if (const auto it = m_known.find(key); it != m_known.end()) {
+    if (const auto it = m_known.find(arch.key()); it != m_known.end()) {
         ++m_hits;
         Measurement m = it->second;
         m.fromDeviceCache = true;
         return m;
     }
     saveEstimateTable(); // parts timed for the estimates since the last measurement
-    Measurement m = m_inner.measure(arch, cancel);
+    return record(arch, m_inner.measure(arch, cancel));
+}
+
+Measurement CachingMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
+{
+    if (const auto it = m_known.find(arch.key()); it != m_known.end() && it->second.confirmed) {
+        ++m_hits;
+        Measurement m = it->second;
+        m.fromDeviceCache = true;
+        return m;
+    }
+    return record(arch, m_inner.confirm(arch, cancel));
+}
+
+// Keeps a good measurement (a later line for the same architecture replaces an earlier one).
+Measurement CachingMeasurer::record(const ArchConfig& arch, const Measurement& m)
+{
     if (m.status != Measurement::Status::Ok)
         return m; // failures may be passing (memory held by others): tried again next time
-    m_known[key] = m;
+    m_known[arch.key()] = m;
     Candidate c;
     c.arch = arch;
     const ParamBreakdown p = countParams(arch);

@@ -31,10 +31,12 @@ public:
     ~CachingMeasurer() override;
 
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    // A confirmed measurement from the cache, or the inner measurer's confirmation, recorded.
+    Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     MeasureProtocol protocol() const override { return m_inner.protocol(); }
-    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
-        return m_inner.estimateLatencyMs(arch, cancel);
+        return m_inner.estimate(arch, cancel);
     }
     std::map<std::string, double> estimateTable() const override { return m_inner.estimateTable(); }
     void loadEstimateTable(const std::map<std::string, double>& table) override { m_inner.loadEstimateTable(table); }
@@ -49,6 +51,7 @@ public:
     const std::string& warning() const { return m_warning; }
 
 private:
+    Measurement record(const ArchConfig& arch, const Measurement& m);
     void append(const QByteArray& line);
     void saveEstimateTable();
 

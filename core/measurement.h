@@ -26,6 +26,7 @@ struct Measurement {
     Status status = Status::Ok;
     std::string error; // set when Failed
     double latencyMs = 0; // median of the timed repeats
+    double coldMs = 0; // the first pass, which faults its memory in and fills caches (not timed again)
     double latencyIqrMs = 0; // interquartile range of the timed repeats
     double latencyMinMs = 0;
     double latencyMaxMs = 0;
@@ -37,6 +38,13 @@ struct Measurement {
     double buildMs = 0; // time to construct the model
     double measureMs = 0; // wall time of the whole measurement, build included
     bool fromDeviceCache = false; // taken from the device's measurement cache, measured by an earlier search
+    // Timed again because the spread was too large for the tolerance or the CPU time showed
+    // interference (the process did not run for much of the wall time): how many times.
+    int retimed = 0;
+    // Confirmed: measured again, with more passes, apart in time from the first measurement,
+    // whose latency firstLatencyMs keeps. A frontier point's reported latency is a confirmed one.
+    bool confirmed = false;
+    double firstLatencyMs = 0;
 };
 
 std::string statusName(Measurement::Status s);

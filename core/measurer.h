@@ -14,6 +14,12 @@
 
 namespace lts {
 
+// A cheap estimate of a full measurement; 0 where this measurer cannot estimate the quantity.
+struct Estimate {
+    double latencyMs = 0;
+    double peakMemoryMb = 0;
+};
+
 // Anything that can measure an architecture on a device. One thread uses a measurer at a time:
 // the search calls every member from its own thread, except that `cancel` may be set from any
 // thread and is polled between and inside forward passes.
@@ -21,10 +27,19 @@ class Measurer {
 public:
     virtual ~Measurer() = default;
     virtual Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) = 0;
+    // A second, more thorough measurement of an architecture measured before: more timed
+    // passes, taken now, apart from the first; `confirmed` is set on a good one. The search
+    // confirms its frontier points with it.
+    virtual Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
+    {
+        Measurement m = measure(arch, cancel);
+        m.confirmed = m.status == Measurement::Status::Ok;
+        return m;
+    }
     virtual MeasureProtocol protocol() const = 0;
-    // A cheap latency estimate (ms) in the protocol's conditions, when this measurer has one;
-    // the search uses it to decide which candidates deserve a full measurement.
-    virtual std::optional<double> estimateLatencyMs(const ArchConfig& /*arch*/, const std::atomic<bool>& /*cancel*/)
+    // A cheap estimate of latency and peak memory in the protocol's conditions, when this
+    // measurer has one; the search uses it to decide which candidates deserve a full measurement.
+    virtual std::optional<Estimate> estimate(const ArchConfig& /*arch*/, const std::atomic<bool>& /*cancel*/)
     {
         return std::nullopt;
     }

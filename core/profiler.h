@@ -3,9 +3,9 @@
 #pragma once
 
 #include "archconfig.h"
-#include "latencytable.h"
 #include "measurement.h"
 #include "measurer.h"
+#include "partcosts.h"
 #include "runtime.h"
 
 #include <atomic>
@@ -19,7 +19,7 @@ namespace lts {
 
 // Measures with LibTorch: builds the model (uninitialised weights), runs warm-up and timed
 // forward passes in inference mode on the protocol's device, and tracks the allocator's
-// high-water mark. Its latency estimate is a PartLatencyTable whose parts it times on the device.
+// high-water mark. Its estimate is a PartCostTable whose parts it times on the device.
 // Thread binding and the allocator's counters are process-wide, so a process measures on one
 // thread at a time: one TorchMeasurer in use per process, called from one thread.
 class TorchMeasurer final : public Measurer {
@@ -27,18 +27,21 @@ public:
     // Throws InputError when the protocol is invalid or its device does not exist here.
     explicit TorchMeasurer(MeasureProtocol protocol);
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    // At least 10 timed passes, up to twice the protocol's repeats.
+    Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     MeasureProtocol protocol() const override { return m_protocol; }
-    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
-    int tableEntries() const { return m_table.size(); }
+    std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    int tableParts() const { return m_table.parts(); }
     std::map<std::string, double> estimateTable() const override { return m_table.entries(); }
     void loadEstimateTable(const std::map<std::string, double>& table) override { m_table.load(table); }
     std::string fingerprint() const override;
 
 private:
-    std::optional<double> timePart(const PartToTime& part, const std::atomic<bool>& cancel);
+    Measurement measureWith(const MeasureProtocol& protocol, const ArchConfig& arch, const std::atomic<bool>& cancel);
+    std::optional<PartCost> timePart(const PartToTime& part, const std::atomic<bool>& cancel);
 
     MeasureProtocol m_protocol;
-    PartLatencyTable m_table;
+    PartCostTable m_table;
 };
 
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.

@@ -13,7 +13,7 @@
 #include <cmath>
 #include <optional>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace lts {
 
@@ -49,6 +49,27 @@ namespace {
         return 0;
     }
 
+    QJsonObject qualityJson(const EstimateQuality& e)
+    {
+        return { { q("samples"), e.samples }, { q("within_5pct"), e.within5 }, { q("within_10pct"), e.within10 },
+            { q("median_error"), e.medianError }, { q("p90_error"), e.p90Error }, { q("calibration"), e.calibration },
+            { q("trusted"), e.trusted } };
+    }
+
+    EstimateQuality qualityFromJson(const QJsonObject& o, int screenedOut)
+    {
+        EstimateQuality e;
+        e.samples = o.value(q("samples")).toInt();
+        e.screenedOut = screenedOut;
+        e.within5 = o.value(q("within_5pct")).toDouble();
+        e.within10 = o.value(q("within_10pct")).toDouble();
+        e.medianError = o.value(q("median_error")).toDouble();
+        e.p90Error = o.value(q("p90_error")).toDouble();
+        e.calibration = o.value(q("calibration")).toDouble(1.0);
+        e.trusted = o.value(q("trusted")).toBool();
+        return e;
+    }
+
     QJsonObject sessionJson(const RunInfo& info)
     {
         const RuntimeInfo rt = runtimeInfo();
@@ -63,7 +84,11 @@ namespace {
             { q("started_at"), QString::fromStdString(info.startedAt) }, { q("elapsed_s"), info.elapsedS },
             { q("iterations_done"), info.iterationsDone }, { q("hv_reference"), ref },
             { q("hypervolume"), info.hypervolume }, { q("finished"), info.finished },
-            { q("cancelled"), info.cancelled }, { q("runtime"), runtime } };
+            { q("cancelled"), info.cancelled }, { q("runtime"), runtime },
+            { q("estimates"),
+                QJsonObject { { q("screened_out"), info.latencyEstimate.screenedOut },
+                    { q("latency"), qualityJson(info.latencyEstimate) },
+                    { q("peak_memory"), qualityJson(info.memoryEstimate) } } } };
     }
 
 } // namespace
@@ -77,7 +102,7 @@ QByteArray frontierCsv(const std::vector<Candidate>& all, const std::vector<std:
         return s;
     };
     std::string out = "id,backbone,decoder_params,total_params,latency_ms,latency_iqr_ms,peak_memory_mb,"
-                      "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s\n";
+                      "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s,confirmed\n";
     for (std::size_t i : rows) {
         const Candidate& c = all[i];
         out += std::to_string(c.id) + ',' + backboneName(c.arch.backbone) + ',' + std::to_string(c.decoderParams) + ','
@@ -86,7 +111,8 @@ QByteArray frontierCsv(const std::vector<Candidate>& all, const std::vector<std:
             + QByteArray::number(c.measurement.peakMemoryMb, 'f', 3).toStdString() + ',' + std::to_string(c.arch.nLayer)
             + ',' + std::to_string(c.arch.dModel) + ',' + join(c.arch.nHead) + ',' + join(c.arch.dInner) + ','
             + candidateStatusName(c.status) + ',' + std::to_string(c.iteration) + ','
-            + QByteArray::number(c.elapsedS, 'f', 3).toStdString() + '\n';
+            + QByteArray::number(c.elapsedS, 'f', 3).toStdString() + ',' + (c.measurement.confirmed ? "yes" : "no")
+            + '\n';
     }
     return QByteArray::fromStdString(out);
 }
@@ -112,13 +138,17 @@ LoadedRun loadRun(const QString& dir)
     run.info.hypervolume = session.value(q("hypervolume")).toDouble();
     run.info.finished = session.value(q("finished")).toBool();
     run.info.cancelled = session.value(q("cancelled")).toBool();
+    const QJsonObject estimates = session.value(q("estimates")).toObject();
+    const int screenedOut = estimates.value(q("screened_out")).toInt();
+    run.info.latencyEstimate = qualityFromJson(estimates.value(q("latency")).toObject(), screenedOut);
+    run.info.memoryEstimate = qualityFromJson(estimates.value(q("peak_memory")).toObject(), screenedOut);
 
     QFile f(pathIn(dir, kCandidatesFile));
     if (!f.exists())
         return run;
     if (!f.open(QIODevice::ReadOnly))
         throw InputError(kCandidatesFile, "cannot be read: " + f.errorString().toStdString());
-    std::unordered_set<std::string> keys;
+    std::unordered_map<std::string, std::size_t> keys; // architecture -> index in run.candidates
     auto warn = [&](int lineNo, const std::string& what) {
         run.warnings.push_back("candidates.jsonl line " + std::to_string(lineNo) + " skipped: " + what);
     };
@@ -155,10 +185,14 @@ LoadedRun loadRun(const QString& dir)
         for (Line& l : batch) {
             if (!l.candidate) {
                 warn(l.number, std::string(l.complete ? "" : "truncated last line: ") + l.error);
-            } else if (!keys.insert(l.candidate->arch.key()).second) {
-                warn(l.number, "architecture already listed");
-            } else {
+            } else if (const auto [at, added] = keys.try_emplace(l.candidate->arch.key(), run.candidates.size());
+                       added) {
                 run.candidates.push_back(std::move(*l.candidate));
+            } else if (Candidate& earlier = run.candidates[at->second];
+                       l.candidate->id == earlier.id && l.candidate->measurement.confirmed) {
+                earlier = std::move(*l.candidate); // the confirmation of a frontier point replaces its first record
+            } else {
+                warn(l.number, "architecture already listed");
             }
         }
         batch.clear();
@@ -213,11 +247,18 @@ RunWriter::RunWriter(const QString& dir, RunInfo info, bool resume)
 
 void RunWriter::onEvent(const SearchEvent& event)
 {
-    if (event.kind == SearchEvent::Kind::Candidate) {
-        m_all.push_back(event.candidate);
+    if (event.kind == SearchEvent::Kind::Candidate || event.kind == SearchEvent::Kind::Confirmed) {
+        const Candidate& c = event.candidate;
+        if (event.kind == SearchEvent::Kind::Candidate) {
+            m_index[c.id] = m_all.size();
+            m_all.push_back(c);
+        } else if (const auto it = m_index.find(c.id); it != m_index.end()) {
+            m_all[it->second] = c;
+        }
         if (event.fromEarlierRun)
             return;
-        const QByteArray line = QJsonDocument(candidateToJson(event.candidate)).toJson(QJsonDocument::Compact) + '\n';
+        // A confirmation is a new line for the same candidate; loadRun keeps the last.
+        const QByteArray line = QJsonDocument(candidateToJson(c)).toJson(QJsonDocument::Compact) + '\n';
         if (m_candidates.write(line) != line.size() || !m_candidates.flush())
             throw std::runtime_error(QDir::toNativeSeparators(m_candidates.fileName()).toStdString()
                 + ": cannot write: " + m_candidates.errorString().toStdString());
@@ -225,6 +266,8 @@ void RunWriter::onEvent(const SearchEvent& event)
         m_info.iterationsDone = event.iteration + 1;
         m_info.hypervolume = event.hypervolume;
         m_info.elapsedS = event.elapsedS;
+        m_info.latencyEstimate = event.estimate;
+        m_info.memoryEstimate = event.memoryEstimate;
         writeSummary(m_all, frontierOf(m_all, m_info.config.search.objectives));
     }
     writeEstimateTable();
@@ -274,7 +317,7 @@ std::map<std::string, double> estimateTableFromFile(
         const double ms = it.value().toDouble(-1);
         if (!(ms > 0) || !std::isfinite(ms))
             throw InputError(QFileInfo(path).fileName().toStdString() + ": parts." + it.key().toStdString(),
-                "must be a positive number of milliseconds");
+                "must be a positive number (milliseconds, or MB for a \"|mb\" entry)");
         table.emplace(it.key().toStdString(), ms);
     }
     note = std::to_string(table.size()) + " part timings taken from the earlier run";
@@ -288,6 +331,8 @@ void RunWriter::finish(const SearchResult& result)
     m_info.hypervolume = result.hypervolume;
     m_info.elapsedS = result.elapsedS;
     m_info.cancelled = result.cancelled;
+    m_info.latencyEstimate = result.estimate;
+    m_info.memoryEstimate = result.memoryEstimate;
     m_info.finished = true;
     writeSummary(result.candidates, result.frontier);
     writeEstimateTable();

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lts {
@@ -31,6 +32,8 @@ struct RunInfo {
     double hypervolume = 0;
     bool finished = false;
     bool cancelled = false;
+    EstimateQuality latencyEstimate; // as of the last finished iteration
+    EstimateQuality memoryEstimate;
 };
 
 struct LoadedRun {
@@ -40,7 +43,8 @@ struct LoadedRun {
 };
 
 // Reads a run folder. Throws InputError when session.json is missing or invalid; a damaged
-// candidates line is skipped with a warning.
+// candidates line is skipped with a warning. A later line for the same candidate holding its
+// confirmation replaces the first.
 LoadedRun loadRun(const QString& dir);
 
 // The part timings kept in a run folder, when they were taken where `fingerprint` says (the
@@ -72,6 +76,7 @@ private:
     RunInfo m_info;
     QFile m_candidates;
     std::vector<Candidate> m_all;
+    std::unordered_map<int, std::size_t> m_index; // candidate id -> index in m_all
     const Measurer* m_measurer = nullptr;
     std::size_t m_partsWritten = 0;
 };

@@ -10,9 +10,7 @@ namespace lts {
 
 namespace {
 
-    constexpr int kMinErrorSamples = 10; // errors before their 90th percentile sets the margin
-    constexpr double kUncalibratedMargin = 0.25; // screening margin while the estimate is unproven
-    constexpr double kMaxScreeningMargin = 0.5; // beyond this the estimate would screen nothing
+    constexpr double kTrustQuantile = 0.9;
 
 } // namespace
 
@@ -67,6 +65,22 @@ double EstimateCalibrator::errorQuantile(double q) const
     return hi == lo ? low : low + (pos - double(lo)) * (errorAt(hi, c, split) - low);
 }
 
+double EstimateCalibrator::shareWithin(double error) const
+{
+    if (m_ratios.empty())
+        return 0;
+    // |c / r - 1| <= e  <=>  c / (1 + e) <= r <= c / (1 - e)
+    const double c = calibration();
+    const auto lo = std::lower_bound(m_ratios.begin(), m_ratios.end(), c / (1 + error));
+    const auto hi = error < 1 ? std::upper_bound(m_ratios.begin(), m_ratios.end(), c / (1 - error)) : m_ratios.end();
+    return double(hi - lo) / double(m_ratios.size());
+}
+
+bool EstimateCalibrator::trusted() const
+{
+    return samples() >= kMinTrustPairs && errorQuantile(kTrustQuantile) <= kMaxTrustedError;
+}
+
 EstimateQuality EstimateCalibrator::quality(int screenedOut) const
 {
     EstimateQuality q;
@@ -75,14 +89,15 @@ EstimateQuality EstimateCalibrator::quality(int screenedOut) const
     q.calibration = calibration();
     q.medianError = errorQuantile(0.5);
     q.p90Error = errorQuantile(0.9);
+    q.within5 = shareWithin(0.05);
+    q.within10 = shareWithin(0.10);
+    q.trusted = trusted();
     return q;
 }
 
 double screeningMargin(const EstimateCalibrator& calibrator, double configuredMargin)
 {
-    if (calibrator.samples() < kMinErrorSamples)
-        return std::max(configuredMargin, kUncalibratedMargin);
-    return std::min(kMaxScreeningMargin, std::max(configuredMargin, calibrator.errorQuantile(0.9)));
+    return std::max(configuredMargin, calibrator.errorQuantile(kTrustQuantile));
 }
 
 std::vector<std::size_t> orderByHypervolumeGain(

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -101,36 +102,51 @@ void RunControl::waitWhilePaused(const std::function<void()>& onPause, const std
 }
 
 // The state of one run of the engine: the candidates so far, their genes, what was sampled, the
-// measured front and the estimate's calibration. Each iteration draws a batch (random, or bred
-// from the frontier), plans it with the estimate when screening, and evaluates it in order.
+// measured front and the estimates' calibration. Each iteration draws a batch (random, or bred
+// from the frontier), plans it with the estimates when the evolution screens, evaluates it in
+// order and confirms the frontier points it found.
 class SearchRun final {
 public:
     SearchRun(const SearchEngine& engine, SearchObserver* observer);
     SearchResult execute();
 
 private:
-    // Latency estimates of a pool of sampled architectures, parallel to the pool.
+    // Estimates of a pool of sampled architectures, parallel to the pool.
     struct PoolEstimates {
         std::vector<ArchConfig> archs;
         std::vector<double> params;
-        std::vector<double> raw; // 0: no estimate
+        std::vector<Estimate> raw; // 0: no estimate of that quantity
         bool stopped = false; // cancelled or out of time: the rest is not estimated
-        // Points (negated params, raw estimate) of the estimated members, and their pool indices.
-        std::vector<Point> points(std::vector<std::size_t>& members) const;
     };
 
     double elapsed() const;
     bool outOfTime() const;
     void report(SearchEvent e);
     void progressEvent(SearchEvent::Kind kind);
+    void note(const std::string& message, bool warning);
     void pausePoint();
+    bool cancelledNow();
+
+    // The estimates screen and cull only in the evolution's later iterations, and only while
+    // they are trusted on every chosen objective; the first population and the random baseline
+    // are plain random samples, measured in full.
+    bool usesEstimates() const { return m_params.screening && m_params.algorithm == Algorithm::Evolution; }
+    bool mayCull(int iteration) const { return usesEstimates() && iteration > 0 && m_trust == Trust::Yes; }
+    void updateTrust();
+    // How many architectures are sampled per one evaluated.
+    int presampleFactor(int iteration) const { return mayCull(iteration) ? m_params.presample : 1; }
+    bool hasObjective(Objective o) const;
+    // The point of an estimated architecture on the chosen objectives, raw or calibrated; empty
+    // when an estimate it needs is missing.
+    Point estimatedPoint(double params, const Estimate& raw, bool calibrated) const;
+    std::vector<Point> estimatedPoints(const PoolEstimates& est, std::vector<std::size_t>& members) const;
 
     std::vector<Genes> nextBatch(int iteration, std::size_t& size);
     std::vector<Genes> randomBatch(int size);
-    std::vector<Genes> bredBatch(const std::vector<std::size_t>& pool);
+    std::vector<Genes> bredBatch(const std::vector<std::size_t>& pool, int iteration);
     bool accept(const Genes& g, std::vector<Genes>& batch);
 
-    void planBatch(std::vector<Genes>& pool, std::size_t size);
+    void planBatch(std::vector<Genes>& pool, std::size_t size, int iteration);
     void estimatePool(const std::vector<Genes>& pool, PoolEstimates& est);
     void breedOnEstimates(std::vector<Genes>& pool, PoolEstimates& est);
     std::vector<std::size_t> keepBestByEstimate(const PoolEstimates& est, std::size_t size);
@@ -138,16 +154,18 @@ private:
 
     bool evaluate(std::vector<Genes> batch, std::size_t size, int iteration);
     bool evaluateOne(const Genes& g, int iteration);
+    void judgeCeilings(Candidate& c) const;
     bool screenOut(Candidate& c);
-    bool couldEnterFrontier(const Candidate& c, double optimisticLatencyMs) const;
     void addCandidate(const Candidate& c, const Genes& g, bool fromEarlierRun);
+    bool confirmFrontier();
+    void confirmOne(std::size_t index);
+    void rebuildLiveFront();
     void finishIteration(int iteration);
     void fixHvReference();
     double frontierHypervolume() const;
     SearchResult finish();
-    EstimateQuality estimateQuality() const { return m_calibrator.quality(m_screenedOut); }
-    // How many architectures are sampled per one evaluated: screening keeps the best by estimate.
-    int presampleFactor() const { return m_params.screening ? m_params.presample : 1; }
+    EstimateQuality latencyQuality() const { return m_latencyCal.quality(m_screenedOut); }
+    EstimateQuality memoryQuality() const { return m_memoryCal.quality(m_screenedOut); }
 
     const SearchSpace& m_space;
     const SearchParams& m_params;
@@ -163,14 +181,19 @@ private:
     std::vector<Genes> m_genes; // parallel to m_result.candidates
     std::unordered_set<std::string> m_seen;
     // Earlier results join the candidates when the replayed course reaches them, so every
-    // frontier, and with it every random draw, is the one the original run had.
+    // frontier, and with it every random draw, is the one the original run had. A confirmed one
+    // joins with its first latency and takes its confirmation when the course confirms it.
     std::unordered_map<std::string, const Candidate*> m_known;
+    std::unordered_map<std::string, Candidate> m_knownConfirmations;
+    std::unordered_set<std::string> m_confirmTried; // a failed confirmation is not retried
     int m_nextId = 0;
     std::unordered_map<std::string, int> m_parentUses;
     FrontTracker m_liveFront; // measured frontier, kept current candidate by candidate
-    EstimateCalibrator m_calibrator;
+    EstimateCalibrator m_latencyCal, m_memoryCal;
+    enum class Trust { Pending, Yes, No };
+    Trust m_trust = Trust::Pending; // too few full measurements to judge the estimates yet
     int m_screenedOut = 0;
-    std::unordered_map<std::string, double> m_estimates; // raw estimates of the batch being planned
+    std::unordered_map<std::string, Estimate> m_estimates; // raw estimates of the batch being planned
     std::string m_stopReason;
 };
 
@@ -224,10 +247,97 @@ void SearchRun::progressEvent(SearchEvent::Kind kind)
     report(e);
 }
 
+void SearchRun::note(const std::string& message, bool warning)
+{
+    SearchEvent e;
+    e.kind = SearchEvent::Kind::Message;
+    e.message = message;
+    e.warning = warning;
+    e.elapsedS = elapsed();
+    report(e);
+}
+
 void SearchRun::pausePoint()
 {
     m_control.waitWhilePaused(
         [this] { progressEvent(SearchEvent::Kind::Paused); }, [this] { progressEvent(SearchEvent::Kind::Resumed); });
+}
+
+bool SearchRun::cancelledNow()
+{
+    pausePoint();
+    if (!m_control.cancelled())
+        return false;
+    m_result.cancelled = true;
+    m_stopReason = "cancelled";
+    return true;
+}
+
+bool SearchRun::hasObjective(Objective o) const
+{
+    return std::find(m_params.objectives.begin(), m_params.objectives.end(), o) != m_params.objectives.end();
+}
+
+// Trusted when the estimate of every chosen cost objective is. The verdict waits for enough full
+// measurements, and is said whenever it changes.
+void SearchRun::updateTrust()
+{
+    if (!usesEstimates())
+        return;
+    std::string doubt;
+    bool pending = false;
+    auto check = [&](Objective o, const EstimateCalibrator& cal, const char* what) {
+        if (!hasObjective(o) || cal.trusted())
+            return;
+        if (cal.samples() < EstimateCalibrator::kMinTrustPairs) {
+            pending = true;
+            return;
+        }
+        char text[200];
+        std::snprintf(text, sizeof text,
+            "the %s estimate misses by more than %.0f%% for %.0f%% of %d full measurements (90th percentile %.1f%%)",
+            what, 100 * EstimateCalibrator::kMaxTrustedError,
+            100 * (1 - cal.shareWithin(EstimateCalibrator::kMaxTrustedError)), cal.samples(),
+            100 * cal.errorQuantile(0.9));
+        doubt += (doubt.empty() ? "" : "; ") + std::string(text);
+    };
+    check(Objective::Latency, m_latencyCal, "latency");
+    check(Objective::Memory, m_memoryCal, "memory");
+    const Trust verdict = !doubt.empty() ? Trust::No : pending ? Trust::Pending : Trust::Yes;
+    if (verdict == m_trust)
+        return;
+    m_trust = verdict;
+    if (verdict == Trust::Yes)
+        note("the estimates hold on this device: screening and culling are on", false);
+    else if (verdict == Trust::No)
+        note("screening and culling are off: " + doubt + "; every candidate is measured in full", true);
+}
+
+Point SearchRun::estimatedPoint(double params, const Estimate& raw, bool calibrated) const
+{
+    Point p { -params };
+    for (std::size_t o = 1; o < m_params.objectives.size(); ++o) {
+        const bool latency = m_params.objectives[o] == Objective::Latency;
+        const double v = latency ? raw.latencyMs : raw.peakMemoryMb;
+        if (v <= 0)
+            return {};
+        const double c = !calibrated ? 1.0 : latency ? m_latencyCal.calibration() : m_memoryCal.calibration();
+        p.push_back(v * c);
+    }
+    return p;
+}
+
+std::vector<Point> SearchRun::estimatedPoints(const PoolEstimates& est, std::vector<std::size_t>& members) const
+{
+    std::vector<Point> out;
+    for (std::size_t i = 0; i < est.raw.size(); ++i) {
+        Point p = estimatedPoint(est.params[i], est.raw[i], false);
+        if (!p.empty()) {
+            members.push_back(i);
+            out.push_back(std::move(p));
+        }
+    }
+    return out;
 }
 
 SearchResult SearchRun::execute()
@@ -239,7 +349,7 @@ SearchResult SearchRun::execute()
             m_stopReason = "no new architecture left to sample in the space";
             break;
         }
-        const bool goOn = evaluate(std::move(batch), size, iteration);
+        const bool goOn = evaluate(std::move(batch), size, iteration) && confirmFrontier();
         finishIteration(iteration);
         if (!goOn)
             break;
@@ -247,11 +357,12 @@ SearchResult SearchRun::execute()
     return finish();
 }
 
-// The architectures of one iteration, `presample` times as many as it evaluates when screening
-// (the estimate keeps the best); `size` becomes how many it evaluates.
+// The architectures of one iteration, `presample` times as many as it evaluates when culling
+// (the estimates keep the best); `size` becomes how many it evaluates.
 std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
 {
-    const int factor = presampleFactor();
+    updateTrust();
+    const int factor = presampleFactor(iteration);
     if (iteration == 0 || m_params.algorithm == Algorithm::Random)
         return randomBatch(m_params.populationSize() * factor);
     // In architecture order: a resumed run holds the same candidates in another order, and the
@@ -263,7 +374,7 @@ std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
     if (pool.empty()) // nothing measured well yet: breed from random samples
         return randomBatch(m_params.populationSize() * factor);
     size = std::size_t(m_params.mutants + m_params.crossovers);
-    return bredBatch(pool);
+    return bredBatch(pool, iteration);
 }
 
 std::vector<Genes> SearchRun::randomBatch(int size)
@@ -275,9 +386,9 @@ std::vector<Genes> SearchRun::randomBatch(int size)
 }
 
 // Mutants and crossovers of parents drawn from the frontier `pool`, favouring those used least.
-std::vector<Genes> SearchRun::bredBatch(const std::vector<std::size_t>& pool)
+std::vector<Genes> SearchRun::bredBatch(const std::vector<std::size_t>& pool, int iteration)
 {
-    const int factor = presampleFactor();
+    const int factor = presampleFactor(iteration);
     std::vector<double> weights;
     for (std::size_t i : pool)
         weights.push_back(1.0 / (1.0 + m_parentUses[m_result.candidates[i].arch.key()]));
@@ -312,30 +423,26 @@ bool SearchRun::accept(const Genes& g, std::vector<Genes>& batch)
     return true;
 }
 
-std::vector<Point> SearchRun::PoolEstimates::points(std::vector<std::size_t>& members) const
-{
-    std::vector<Point> out;
-    for (std::size_t i = 0; i < raw.size(); ++i)
-        if (raw[i] > 0) {
-            members.push_back(i);
-            out.push_back({ -params[i], raw[i] });
-        }
-    return out;
-}
-
 // Estimates cost microseconds and measurements seconds, so a pool is estimated before any of it
-// is measured: its estimated front first breeds `estimateRounds` generations judged by estimate
-// alone, then the `size` best by estimate form the batch (the rest go back to the space
-// unmeasured), in the order of the hypervolume each would add to the measured frontier: the
-// points that matter most are measured first, and they raise the bar the rest are screened
-// against.
-void SearchRun::planBatch(std::vector<Genes>& pool, std::size_t size)
+// is measured. When the estimates may cull, the pool's estimated front first breeds
+// `estimateRounds` generations judged by estimate alone, then the `size` best by estimate form
+// the batch (the rest go back to the space unmeasured). The batch is measured in the order of
+// the hypervolume each would add to the measured frontier: the points that matter most are
+// measured first, and they raise the bar the rest are screened against.
+void SearchRun::planBatch(std::vector<Genes>& pool, std::size_t size, int iteration)
 {
     m_estimates.clear();
     PoolEstimates est;
     estimatePool(pool, est);
-    breedOnEstimates(pool, est);
-    const std::vector<std::size_t> order = measurementOrder(keepBestByEstimate(est, size), est);
+    std::vector<std::size_t> kept;
+    if (mayCull(iteration)) {
+        breedOnEstimates(pool, est);
+        kept = keepBestByEstimate(est, size);
+    } else {
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            kept.push_back(i);
+    }
+    const std::vector<std::size_t> order = measurementOrder(kept, est);
     std::vector<Genes> batch;
     batch.reserve(order.size());
     for (std::size_t i : order)
@@ -349,17 +456,18 @@ void SearchRun::estimatePool(const std::vector<Genes>& pool, PoolEstimates& est)
     for (std::size_t i = est.archs.size(); i < pool.size(); ++i) {
         est.archs.push_back(m_breeder.arch(pool[i]));
         est.params.push_back(double(decoderParams(est.archs[i])));
-        est.raw.push_back(0);
+        est.raw.emplace_back();
         const std::string key = est.archs[i].key();
         if (const auto k = m_known.find(key); k != m_known.end()) {
-            est.raw[i] = k->second->latencyEstimateMs; // as estimated when it was first sampled
+            // as estimated when it was first sampled
+            est.raw[i] = { k->second->latencyEstimateMs, k->second->memoryEstimateMb };
             continue;
         }
         pausePoint();
         est.stopped = est.stopped || m_control.cancelled() || outOfTime();
         if (est.stopped)
             continue; // the measuring loop reports why it stops
-        if (const auto e = m_measurer.estimateLatencyMs(est.archs[i], m_control.cancelFlag()))
+        if (const auto e = m_measurer.estimate(est.archs[i], m_control.cancelFlag()))
             est.raw[i] = m_estimates[key] = *e;
     }
 }
@@ -369,7 +477,7 @@ void SearchRun::breedOnEstimates(std::vector<Genes>& pool, PoolEstimates& est)
     const std::size_t sampled = pool.size();
     for (int round = 0; round < m_params.estimateRounds && !est.stopped; ++round) {
         std::vector<std::size_t> estimated;
-        const std::vector<Point> points = est.points(estimated);
+        const std::vector<Point> points = estimatedPoints(est, estimated);
         std::vector<Genes> parents;
         for (std::size_t k : paretoFront(points))
             parents.push_back(pool[estimated[k]]);
@@ -389,12 +497,13 @@ void SearchRun::breedOnEstimates(std::vector<Genes>& pool, PoolEstimates& est)
     }
 }
 
-// The `size` best by estimate (non-dominated rank over decoder parameters and estimated latency,
-// then sampling order); members known without an estimate, or not estimated, rank first.
+// The `size` best by estimate (non-dominated rank over decoder parameters and the estimates of
+// the chosen cost objectives, then sampling order); members without the estimates they need rank
+// first.
 std::vector<std::size_t> SearchRun::keepBestByEstimate(const PoolEstimates& est, std::size_t size)
 {
     std::vector<std::size_t> estimated;
-    const std::vector<int> ranks = nonDominatedRanks(est.points(estimated), size);
+    const std::vector<int> ranks = nonDominatedRanks(estimatedPoints(est, estimated), size);
     std::vector<int> rankOf(est.raw.size(), -1);
     for (std::size_t k = 0; k < estimated.size(); ++k)
         rankOf[estimated[k]] = ranks[k];
@@ -408,31 +517,41 @@ std::vector<std::size_t> SearchRun::keepBestByEstimate(const PoolEstimates& est,
     return order;
 }
 
-// Members without an estimate first, then the rest by greedy hypervolume gain of (params,
-// calibrated estimate) over the measured front.
+// Members without the estimates they need first, then the rest by greedy hypervolume gain of
+// their calibrated estimates over the measured front, on the chosen objectives.
 std::vector<std::size_t> SearchRun::measurementOrder(
     const std::vector<std::size_t>& kept, const PoolEstimates& est) const
 {
+    const std::size_t dims = m_params.objectives.size();
+    Point worst(dims, 0.0);
+    auto widen = [&](const Point& p) {
+        for (std::size_t o = 1; o < dims; ++o)
+            worst[o] = std::max(worst[o], p[o]);
+    };
     std::vector<Point> measured;
-    double worst = 0;
     for (const auto& c : m_result.candidates)
         if (c.status == Candidate::Status::Ok) {
-            measured.push_back({ -double(c.decoderParams), c.measurement.latencyMs });
-            worst = std::max(worst, c.measurement.latencyMs);
+            measured.push_back(c.point(m_params.objectives));
+            widen(measured.back());
         }
     std::vector<Point> front;
     for (std::size_t i : paretoFront(measured))
         front.push_back(measured[i]);
-    const double calibration = m_calibrator.calibration();
     std::vector<std::size_t> planned, rest;
-    for (std::size_t i : kept) {
-        (est.raw[i] > 0 ? rest : planned).push_back(i);
-        worst = std::max(worst, est.raw[i] * calibration);
-    }
     std::vector<Point> estimated;
-    for (std::size_t i : rest)
-        estimated.push_back({ -est.params[i], est.raw[i] * calibration });
-    const Point ref { -double(m_space.paramsMin), worst * kHvReferenceMargin };
+    for (std::size_t i : kept) {
+        Point p = estimatedPoint(est.params[i], est.raw[i], true);
+        if (p.empty()) {
+            planned.push_back(i);
+            continue;
+        }
+        widen(p);
+        rest.push_back(i);
+        estimated.push_back(std::move(p));
+    }
+    Point ref { -double(m_space.paramsMin) };
+    for (std::size_t o = 1; o < dims; ++o)
+        ref.push_back(worst[o] * kHvReferenceMargin);
     for (std::size_t k : orderByHypervolumeGain(std::move(front), estimated, ref))
         planned.push_back(rest[k]);
     return planned;
@@ -441,8 +560,8 @@ std::vector<std::size_t> SearchRun::measurementOrder(
 // Measures (or recalls) a batch; false when the search must stop.
 bool SearchRun::evaluate(std::vector<Genes> batch, std::size_t size, int iteration)
 {
-    if (m_params.screening)
-        planBatch(batch, size);
+    if (usesEstimates())
+        planBatch(batch, size, iteration);
     for (const Genes& g : batch)
         if (!evaluateOne(g, iteration))
             return false;
@@ -451,15 +570,19 @@ bool SearchRun::evaluate(std::vector<Genes> batch, std::size_t size, int iterati
 
 bool SearchRun::evaluateOne(const Genes& g, int iteration)
 {
-    pausePoint();
-    if (m_control.cancelled()) {
-        m_result.cancelled = true;
-        m_stopReason = "cancelled";
+    if (cancelledNow())
         return false;
-    }
     const ArchConfig a = m_breeder.arch(g);
     if (const auto k = m_known.find(a.key()); k != m_known.end()) {
-        addCandidate(*k->second, g, true);
+        Candidate c = *k->second;
+        if (c.measurement.confirmed && c.measurement.firstLatencyMs > 0) {
+            m_knownConfirmations.emplace(k->first, c);
+            c.measurement.latencyMs = c.measurement.firstLatencyMs;
+            c.measurement.confirmed = false;
+            c.measurement.firstLatencyMs = 0;
+            judgeCeilings(c);
+        }
+        addCandidate(c, g, true);
         m_known.erase(k);
         return true;
     }
@@ -474,9 +597,11 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
     c.decoderParams = p.decoder();
     c.totalParams = p.total();
     c.iteration = iteration;
-    if (const auto e = m_estimates.find(a.key()); e != m_estimates.end())
-        c.latencyEstimateMs = e->second;
-    if (!screenOut(c)) {
+    if (const auto e = m_estimates.find(a.key()); e != m_estimates.end()) {
+        c.latencyEstimateMs = e->second.latencyMs;
+        c.memoryEstimateMb = e->second.peakMemoryMb;
+    }
+    if (!(mayCull(iteration) && screenOut(c))) {
         c.measurement = m_measurer.measure(a, m_control.cancelFlag());
         if (c.measurement.status == Measurement::Status::Cancelled) {
             m_result.cancelled = true;
@@ -484,47 +609,52 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
             return false;
         }
         c.elapsedS = elapsed();
-        if (c.measurement.status == Measurement::Status::Failed)
-            c.status = Candidate::Status::Failed;
-        else if ((m_space.latencyCeilingMs > 0 && c.measurement.latencyMs > m_space.latencyCeilingMs)
-            || (m_space.memoryCeilingMb > 0 && c.measurement.peakMemoryMb > m_space.memoryCeilingMb))
-            c.status = Candidate::Status::OverCeiling;
+        judgeCeilings(c);
     }
     addCandidate(c, g, false);
     return true;
 }
 
-// Records `c` as estimated when its estimate, lowered by the margin, cannot reach the measured
-// frontier. Nothing is screened until the estimate's bias is calibrated on full measurements,
-// and nothing the measurer already knows.
-bool SearchRun::screenOut(Candidate& c)
+// A measured candidate's status: failed, over a ceiling of the space, or ok.
+void SearchRun::judgeCeilings(Candidate& c) const
 {
-    if (c.latencyEstimateMs <= 0 || !m_calibrator.calibrated() || m_measurer.hasMeasurement(c.arch))
-        return false;
-    const double margin = screeningMargin(m_calibrator, m_params.screeningMargin);
-    const double estimate = c.latencyEstimateMs * m_calibrator.calibration();
-    if (couldEnterFrontier(c, estimate * (1.0 - margin)))
-        return false;
-    c.status = Candidate::Status::Estimated;
-    c.measurement.latencyMs = estimate;
-    c.measurement.weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
-    c.measurement.peakMemoryMb = c.measurement.weightsMb;
-    c.elapsedS = elapsed();
-    return true;
+    if (c.measurement.status == Measurement::Status::Failed)
+        c.status = Candidate::Status::Failed;
+    else if ((m_space.latencyCeilingMs > 0 && c.measurement.latencyMs > m_space.latencyCeilingMs)
+        || (m_space.memoryCeilingMb > 0 && c.measurement.peakMemoryMb > m_space.memoryCeilingMb))
+        c.status = Candidate::Status::OverCeiling;
+    else
+        c.status = Candidate::Status::Ok;
 }
 
-// Whether a candidate with this optimistic latency could still join the measured frontier.
-bool SearchRun::couldEnterFrontier(const Candidate& c, double optimisticLatencyMs) const
+// Records `c` as estimated when its estimates, each lowered by its margin, cannot reach the
+// measured frontier on the chosen objectives. Nothing the measurer already knows is screened.
+bool SearchRun::screenOut(Candidate& c)
 {
+    if (m_measurer.hasMeasurement(c.arch))
+        return false;
     const double weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
-    if (m_space.latencyCeilingMs > 0 && optimisticLatencyMs > m_space.latencyCeilingMs)
-        return false;
-    if (m_space.memoryCeilingMb > 0 && weightsMb > m_space.memoryCeilingMb)
-        return false;
+    const double latency = c.latencyEstimateMs * m_latencyCal.calibration();
+    const double memory = c.memoryEstimateMb > 0 ? c.memoryEstimateMb * m_memoryCal.calibration() : weightsMb;
+    if (hasObjective(Objective::Latency) && latency <= 0)
+        return false; // no latency estimate: measured in full
     Candidate optimistic = c;
-    optimistic.measurement.latencyMs = optimisticLatencyMs;
-    optimistic.measurement.peakMemoryMb = weightsMb; // the weights are a lower bound
-    return !m_liveFront.dominatesPoint(optimistic.point(m_params.objectives));
+    optimistic.measurement.latencyMs = latency * (1.0 - screeningMargin(m_latencyCal, m_params.screeningMargin));
+    // The weights are a lower bound of the peak whatever the estimate says.
+    optimistic.measurement.peakMemoryMb = c.memoryEstimateMb > 0
+        ? std::max(weightsMb, memory * (1.0 - screeningMargin(m_memoryCal, m_params.screeningMargin)))
+        : weightsMb;
+    const bool overCeiling =
+        (m_space.latencyCeilingMs > 0 && latency > 0 && optimistic.measurement.latencyMs > m_space.latencyCeilingMs)
+        || (m_space.memoryCeilingMb > 0 && optimistic.measurement.peakMemoryMb > m_space.memoryCeilingMb);
+    if (!overCeiling && !m_liveFront.dominatesPoint(optimistic.point(m_params.objectives)))
+        return false;
+    c.status = Candidate::Status::Estimated;
+    c.measurement.latencyMs = latency;
+    c.measurement.weightsMb = weightsMb;
+    c.measurement.peakMemoryMb = memory;
+    c.elapsedS = elapsed();
+    return true;
 }
 
 void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlierRun)
@@ -535,8 +665,12 @@ void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlie
         m_liveFront.offer(m_result.candidates.size() - 1, c.point(m_params.objectives));
     if (c.status == Candidate::Status::Estimated)
         ++m_screenedOut;
-    else if (c.latencyEstimateMs > 0 && c.status != Candidate::Status::Failed)
-        m_calibrator.add(c.latencyEstimateMs, c.measurement.latencyMs);
+    else if (c.status != Candidate::Status::Failed) {
+        if (c.latencyEstimateMs > 0)
+            m_latencyCal.add(c.latencyEstimateMs, c.measurement.latencyMs);
+        if (c.memoryEstimateMb > 0)
+            m_memoryCal.add(c.memoryEstimateMb, c.measurement.peakMemoryMb);
+    }
     SearchEvent e;
     e.kind = SearchEvent::Kind::Candidate;
     e.candidate = c;
@@ -545,6 +679,67 @@ void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlie
     e.evaluated = int(m_result.candidates.size());
     e.elapsedS = c.elapsedS;
     report(e);
+    updateTrust();
+}
+
+// Measures every unconfirmed frontier point again until the frontier holds only confirmed ones:
+// a point that falls off on confirmation leaves it, and what it hid may need confirming in turn.
+// False when cancelled (the frontier then holds unconfirmed points, and says so).
+bool SearchRun::confirmFrontier()
+{
+    for (;;) {
+        std::vector<std::size_t> todo;
+        for (std::size_t i : frontierOf(m_result.candidates, m_params.objectives)) {
+            const Candidate& c = m_result.candidates[i];
+            if (!c.measurement.confirmed && !m_confirmTried.count(c.arch.key()))
+                todo.push_back(i);
+        }
+        if (todo.empty())
+            return true;
+        for (std::size_t i : todo) {
+            if (cancelledNow())
+                return false;
+            confirmOne(i);
+        }
+        rebuildLiveFront();
+    }
+}
+
+void SearchRun::confirmOne(std::size_t index)
+{
+    Candidate& c = m_result.candidates[index];
+    const std::string key = c.arch.key();
+    m_confirmTried.insert(key);
+    bool fromEarlierRun = false;
+    if (const auto k = m_knownConfirmations.find(key); k != m_knownConfirmations.end()) {
+        c.measurement = k->second.measurement;
+        c.elapsedS = k->second.elapsedS;
+        fromEarlierRun = true;
+    } else {
+        Measurement m = m_measurer.confirm(c.arch, m_control.cancelFlag());
+        if (m.status != Measurement::Status::Ok || !m.confirmed)
+            return; // stays as first measured, shown unconfirmed
+        m.firstLatencyMs = c.measurement.latencyMs;
+        c.measurement = m;
+        c.elapsedS = elapsed();
+    }
+    judgeCeilings(c);
+    SearchEvent e;
+    e.kind = SearchEvent::Kind::Confirmed;
+    e.candidate = c;
+    e.fromEarlierRun = fromEarlierRun;
+    e.iteration = c.iteration;
+    e.evaluated = int(m_result.candidates.size());
+    e.elapsedS = c.elapsedS;
+    report(e);
+}
+
+void SearchRun::rebuildLiveFront()
+{
+    m_liveFront = FrontTracker();
+    for (std::size_t i = 0; i < m_result.candidates.size(); ++i)
+        if (m_result.candidates[i].status == Candidate::Status::Ok)
+            m_liveFront.offer(i, m_result.candidates[i].point(m_params.objectives));
 }
 
 double SearchRun::frontierHypervolume() const
@@ -584,7 +779,8 @@ void SearchRun::finishIteration(int iteration)
     e.frontierSize = int(m_result.frontier.size());
     e.hypervolume = m_result.hypervolume;
     e.elapsedS = elapsed();
-    e.estimate = estimateQuality();
+    e.estimate = latencyQuality();
+    e.memoryEstimate = memoryQuality();
     report(e);
 }
 
@@ -597,6 +793,10 @@ SearchResult SearchRun::finish()
             m_known.erase(k);
         }
     }
+    // The final frontier is a confirmed one, even when the time budget ran out; not when the
+    // user stopped the search.
+    if (!m_result.cancelled)
+        confirmFrontier();
     m_result.frontier = frontierOf(m_result.candidates, m_params.objectives);
     if (!m_result.hvReference.empty())
         m_result.hypervolume = frontierHypervolume();
@@ -605,7 +805,8 @@ SearchResult SearchRun::finish()
     for (std::size_t i : m_result.frontier)
         m_result.candidates[i].onFrontier = true;
     m_result.elapsedS = elapsed();
-    m_result.estimate = estimateQuality();
+    m_result.estimate = latencyQuality();
+    m_result.memoryEstimate = memoryQuality();
     SearchEvent done;
     done.kind = SearchEvent::Kind::Finished;
     done.evaluated = int(m_result.candidates.size());
@@ -614,6 +815,7 @@ SearchResult SearchRun::finish()
     done.iteration = m_result.iterationsDone;
     done.elapsedS = m_result.elapsedS;
     done.estimate = m_result.estimate;
+    done.memoryEstimate = m_result.memoryEstimate;
     done.message = m_stopReason.empty() ? "finished" : m_stopReason;
     report(done);
     return std::move(m_result);

@@ -32,13 +32,17 @@ struct SearchParams {
     std::uint64_t seed = 1111;
     std::vector<Objective> objectives { Objective::DecoderParams, Objective::Latency };
     double timeBudgetS = 0; // 0: no limit
-    // Screening: a candidate whose latency estimate, lowered by the margin (or by the estimate's
-    // observed 90th-percentile error when larger), is dominated by the measured frontier is
-    // recorded as estimated instead of measured. Every frontier point is a full measurement.
+    // Screening (the evolution only): a candidate whose estimates, each lowered by the margin
+    // (or by the estimate's observed 90th-percentile error when larger), are dominated by the
+    // measured frontier on the chosen objectives is recorded as estimated instead of measured.
+    // The estimates order each batch's measurements; they screen and cull only after the first
+    // population (a plain random sample, measured in full) and only while they are trusted on
+    // this device (EstimateCalibrator::trusted). Every frontier point is a full, confirmed
+    // measurement.
     bool screening = true;
     double screeningMargin = 0.1;
     // With screening, each batch is drawn from `presample` times as many sampled architectures,
-    // and the batch keeps those the estimate ranks best (1: every sample is a candidate).
+    // and the batch keeps those the estimates rank best (1: every sample is a candidate).
     int presample = 10;
     // With screening, generations bred from the estimated front of each pool and judged by the
     // estimate alone before the batch is chosen (0: none).
@@ -52,10 +56,12 @@ struct SearchParams {
 struct SearchEvent {
     // Paused and Resumed: the search thread has blocked on a pause request, and goes on again.
     // Message: something the user should read (the job's notes and warnings).
-    enum class Kind { Candidate, IterationDone, Paused, Resumed, Message, Finished };
+    // Confirmed: a candidate reported before, measured again as a frontier point: `candidate`
+    // is its new record (same id), whose latency replaces the first one.
+    enum class Kind { Candidate, IterationDone, Paused, Resumed, Message, Finished, Confirmed };
     Kind kind = Kind::Message;
     Candidate candidate; // Kind::Candidate
-    bool fromEarlierRun = false; // Kind::Candidate: recalled from the resumed run's file, not evaluated now
+    bool fromEarlierRun = false; // Candidate, Confirmed: recalled from the resumed run's file, not measured now
     int iteration = 0;
     int evaluated = 0; // candidates evaluated so far
     int frontierSize = 0;
@@ -63,8 +69,9 @@ struct SearchEvent {
     double elapsedS = 0;
     std::string message; // Kind::Message, or why the search finished
     bool warning = false; // Kind::Message: something went wrong, but the search goes on
-    // Kind::IterationDone and Finished: how good the latency estimate has been so far.
-    EstimateQuality estimate;
+    // Kind::IterationDone and Finished: how good the estimates have been so far.
+    EstimateQuality estimate; // of latency
+    EstimateQuality memoryEstimate; // of peak memory
 };
 
 // Receives events on the search's thread; implementations forward them as values. An observer
@@ -86,6 +93,7 @@ struct SearchResult {
     bool cancelled = false;
     double elapsedS = 0;
     EstimateQuality estimate;
+    EstimateQuality memoryEstimate;
 };
 
 // Stop and pause requests for a running search. cancel() and setPaused() may be called from

@@ -54,40 +54,37 @@ inline SearchSpace tinySpace()
 
 // Latency and memory as smooth functions of the architecture, with a per-architecture wobble
 // so that the frontier is not trivially the parameter order. Without an estimateScale it offers
-// no latency estimate, so searches measure everything.
+// no latency estimate (nor a memory one without a memoryEstimateScale), so searches measure
+// everything. With firstLuck, an architecture's first measurement is up to that fraction too
+// fast, and only its confirmation gives the true latency.
 class FakeMeasurer final : public Measurer {
 public:
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
         ++calls;
-        ++perKey[arch.key()];
+        const bool first = perKey[arch.key()]++ == 0;
         if (onMeasure)
             onMeasure(arch);
-        Measurement m;
-        if (cancel.load()) {
-            m.status = Measurement::Status::Cancelled;
-            return m;
-        }
-        if (failWhen && failWhen(arch)) {
-            m.status = Measurement::Status::Failed;
-            m.error = "injected failure";
-            return m;
-        }
-        const double p = double(decoderParams(arch));
-        m.latencyMs = latencyOf(arch);
-        m.peakMemoryMb = p * 4 / 1e6 * (1.0 + 0.2 * (1.0 - wobble(arch))) + 1.0;
-        m.weightsMb = p * 4 / 1e6;
-        m.repeats = 1;
+        return make(arch, cancel, first);
+    }
+    // The true latency, never lucky; not counted in calls or perKey.
+    Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        ++confirms;
+        confirmed.push_back(arch);
+        Measurement m = make(arch, cancel, false);
+        m.confirmed = m.status == Measurement::Status::Ok;
         return m;
     }
     MeasureProtocol protocol() const override { return {}; }
-    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>&) override
+    std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>&) override
     {
-        if (estimateScale <= 0)
+        if (estimateScale <= 0 && memoryEstimateScale <= 0)
             return std::nullopt;
         ++estimates;
         estimated.push_back(arch);
-        return latencyOf(arch) * estimateScale;
+        const double noise = 1.0 + estimateNoise * (2 * luckOf(arch) - 1);
+        return Estimate { latencyOf(arch) * estimateScale * noise, memoryOf(arch) * memoryEstimateScale };
     }
 
     std::map<std::string, double> estimateTable() const override { return table; }
@@ -101,15 +98,49 @@ public:
     {
         return double(decoderParams(arch)) / 1e5 * (1.0 + 0.3 * wobble(arch)) + arch.nLayer * 0.5;
     }
+    static double memoryOf(const ArchConfig& arch)
+    {
+        return double(decoderParams(arch)) * 4 / 1e6 * (1.0 + 0.2 * (1.0 - wobble(arch))) + 1.0;
+    }
+    // Independent of wobble(): which architectures are lucky has nothing to do with their cost.
+    static double luckOf(const ArchConfig& arch)
+    {
+        return double(std::hash<std::string> {}(arch.key() + "luck") % 1000) / 1000.0;
+    }
 
-    double estimateScale = 0; // > 0: estimates are the true latency times this
+    double estimateScale = 0; // > 0: latency estimates are the true latency times this
+    double memoryEstimateScale = 0; // > 0: peak memory estimates are the true peak times this
+    double firstLuck = 0;
+    double estimateNoise = 0; // latency estimates off by up to this fraction either way
     int estimates = 0;
+    int confirms = 0;
+    std::vector<ArchConfig> confirmed; // in the order asked
     std::vector<ArchConfig> estimated; // in the order asked
     std::map<std::string, double> table; // what estimateTable() reports
     int calls = 0;
     std::map<std::string, int> perKey;
     std::function<bool(const ArchConfig&)> failWhen;
     std::function<void(const ArchConfig&)> onMeasure;
+
+private:
+    Measurement make(const ArchConfig& arch, const std::atomic<bool>& cancel, bool first) const
+    {
+        Measurement m;
+        if (cancel.load()) {
+            m.status = Measurement::Status::Cancelled;
+            return m;
+        }
+        if (failWhen && failWhen(arch)) {
+            m.status = Measurement::Status::Failed;
+            m.error = "injected failure";
+            return m;
+        }
+        m.latencyMs = latencyOf(arch) * (first ? 1.0 - firstLuck * luckOf(arch) : 1.0);
+        m.peakMemoryMb = memoryOf(arch);
+        m.weightsMb = double(decoderParams(arch)) * 4 / 1e6;
+        m.repeats = 1;
+        return m;
+    }
 };
 
 // A measurer that forwards to one the test owns, so a job's measurer factory can hand it out
@@ -124,10 +155,14 @@ public:
     {
         return m_inner.measure(arch, cancel);
     }
-    MeasureProtocol protocol() const override { return m_inner.protocol(); }
-    std::optional<double> estimateLatencyMs(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
-        return m_inner.estimateLatencyMs(arch, cancel);
+        return m_inner.confirm(arch, cancel);
+    }
+    MeasureProtocol protocol() const override { return m_inner.protocol(); }
+    std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        return m_inner.estimate(arch, cancel);
     }
     std::map<std::string, double> estimateTable() const override { return m_inner.estimateTable(); }
     void loadEstimateTable(const std::map<std::string, double>& table) override { m_inner.loadEstimateTable(table); }

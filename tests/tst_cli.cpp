@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -60,6 +61,31 @@ QList<QJsonObject> readLines(const QString& path)
     for (const QByteArray& line : f.readAll().split('\n'))
         if (!line.isEmpty())
             out.append(QJsonDocument::fromJson(line).object());
+    return out;
+}
+
+// The candidates of a candidates.jsonl: a later line for the same id is its confirmation and
+// replaces the first; `badRepeats` counts later lines that are not (another architecture under
+// an id already used, or a repeat that is not confirmed).
+QList<QJsonObject> records(const QList<QJsonObject>& lines, int* badRepeats = nullptr)
+{
+    QList<QJsonObject> out;
+    std::map<int, qsizetype> at;
+    int bad = 0;
+    for (const QJsonObject& o : lines) {
+        const int id = o.value(QStringLiteral("id")).toInt();
+        const auto it = at.find(id);
+        if (it == at.end()) {
+            at[id] = out.size();
+            out.append(o);
+            continue;
+        }
+        bad += !o.value(QStringLiteral("confirmed")).toBool()
+            || o.value(QStringLiteral("arch")) != out[it->second].value(QStringLiteral("arch"));
+        out[it->second] = o;
+    }
+    if (badRepeats)
+        *badRepeats = bad;
     return out;
 }
 
@@ -123,7 +149,10 @@ void TestCli::runTinySearch()
     QVERIFY(r.out.contains(QStringLiteral("Pareto frontier")));
     QVERIFY(r.err.contains(QStringLiteral("iteration 2 done")));
 
-    const QList<QJsonObject> lines = readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl")));
+    int badRepeats = -1;
+    const QList<QJsonObject> lines =
+        records(readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl"))), &badRepeats);
+    QCOMPARE(badRepeats, 0); // the only repeated lines are confirmations
     // A population of 10, then at most 4 mutants + 4 crossovers per iteration (identical parents
     // breed nothing new, and which parents are drawn depends on the measured latencies).
     std::map<int, int> perIteration;
@@ -156,6 +185,8 @@ void TestCli::runTinySearch()
     for (std::size_t i : frontierOf(all, { Objective::DecoderParams, Objective::Latency }))
         expected.insert(all[i].id);
     QCOMPARE(frontIds, expected);
+    for (const auto& v : frontier.value(QStringLiteral("frontier")).toArray()) // reported as confirmed
+        QVERIFY(v.toObject().value(QStringLiteral("confirmed")).toBool());
     QFile csv(QDir(out).filePath(QStringLiteral("frontier.csv")));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(csv.readAll().count('\n'), qsizetype(expected.size() + 1));
@@ -165,6 +196,13 @@ void TestCli::runTinySearch()
     QCOMPARE(session.value(QStringLiteral("iterations_done")).toInt(), 3);
     QVERIFY(session.value(QStringLiteral("hypervolume")).toDouble() > 0);
     QVERIFY(!session.value(QStringLiteral("runtime")).toObject().value(QStringLiteral("blas")).toString().isEmpty());
+    // The estimates' accuracy, as the CLI printed it.
+    const QJsonObject latency =
+        session.value(QStringLiteral("estimates")).toObject().value(QStringLiteral("latency")).toObject();
+    QVERIFY(latency.value(QStringLiteral("samples")).toInt() > 0);
+    const double within10 = latency.value(QStringLiteral("within_10pct")).toDouble(-1);
+    QVERIFY(within10 >= 0 && within10 <= 1);
+    QVERIFY(r.err.contains(QStringLiteral("%1% within +-10%").arg(std::lround(100 * within10))));
 }
 
 void TestCli::resumeAddsWithoutRemeasuring()
@@ -175,18 +213,21 @@ void TestCli::resumeAddsWithoutRemeasuring()
     Result r = runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QString file = QDir(out).filePath(QStringLiteral("candidates.jsonl"));
-    const QList<QJsonObject> before = readLines(file);
+    const QList<QJsonObject> beforeLines = readLines(file), before = records(beforeLines);
     QVERIFY(before.size() >= 14);
     r = runCli({ QStringLiteral("run"), QStringLiteral("--resume"), out, QStringLiteral("--iterations"),
         QStringLiteral("4") });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.err.contains(QStringLiteral("%1 candidates taken from the earlier run").arg(before.size())));
-    const QList<QJsonObject> after = readLines(file);
+    const QList<QJsonObject> afterLines = readLines(file);
+    int badRepeats = -1;
+    const QList<QJsonObject> after = records(afterLines, &badRepeats);
+    QCOMPARE(badRepeats, 0);
     QVERIFY(after.size() >= before.size() + 8);
     for (const auto& o : after.mid(before.size()))
         QVERIFY(o.value(QStringLiteral("iteration")).toInt() >= 2);
-    for (int i = 0; i < before.size(); ++i)
-        QCOMPARE(after[i], before[i]); // earlier lines untouched
+    for (int i = 0; i < beforeLines.size(); ++i)
+        QCOMPARE(afterLines[i], beforeLines[i]); // earlier lines untouched
     std::set<QByteArray> keys;
     for (const auto& o : after)
         keys.insert(QJsonDocument(o.value(QStringLiteral("arch")).toObject()).toJson(QJsonDocument::Compact));
@@ -395,16 +436,20 @@ void TestCli::killThenResume()
     QVERIFY(f.open(QIODevice::Append));
     f.write("{\"id\": 99, \"arch\": {\"backbone\": \"gp"); // a write cut short
     f.close();
-    const QList<QJsonObject> before = readLines(file).mid(0, readLines(file).size() - 1);
+    const QList<QJsonObject> beforeLines = readLines(file).mid(0, readLines(file).size() - 1);
+    const QList<QJsonObject> before = records(beforeLines);
     QVERIFY(before.size() >= 4);
 
     const Result r = runCli({ QStringLiteral("run"), QStringLiteral("--resume"), out });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.err.contains(QStringLiteral("truncated last line")));
     QVERIFY(r.err.contains(QStringLiteral("%1 candidates taken from the earlier run").arg(before.size())));
-    const QList<QJsonObject> after = readLines(file);
-    for (int i = 0; i < before.size(); ++i)
-        QCOMPARE(after[i], before[i]);
+    const QList<QJsonObject> afterLines = readLines(file);
+    for (int i = 0; i < beforeLines.size(); ++i)
+        QCOMPARE(afterLines[i], beforeLines[i]);
+    int badRepeats = -1;
+    const QList<QJsonObject> after = records(afterLines, &badRepeats);
+    QCOMPARE(badRepeats, 0);
     std::set<QByteArray> keys;
     for (const auto& o : after) {
         QVERIFY(o.contains(QStringLiteral("latency_ms"))); // the broken line is gone

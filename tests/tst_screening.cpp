@@ -1,7 +1,9 @@
 // Screening's parts tested directly: the incremental calibrator against a brute-force sort of
-// every error, the margin, the measurement order by hypervolume gain, and the part-latency table
-// (grid interpolation, each part timed once, loading a kept table) on a fake part timer.
-#include "latencytable.h"
+// every error, when it is trusted, the margin, the measurement order by hypervolume gain, and
+// the part-cost table (grid interpolation of time and memory, each part timed once, loading a
+// kept table) on a fake part timer.
+#include "paramcount.h"
+#include "partcosts.h"
 #include "screening.h"
 #include "stats.h"
 #include "testutil.h"
@@ -32,6 +34,11 @@ EstimateQuality bruteForce(const std::vector<std::pair<double, double>>& pairs)
     std::sort(errors.begin(), errors.end());
     q.medianError = quantile(errors, 0.5);
     q.p90Error = quantile(errors, 0.9);
+    for (double e : errors) {
+        q.within5 += e <= 0.05 ? 1.0 / double(errors.size()) : 0;
+        q.within10 += e <= 0.10 ? 1.0 / double(errors.size()) : 0;
+    }
+    q.trusted = errors.size() >= 10 && q.p90Error <= 0.2;
     return q;
 }
 
@@ -84,6 +91,14 @@ void TestScreening::calibratorMatchesBruteForce()
             qPrintable(QStringLiteral("n %1: %2 vs %3").arg(n).arg(got.medianError).arg(want.medianError)));
         QVERIFY2(std::fabs(got.p90Error - want.p90Error) <= 1e-12 * (1 + want.p90Error),
             qPrintable(QStringLiteral("n %1: %2 vs %3").arg(n).arg(got.p90Error).arg(want.p90Error)));
+        QVERIFY2(std::fabs(got.within5 - want.within5) < 1e-9 && std::fabs(got.within10 - want.within10) < 1e-9,
+            qPrintable(QStringLiteral("n %1: within 5%% %2 vs %3, 10%% %4 vs %5")
+                           .arg(n)
+                           .arg(got.within5)
+                           .arg(want.within5)
+                           .arg(got.within10)
+                           .arg(want.within10)));
+        QCOMPARE(got.trusted, want.trusted);
     }
 }
 
@@ -102,27 +117,32 @@ void TestScreening::calibratorKnownValues()
     QCOMPARE(c.errorQuantile(0.5), 0.5);
     QVERIFY(std::fabs(c.errorQuantile(0.9) - 0.9) < 1e-15);
     QCOMPARE(EstimateCalibrator().errorQuantile(0.5), 0.0);
+    // Errors 1, 0, 0.5: one within 5% and 10%.
+    QCOMPARE(c.shareWithin(0.05), 1.0 / 3);
+    QCOMPARE(c.shareWithin(0.5), 2.0 / 3);
+    QVERIFY(!c.trusted()); // three pairs are too few, and too far off
 }
 
 void TestScreening::marginFollowsTheError()
 {
-    EstimateCalibrator c;
-    for (int i = 0; i < 5; ++i)
-        c.add(100, 100);
-    QCOMPARE(screeningMargin(c, 0.1), 0.25); // no track record yet: the wide margin
-    QCOMPARE(screeningMargin(c, 0.4), 0.4);
     EstimateCalibrator exact;
-    for (int i = 0; i < 20; ++i)
+    for (int i = 0; i < 9; ++i)
         exact.add(100, 100);
+    QVERIFY(!exact.trusted()); // nine full measurements are not enough
+    exact.add(100, 100);
+    QVERIFY(exact.trusted());
     QCOMPARE(screeningMargin(exact, 0.1), 0.1); // no error: the configured margin
+    QCOMPARE(screeningMargin(exact, 0.4), 0.4);
+    EstimateCalibrator close;
+    for (int i = 0; i < 20; ++i)
+        close.add(100, i % 2 ? 100 : 130); // calibration 1.15: errors 0.15 / 1.3 and 0.15
+    QVERIFY(close.trusted());
+    QVERIFY(std::fabs(screeningMargin(close, 0.1) - 0.15) < 1e-12); // the observed error, when larger
     EstimateCalibrator rough;
     for (int i = 0; i < 20; ++i)
         rough.add(100, i % 2 ? 100 : 150); // calibration 1.25: errors 1/6 (150) and 0.25 (100)
-    QVERIFY(std::fabs(screeningMargin(rough, 0.1) - 0.25) < 1e-12);
-    EstimateCalibrator wild;
-    for (int i = 0; i < 20; ++i)
-        wild.add(100, i % 2 ? 10 : 1000);
-    QCOMPARE(screeningMargin(wild, 0.1), 0.5); // capped
+    QVERIFY(!rough.trusted()); // half its errors are 25%: screening and culling stay off
+    QCOMPARE(rough.shareWithin(0.2), 0.5);
 }
 
 void TestScreening::orderByHypervolumeGain()
@@ -158,16 +178,20 @@ void TestScreening::tableInterpolatesOnTheGrid()
     // feed-forward d_model * d_inner / 1e5. The estimate sums them over the layers; on the grid
     // and off it (linear interpolation is exact for linear parts; attention is interpolated in
     // d_model squared, exact for a quadratic part).
-    PartLatencyTable table;
-    auto timer = [](const PartToTime& p) -> std::optional<double> {
+    // Memory linear too: the head's activations 1 + d_model / 100 MB, attention's d_model / 50,
+    // feed-forward's d_inner / 100. The peak is the weights, plus the largest of the head's
+    // activations and a layer's on top of the residual stream read and written (2 x 32 tokens
+    // x d_model floats).
+    PartCostTable table;
+    auto timer = [](const PartToTime& p) -> std::optional<PartCost> {
         const double d = p.arch.dModel;
         switch (p.part) {
         case LatencyPart::Head:
-            return d / 100;
+            return PartCost { d / 100, 1 + d / 100 };
         case LatencyPart::Attention:
-            return (d / 100) * (d / 100);
+            return PartCost { (d / 100) * (d / 100), d / 50 };
         case LatencyPart::FeedForward:
-            return d * p.width / 1e5;
+            return PartCost { d * p.width / 1e5, p.width / 100.0 };
         }
         return std::nullopt;
     };
@@ -175,62 +199,82 @@ void TestScreening::tableInterpolatesOnTheGrid()
         ArchConfig a = test::gpt2(2, d, 4, 3 * d, 1000, 32);
         a.dInner = { 3 * d, 2 * d };
         const double want = d / 100.0 + 2 * (d / 100.0) * (d / 100.0) + d * (3.0 * d) / 1e5 + d * (2.0 * d) / 1e5;
-        const auto got = table.estimate(a, 32, timer);
+        const double streamMb = 2 * 32.0 * d * 4 / (1024.0 * 1024.0);
+        const double wantMb = double(countParams(a).total()) * 4 / (1024.0 * 1024.0)
+            + std::max(1 + d / 100.0, std::max(d / 50.0, 3.0 * d / 100) + streamMb);
+        const auto got = table.estimate(a, 1, 32, timer);
         QVERIFY(got.has_value());
-        QVERIFY2(std::fabs(*got - want) < 1e-9 * want, qPrintable(QStringLiteral("%1 vs %2").arg(*got).arg(want)));
+        QVERIFY2(std::fabs(got->latencyMs - want) < 1e-9 * want,
+            qPrintable(QStringLiteral("%1 vs %2").arg(got->latencyMs).arg(want)));
+        QVERIFY2(std::fabs(got->peakMemoryMb - wantMb) < 1e-9 * wantMb,
+            qPrintable(QStringLiteral("%1 vs %2 MB").arg(got->peakMemoryMb).arg(wantMb)));
     }
     ArchConfig bad = test::gpt2(1, 64, 4, 128);
     bad.nHead = { 3 }; // does not divide d_model
-    QVERIFY(!table.estimate(bad, 32, timer).has_value());
+    QVERIFY(!table.estimate(bad, 1, 32, timer).has_value());
 }
 
 void TestScreening::tableTimesEachPartOnce()
 {
-    PartLatencyTable table;
+    PartCostTable table;
     std::map<std::string, int> timed;
     int calls = 0;
     bool cancelled = false;
-    auto timer = [&](const PartToTime& p) -> std::optional<double> {
+    auto timer = [&](const PartToTime& p) -> std::optional<PartCost> {
         if (cancelled)
             return std::nullopt;
         ++calls;
         ++timed[std::to_string(int(p.part)) + "/" + std::to_string(p.arch.dModel) + "/" + std::to_string(p.width)];
-        return 1.0;
+        return PartCost { 1.0, 1.0 };
     };
     const ArchConfig a = test::gpt2(3, 128, 4, 256);
-    QCOMPARE(*table.estimate(a, 32, timer), 1.0 + 3 * 2.0);
+    QCOMPARE(table.estimate(a, 1, 32, timer)->latencyMs, 1.0 + 3 * 2.0);
     const int first = calls;
     QCOMPARE(first, 3); // head, attention and feed-forward at grid values d_model 128, d_inner 256
-    QCOMPARE(table.size(), 3);
-    QCOMPARE(*table.estimate(test::gpt2(6, 128, 4, 256), 32, timer), 1.0 + 6 * 2.0);
+    QCOMPARE(table.parts(), 3);
+    QCOMPARE(table.entries().size(), std::size_t(6)); // a time and a memory entry each
+    QCOMPARE(table.estimate(test::gpt2(6, 128, 4, 256), 1, 32, timer)->latencyMs, 1.0 + 6 * 2.0);
     QCOMPARE(calls, first); // every part known
     for (const auto& [part, n] : timed)
         QCOMPARE(n, 1);
     // Another token count is another context: timed afresh; a cancelled timer gives no estimate.
     cancelled = true;
-    QVERIFY(!table.estimate(a, 64, timer).has_value());
-    QCOMPARE(table.size(), 3);
+    QVERIFY(!table.estimate(a, 1, 64, timer).has_value());
+    QCOMPARE(table.parts(), 3);
 }
 
 void TestScreening::tableLoadsAndSkipsBadEntries()
 {
-    PartLatencyTable source;
-    auto timer = [](const PartToTime& p) -> std::optional<double> { return p.part == LatencyPart::Head ? 2.0 : 3.0; };
+    PartCostTable source;
+    auto timer = [](const PartToTime& p) -> std::optional<PartCost> {
+        return p.part == LatencyPart::Head ? PartCost { 2.0, 5.0 } : PartCost { 3.0, 1.0 };
+    };
     const ArchConfig a = test::gpt2(2, 64, 2, 128);
-    const double want = *source.estimate(a, 16, timer);
+    const Estimate want = *source.estimate(a, 1, 16, timer);
     std::map<std::string, double> kept = source.entries();
     kept["bogus|nan"] = std::nan("");
     kept["bogus|negative"] = -1;
-    PartLatencyTable loaded;
+    PartCostTable loaded;
     loaded.load(kept);
-    QCOMPARE(loaded.size(), source.size() + 0); // the bad entries are dropped
+    QCOMPARE(loaded.entries().size(), source.entries().size()); // the bad entries are dropped
     int calls = 0;
-    const auto got = loaded.estimate(a, 16, [&](const PartToTime&) -> std::optional<double> {
+    const auto got = loaded.estimate(a, 1, 16, [&](const PartToTime&) -> std::optional<PartCost> {
         ++calls;
-        return 100.0;
+        return PartCost { 100.0, 100.0 };
     });
     QCOMPARE(calls, 0); // a resumed run estimates exactly as the original did
-    QCOMPARE(*got, want);
+    QCOMPARE(got->latencyMs, want.latencyMs);
+    QCOMPARE(got->peakMemoryMb, want.peakMemoryMb);
+    // A table kept before memory was estimated has times only: its parts are timed again.
+    std::map<std::string, double> timesOnly;
+    for (const auto& [key, value] : source.entries())
+        if (key.find("|mb") == std::string::npos)
+            timesOnly[key] = value;
+    PartCostTable old;
+    old.load(timesOnly);
+    QVERIFY(old.estimate(a, 1, 16, timer).has_value());
+    QCOMPARE(old.parts(), source.parts());
+    QCOMPARE(old.estimate(a, 1, 16, timer)->peakMemoryMb, want.peakMemoryMb);
 }
 
 QTEST_APPLESS_MAIN(TestScreening)

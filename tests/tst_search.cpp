@@ -1,5 +1,6 @@
 // The LTS evolution and the random baseline with a deterministic fake measurer: reproducibility,
 // no duplicates, resume by replay, failures, ceilings, cancellation, pause and time budget.
+#include "genes.h"
 #include "pareto.h"
 #include "search.h"
 #include "testutil.h"
@@ -79,6 +80,11 @@ private Q_SLOTS:
     void presampleKeepsTheBestEstimates_data();
     void presampleKeepsTheBestEstimates();
     void largestHypervolumeGainIsMeasuredFirst();
+    void firstPopulationIsPlainRandom();
+    void randomBaselineIgnoresEstimates();
+    void untrustedEstimatesTurnThemselvesOff();
+    void frontierPointsAreConfirmed();
+    void mutatedInnerWidthFitsTheChildsModelWidth();
 };
 
 void TestSearch::reproducible()
@@ -117,6 +123,10 @@ void TestSearch::populationAndUniqueness()
         QVERIFY2(space.contains(c.arch, &why), why.c_str());
     }
     QCOMPARE(rec.count(SearchEvent::Kind::Candidate), int(k.size()));
+    QCOMPARE(rec.count(SearchEvent::Kind::Confirmed), m.confirms);
+    QVERIFY(m.confirms >= int(r.frontier.size()));
+    for (std::size_t i : r.frontier)
+        QVERIFY(r.candidates[i].measurement.confirmed);
     QCOMPARE(rec.count(SearchEvent::Kind::IterationDone), p.iterations);
     QCOMPARE(rec.events.back().kind, SearchEvent::Kind::Finished);
 }
@@ -161,13 +171,16 @@ void TestSearch::hypervolumeNeverDecreases()
 void TestSearch::resumeReplaysWithoutMeasuring_data()
 {
     QTest::addColumn<double>("estimateScale");
-    QTest::newRow("measure everything") << 0.0;
-    QTest::newRow("screening reorders batches") << 1.0;
+    QTest::addColumn<double>("firstLuck");
+    QTest::newRow("measure everything") << 0.0 << 0.0;
+    QTest::newRow("screening reorders batches") << 1.0 << 0.0;
+    QTest::newRow("confirmations change latencies") << 1.0 << 0.3;
 }
 
 void TestSearch::resumeReplaysWithoutMeasuring()
 {
     QFETCH(double, estimateScale);
+    QFETCH(double, firstLuck);
     auto sameCourse = [](const SearchResult& a, const SearchResult& b) {
         std::multiset<std::tuple<int, std::string, int>> x, y;
         for (const auto& c : a.candidates)
@@ -179,11 +192,13 @@ void TestSearch::resumeReplaysWithoutMeasuring()
     const SearchParams p = smallParams(11);
     test::FakeMeasurer full;
     full.estimateScale = estimateScale;
+    full.firstLuck = firstLuck;
     const SearchResult whole = SearchEngine(gptSpace(), p, full).run(nullptr);
 
     // Interrupted after 37 measurements, as a kill or Stop would leave it.
     test::FakeMeasurer first;
     first.estimateScale = estimateScale;
+    first.firstLuck = firstLuck;
     SearchEngine interrupted(gptSpace(), p, first);
     first.onMeasure = [&](const ArchConfig&) {
         if (first.calls == 37)
@@ -195,6 +210,7 @@ void TestSearch::resumeReplaysWithoutMeasuring()
 
     test::FakeMeasurer second;
     second.estimateScale = estimateScale;
+    second.firstLuck = firstLuck;
     SearchEngine resumed(gptSpace(), p, second);
     resumed.setKnownCandidates(part.candidates, part.elapsedS);
     Recorder rec;
@@ -205,6 +221,8 @@ void TestSearch::resumeReplaysWithoutMeasuring()
     QCOMPARE(second.calls, full.calls - 36);
     QVERIFY(sameCourse(rest, whole)); // the same course as an uninterrupted run
     QCOMPARE(rest.hypervolume, whole.hypervolume);
+    for (std::size_t i : rest.frontier)
+        QCOMPARE(rest.candidates[i].measurement.latencyMs, test::FakeMeasurer::latencyOf(rest.candidates[i].arch));
 }
 
 void TestSearch::randomBaseline()
@@ -436,35 +454,54 @@ void TestSearch::screeningOff()
 void TestSearch::presampleKeepsTheBestEstimates_data()
 {
     QTest::addColumn<int>("rounds");
-    QTest::newRow("samples only") << 0;
-    QTest::newRow("3 generations bred on estimates") << 3;
+    QTest::addColumn<QString>("objectives");
+    QTest::newRow("samples only") << 0 << "params,latency";
+    QTest::newRow("3 generations bred on estimates") << 3 << "params,latency";
+    QTest::newRow("memory, no latency estimate") << 0 << "params,memory";
+    QTest::newRow("all three") << 1 << "params,latency,memory";
 }
 
 void TestSearch::presampleKeepsTheBestEstimates()
 {
-    // The first batch is the best populationSize() of populationSize() x presample samples (and
-    // as many again per estimate round) by estimate: no candidate kept is outranked by a sample
-    // left out, and nothing more is measured.
+    // After the first population (measured in full, and enough to trust the exact estimates),
+    // each batch is the best of presample x as many bred samples (and as many again per
+    // estimate round) by the estimates of the chosen objectives: no candidate kept is outranked
+    // on those objectives by a sample left out, and nothing more is measured.
     QFETCH(int, rounds);
-    test::FakeMeasurer m;
-    m.estimateScale = 1.0;
+    QFETCH(QString, objectives);
     SearchParams p = smallParams();
-    p.iterations = 1;
+    p.objectives = parseObjectives(objectives.toStdString());
+    const bool latency = objectives.contains(QStringLiteral("latency"));
+    test::FakeMeasurer m;
+    m.estimateScale = latency ? 1.0 : 0.0;
+    m.memoryEstimateScale = 1.0;
+    p.iterations = 2;
     p.presample = 5;
     p.estimateRounds = rounds;
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
-    QCOMPARE(int(r.candidates.size()), p.populationSize());
-    QCOMPARE(int(m.estimated.size()), p.populationSize() * p.presample * (1 + rounds));
+    const int bred = p.mutants + p.crossovers;
+    QCOMPARE(int(r.candidates.size()), p.populationSize() + bred);
+    QCOMPARE(int(m.estimated.size()), p.populationSize() + bred * p.presample * (1 + rounds));
+    auto truePoint = [&](const ArchConfig& a) {
+        Candidate c;
+        c.decoderParams = decoderParams(a);
+        c.measurement.latencyMs = test::FakeMeasurer::latencyOf(a);
+        c.measurement.peakMemoryMb = test::FakeMeasurer::memoryOf(a);
+        return c.point(p.objectives);
+    };
+    const std::vector<ArchConfig> second(m.estimated.begin() + p.populationSize(), m.estimated.end());
     std::vector<Point> points;
-    for (const auto& a : m.estimated)
-        points.push_back({ -double(decoderParams(a)), test::FakeMeasurer::latencyOf(a) });
+    for (const auto& a : second)
+        points.push_back(truePoint(a));
     const std::vector<int> ranks = nonDominatedRanks(points);
     std::set<std::string> kept;
     for (const auto& c : r.candidates)
-        kept.insert(c.arch.key());
+        if (c.iteration == 1)
+            kept.insert(c.arch.key());
+    QCOMPARE(int(kept.size()), bred);
     int worstKept = 0, bestLeft = 1 << 30;
-    for (std::size_t i = 0; i < m.estimated.size(); ++i) {
-        if (kept.count(m.estimated[i].key()))
+    for (std::size_t i = 0; i < second.size(); ++i) {
+        if (kept.count(second[i].key()))
             worstKept = std::max(worstKept, ranks[i]);
         else
             bestLeft = std::min(bestLeft, ranks[i]);
@@ -472,25 +509,30 @@ void TestSearch::presampleKeepsTheBestEstimates()
     QVERIFY2(
         worstKept <= bestLeft, qPrintable(QStringLiteral("kept rank %1, left rank %2").arg(worstKept).arg(bestLeft)));
 
-    // The same seed without presampling measures a first population with a smaller hypervolume.
+    // The same seed without presampling breeds a second batch with a smaller hypervolume.
     test::FakeMeasurer plain;
-    plain.estimateScale = 1.0;
+    plain.estimateScale = m.estimateScale;
+    plain.memoryEstimateScale = 1.0;
     p.presample = 1;
     const SearchResult r1 = SearchEngine(gptSpace(), p, plain).run(nullptr);
-    auto measured = [](const SearchResult& res) {
+    auto bredPoints = [&](const SearchResult& res) {
         std::vector<Point> pts;
         for (const auto& c : res.candidates)
-            pts.push_back({ -double(c.decoderParams), test::FakeMeasurer::latencyOf(c.arch) });
+            if (c.iteration == 1)
+                pts.push_back(truePoint(c.arch));
         return pts;
     };
-    double worst = 0;
-    for (const auto& res : { r, r1 })
-        for (const auto& pt : measured(res))
-            worst = std::max(worst, pt[1]);
-    const Point ref { -double(gptSpace().paramsMin), 1.1 * worst };
-    qInfo("hypervolume with presampling %.4g, without %.4g", hypervolume(measured(r), ref),
-        hypervolume(measured(r1), ref));
-    QVERIFY(hypervolume(measured(r), ref) > hypervolume(measured(r1), ref));
+    Point ref { -double(gptSpace().paramsMin) };
+    for (std::size_t o = 1; o < p.objectives.size(); ++o) {
+        double worst = 0;
+        for (const auto& res : { r, r1 })
+            for (const auto& pt : bredPoints(res))
+                worst = std::max(worst, pt[o]);
+        ref.push_back(1.1 * worst);
+    }
+    qInfo("hypervolume of the bred batch with presampling %.4g, without %.4g", hypervolume(bredPoints(r), ref),
+        hypervolume(bredPoints(r1), ref));
+    QVERIFY(hypervolume(bredPoints(r), ref) > hypervolume(bredPoints(r1), ref));
 }
 
 void TestSearch::largestHypervolumeGainIsMeasuredFirst()
@@ -515,6 +557,174 @@ void TestSearch::largestHypervolumeGainIsMeasuredFirst()
     for (const auto& c : r.candidates)
         QVERIFY(area(c) <= area(r.candidates.front()));
     QVERIFY(area(r.candidates.front()) > area(r.candidates[1]));
+}
+
+namespace {
+
+std::set<std::string> keysOfIteration(const SearchResult& r, int iteration)
+{
+    std::set<std::string> out;
+    for (const auto& c : r.candidates)
+        if (c.iteration == iteration)
+            out.insert(c.arch.key());
+    return out;
+}
+
+bool sameCandidates(const SearchResult& a, const SearchResult& b)
+{
+    for (int i = 0; i < std::max(a.iterationsDone, b.iterationsDone); ++i)
+        if (keysOfIteration(a, i) != keysOfIteration(b, i))
+            return false;
+    return a.iterationsDone == b.iterationsDone;
+}
+
+} // namespace
+
+void TestSearch::firstPopulationIsPlainRandom()
+{
+    // The first population is the seed's plain random sample, measured in full, however the
+    // estimates are set: they may only order it.
+    SearchParams plain = smallParams(21);
+    plain.iterations = 1;
+    plain.screening = false;
+    test::FakeMeasurer m0;
+    const SearchResult reference = SearchEngine(gptSpace(), plain, m0).run(nullptr);
+    SearchParams p = plain;
+    p.screening = true;
+    p.presample = 10;
+    p.estimateRounds = 2;
+    test::FakeMeasurer m;
+    m.estimateScale = 1.0;
+    m.memoryEstimateScale = 1.0;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
+    QCOMPARE(keysOfIteration(r, 0), keysOfIteration(reference, 0));
+    QCOMPARE(int(r.candidates.size()), p.populationSize());
+    QCOMPARE(m.estimates, p.populationSize()); // estimated to order the measurements, no more
+    for (const auto& c : r.candidates)
+        QCOMPARE(c.status, Candidate::Status::Ok);
+    QCOMPARE(m.calls, p.populationSize());
+}
+
+void TestSearch::randomBaselineIgnoresEstimates()
+{
+    // The random baseline is the same run with or without estimates, and never asks for one.
+    SearchParams p = smallParams(5);
+    p.algorithm = Algorithm::Random;
+    test::FakeMeasurer without, with;
+    with.estimateScale = 1.0;
+    with.memoryEstimateScale = 1.0;
+    const SearchResult a = SearchEngine(gptSpace(), p, without).run(nullptr);
+    const SearchResult b = SearchEngine(gptSpace(), p, with).run(nullptr);
+    QCOMPARE(keys(a), keys(b)); // the same candidates in the same order
+    QCOMPARE(with.estimates, 0);
+    QCOMPARE(with.calls, int(b.candidates.size()));
+}
+
+void TestSearch::untrustedEstimatesTurnThemselvesOff()
+{
+    // Estimates off by up to 60% either way are not trusted: nothing is screened or culled, the
+    // run breeds exactly what measuring everything breeds, and the user is told why.
+    SearchParams p = smallParams(3);
+    p.presample = 5;
+    test::FakeMeasurer noisy;
+    noisy.estimateScale = 1.0;
+    noisy.estimateNoise = 0.6;
+    Recorder rec;
+    const SearchResult r = SearchEngine(gptSpace(), p, noisy).run(&rec);
+    SearchParams off = p;
+    off.screening = false;
+    test::FakeMeasurer plain;
+    const SearchResult reference = SearchEngine(gptSpace(), off, plain).run(nullptr);
+    QVERIFY(sameCandidates(r, reference));
+    for (const auto& c : r.candidates)
+        QVERIFY(c.status != Candidate::Status::Estimated);
+    QVERIFY(!r.estimate.trusted);
+    QVERIFY(r.estimate.p90Error > 0.2);
+    bool told = false;
+    for (const auto& e : rec.events)
+        told = told
+            || (e.kind == SearchEvent::Kind::Message && e.warning
+                && e.message.find("screening and culling are off") != std::string::npos);
+    QVERIFY(told);
+
+    // Exact estimates are trusted once ten full measurements agree, and then they cull.
+    test::FakeMeasurer exact;
+    exact.estimateScale = 1.0;
+    Recorder told2;
+    const SearchResult culled = SearchEngine(gptSpace(), p, exact).run(&told2);
+    QVERIFY(culled.estimate.trusted);
+    QCOMPARE(culled.estimate.within5, 1.0);
+    QVERIFY(!sameCandidates(culled, reference));
+    QVERIFY(exact.estimates > int(culled.candidates.size()));
+}
+
+void TestSearch::frontierPointsAreConfirmed()
+{
+    // First measurements up to 40% too fast (luck), confirmations exact: every frontier point
+    // reported is confirmed and carries its true latency; lucky points that fall back on
+    // confirmation leave the frontier.
+    test::FakeMeasurer m;
+    m.firstLuck = 0.4;
+    Recorder rec;
+    const SearchResult r = SearchEngine(gptSpace(), smallParams(9), m).run(&rec);
+    QVERIFY(!r.frontier.empty());
+    for (std::size_t i : r.frontier) {
+        const Candidate& c = r.candidates[i];
+        QVERIFY(c.measurement.confirmed);
+        QCOMPARE(c.measurement.latencyMs, test::FakeMeasurer::latencyOf(c.arch));
+        QVERIFY(c.measurement.firstLatencyMs <= c.measurement.latencyMs);
+    }
+    int fellOff = 0;
+    for (const auto& e : rec.events) {
+        if (e.kind != SearchEvent::Kind::Confirmed)
+            continue;
+        const Candidate& c = e.candidate;
+        QCOMPARE(c.measurement.firstLatencyMs,
+            test::FakeMeasurer::latencyOf(c.arch) * (1 - 0.4 * test::FakeMeasurer::luckOf(c.arch)));
+        const auto at =
+            std::find_if(r.candidates.begin(), r.candidates.end(), [&](const Candidate& x) { return x.id == c.id; });
+        QVERIFY(at != r.candidates.end());
+        fellOff += !at->onFrontier;
+    }
+    qInfo("%d confirmations, %d of them left the frontier", m.confirms, fellOff);
+    QVERIFY(fellOff > 0);
+    // Each architecture is confirmed at most once.
+    std::set<std::string> confirmed;
+    for (const auto& a : m.confirmed)
+        QVERIFY(confirmed.insert(a.key()).second);
+}
+
+void TestSearch::mutatedInnerWidthFitsTheChildsModelWidth()
+{
+    // d_inner of at least 2 x d_model: a redrawn d_inner comes from the values allowed for the
+    // child's own d_model, so a mutant that keeps its parent's d_model is always in the space
+    // (before, it was drawn for another random d_model and often fell outside).
+    SearchSpace s = gptSpace();
+    s.dModel = { 128, 512 };
+    s.dInner = { 256, 512, 1024, 2048 };
+    s.minInnerRatio = 2.0;
+    s.validate();
+    SearchParams p = smallParams();
+    p.mutationProb = 0.5;
+    Breeder breeder(s, p);
+    Genes parent;
+    for (int tries = 0; tries < 1000 && parent.dModel != 512; ++tries)
+        parent = breeder.random();
+    QCOMPARE(parent.dModel, 512);
+    int kept = 0;
+    std::set<int> drawn;
+    for (int i = 0; i < 2000; ++i) {
+        const Genes child = breeder.mutate(parent);
+        if (child.dModel != parent.dModel)
+            continue;
+        ++kept;
+        for (int di : child.dInner) {
+            QVERIFY2(di >= 1024, qPrintable(QStringLiteral("d_inner %1 with d_model 512").arg(di)));
+            drawn.insert(di);
+        }
+    }
+    QVERIFY(kept > 500);
+    QCOMPARE(drawn, (std::set<int> { 1024, 2048 }));
 }
 
 QTEST_APPLESS_MAIN(TestSearch)

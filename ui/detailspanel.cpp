@@ -162,6 +162,10 @@ void DetailsPanel::refresh()
     auto mb = [](double v) { return QString::number(v, 'f', 2) + QStringLiteral(" MB"); };
     if (c.status == lts::Candidate::Status::Failed) {
         m_measurement->setText(QStringLiteral("Not measured: %1").arg(QString::fromStdString(m.error)));
+    } else if (c.status == lts::Candidate::Status::Estimated) {
+        m_measurement->setText(QStringLiteral("Estimated, never measured in full: its estimates could not reach the "
+                                              "frontier\nLatency, calibrated estimate: %1\nPeak memory, estimate: %2")
+                                   .arg(ms(m.latencyMs), mb(m.peakMemoryMb)));
     } else {
         m_measurement->setText(QStringLiteral("Latency, median: %1\nSpread (IQR): %2\nMin to max: %3 to %4\n"
                                               "Timed repeats: %5\nPeak memory: %6\nWeights: %7, activations: %8\n"
@@ -172,12 +176,25 @@ void DetailsPanel::refresh()
                                        QString::number(m.cpuUtilisation, 'f', 2),
                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
+    QString notes;
+    if (m.coldMs > 0)
+        notes += QStringLiteral("\nFirst (cold) pass: %1, not timed").arg(ms(m.coldMs));
+    if (m.confirmed)
+        notes += m.firstLatencyMs > 0
+            ? QStringLiteral("\nConfirmed: measured again with more passes; first measured %1")
+                  .arg(ms(m.firstLatencyMs))
+            : QStringLiteral("\nConfirmed measurement");
+    else if (onFrontier && c.status == lts::Candidate::Status::Ok)
+        notes += QStringLiteral("\nNot confirmed yet: the search measures frontier points again before it ends");
+    if (m.retimed > 0)
+        notes +=
+            QStringLiteral("\nTimed %1 more time(s): the spread or the CPU share showed interference").arg(m.retimed);
     if (m.fromDeviceCache)
-        m_measurement->setText(m_measurement->text()
-            + QStringLiteral("\nMeasured by an earlier search on this device (measurement cache)"));
+        notes += QStringLiteral("\nMeasured by an earlier search on this device (measurement cache)");
     if (c.latencyEstimateMs > 0)
-        m_measurement->setText(
-            m_measurement->text() + QStringLiteral("\nLatency estimate (screening): %1").arg(ms(c.latencyEstimateMs)));
+        notes += QStringLiteral("\nRaw estimates (before calibration): latency %1").arg(ms(c.latencyEstimateMs))
+            + (c.memoryEstimateMb > 0 ? QStringLiteral(", peak memory %1").arg(mb(c.memoryEstimateMb)) : QString());
+    m_measurement->setText(m_measurement->text() + notes);
     const lts::MeasureProtocol& p = layer.config.protocol;
     m_protocol->setText(QStringLiteral("Device %1, %2 thread(s)\nBatch %3 x %4 tokens\n%5 warm-up + %6 timed passes")
                             .arg(QString::fromStdString(p.device))

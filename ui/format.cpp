@@ -60,11 +60,17 @@ QString candidateTooltip(const lts::Candidate& c, const QString& runName)
     text += QStringLiteral("decoder %1 · total %2<br>").arg(millions(c.decoderParams), millions(c.totalParams));
     if (c.status == lts::Candidate::Status::Failed) {
         text += QStringLiteral("<span style='color:#d62728'>%1</span><br>").arg(statusText(c).toHtmlEscaped());
+    } else if (c.status == lts::Candidate::Status::Estimated) {
+        text += QStringLiteral("<i>estimated, never measured in full:</i> latency ≈ %1 ms · peak ≈ %2 MB<br>")
+                    .arg(c.measurement.latencyMs, 0, 'f', 3)
+                    .arg(c.measurement.peakMemoryMb, 0, 'f', 1);
     } else {
         text += QStringLiteral("latency %1 ms (IQR %2) · peak %3 MB<br>")
                     .arg(c.measurement.latencyMs, 0, 'f', 3)
                     .arg(c.measurement.latencyIqrMs, 0, 'f', 3)
                     .arg(c.measurement.peakMemoryMb, 0, 'f', 1);
+        if (c.measurement.confirmed)
+            text += QStringLiteral("confirmed (first measured %1 ms)<br>").arg(c.measurement.firstLatencyMs, 0, 'f', 3);
         if (c.status == lts::Candidate::Status::OverCeiling)
             text += QStringLiteral("<i>over the latency or memory ceiling</i><br>");
     }

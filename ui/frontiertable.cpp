@@ -86,6 +86,8 @@ QVariant FrontierModel::data(const QModelIndex& index, int role) const
         return layersSummary(c.arch.dInner);
     case Iteration:
         return c.iteration;
+    case Confirmed:
+        return m.confirmed ? QStringLiteral("yes") : QStringLiteral("no");
     }
     return {};
 }
@@ -95,14 +97,15 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal)
         return {};
     static const char* const names[ColumnCount] = { "Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms", "Peak MB",
-        "Layers", "d_model", "n_head", "d_inner", "Iter." };
+        "Layers", "d_model", "n_head", "d_inner", "Iter.", "Confirmed" };
     static const char* const tips[ColumnCount] = { "The run folder the architecture comes from",
         "Candidate number within its run",
         "Decoder parameters: LTS's training-free proxy for perplexity (more is better)",
         "All parameters, embeddings and output head included",
         "Median latency of one forward pass on the target device", "Interquartile range of the timed forward passes",
         "High-water mark of memory during one forward pass", "Number of decoder layers", "Model width",
-        "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it" };
+        "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it",
+        "Whether the latency was confirmed: measured again, with more passes, apart from the first measurement" };
     if (role == Qt::DisplayRole)
         return QString::fromLatin1(names[section]);
     if (role == Qt::ToolTipRole)

@@ -28,6 +28,7 @@ public:
         NHead,
         DInner,
         Iteration,
+        Confirmed,
         ColumnCount
     };
     static constexpr int kSortRole = Qt::UserRole + 1; // raw numbers, so sorting is numeric

@@ -104,6 +104,7 @@ bool LiveSearch::launch(lts::SearchJobParams params, QString* error)
     m_evaluatedNow = 0;
     m_iteration = 0;
     m_hypervolume = m_store->layer(m_layer).history.empty() ? 0 : m_store->layer(m_layer).history.back().hypervolume;
+    m_latencyEstimate = m_memoryEstimate = {};
     m_finishReason.clear();
     m_failed = false;
     m_pauseRequested = m_enginePaused = false;
@@ -162,9 +163,17 @@ void LiveSearch::onEvent(const lts::SearchEvent& e)
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
         break;
+    case lts::SearchEvent::Kind::Confirmed:
+        if (e.fromEarlierRun)
+            break; // the layer was read from the folder, confirmations included
+        flush(); // the candidate confirmed is on the plot before its new record replaces it
+        m_store->replaceCandidates(m_layer, { e.candidate });
+        break;
     case lts::SearchEvent::Kind::IterationDone: {
         flush();
         m_hypervolume = e.hypervolume;
+        m_latencyEstimate = e.estimate;
+        m_memoryEstimate = e.memoryEstimate;
         const auto& history = m_store->layer(m_layer).history;
         // A resumed run replays the iterations its folder already holds.
         if (history.empty() || e.iteration > history.back().iteration)
@@ -189,6 +198,8 @@ void LiveSearch::onEvent(const lts::SearchEvent& e)
     case lts::SearchEvent::Kind::Finished:
         flush();
         m_hypervolume = e.hypervolume;
+        m_latencyEstimate = e.estimate;
+        m_memoryEstimate = e.memoryEstimate;
         m_finishReason = QString::fromStdString(e.message);
         break;
     }
@@ -234,6 +245,10 @@ SearchProgress LiveSearch::progress() const
     p.iteration = m_iteration;
     p.iterations = m_config.search.iterations;
     p.hypervolume = m_hypervolume;
+    p.latencyEstimate = m_latencyEstimate;
+    p.memoryEstimate = m_memoryEstimate;
+    p.objectives = m_config.search.objectives;
+    p.screening = m_config.search.screening && m_config.search.algorithm == lts::Algorithm::Evolution;
     p.finishReason = m_failed ? QStringLiteral("failed") : m_finishReason;
     p.elapsedS = elapsedS();
     if (isRunning())

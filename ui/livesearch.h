@@ -30,6 +30,11 @@ struct SearchProgress {
     double fraction = 0; // of the planned candidates, or of the time budget
     double hypervolume = 0;
     QString finishReason; // the engine's words: "finished", "cancelled", "time budget reached", ...
+    // How the estimates have held against full measurements, as of the last iteration.
+    lts::EstimateQuality latencyEstimate;
+    lts::EstimateQuality memoryEstimate;
+    std::vector<lts::Objective> objectives;
+    bool screening = false; // the search may screen and cull with the estimates
 };
 
 class LiveSearch final : public QObject {
@@ -97,6 +102,7 @@ private:
     int m_evaluated = 0;
     int m_iteration = 0;
     double m_hypervolume = 0;
+    lts::EstimateQuality m_latencyEstimate, m_memoryEstimate;
     QString m_finishReason;
     bool m_failed = false;
 };

@@ -326,6 +326,7 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
 
     connect(store, &RunStore::layersChanged, this, &ParetoPlot::rebuild);
     connect(store, &RunStore::candidatesChanged, this, &ParetoPlot::onCandidatesAppended);
+    connect(store, &RunStore::candidatesReplaced, this, &ParetoPlot::rebuild);
     connect(store, &RunStore::frontierChanged, this, &ParetoPlot::onFrontierChanged);
     connect(store, &RunStore::selectionChanged, this, [this] {
         updateSelectionGraph();
@@ -529,6 +530,11 @@ void ParetoPlot::rebuild()
         lp.front->setPen(QPen(frontColor, 2));
         lp.front->setLineStyle(isParams(m_x) ? QCPGraph::lsStepRight : QCPGraph::lsStepLeft);
         lp.front->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(frontColor, 2), Qt::NoBrush, 9));
+        lp.confirmed = m_plot->addGraph();
+        lp.confirmed->setLineStyle(QCPGraph::lsNone);
+        lp.confirmed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, frontColor, 4));
+        lp.confirmed->setName(QStringLiteral("confirmed frontier points"));
+        lp.confirmed->removeFromLegend();
         setFrontierData(l);
     }
     if (anyOver) {
@@ -700,18 +706,25 @@ void ParetoPlot::plotCandidates(int layer, std::size_t from, std::size_t to)
 void ParetoPlot::setFrontierData(int layer)
 {
     const RunLayer& run = m_store->layer(layer);
-    QVector<double> fx, fy;
+    QVector<double> fx, fy, cx, cy;
     for (std::size_t i : run.frontier) {
         double x = 0, y = 0;
         if (position(run.candidates[i], &x, &y)) {
             fx << x;
             fy << y;
+            if (run.candidates[i].measurement.confirmed) {
+                cx << x;
+                cy << y;
+            }
         }
     }
-    QCPGraph* front = m_layers[std::size_t(layer)].front;
-    front->setData(fx, fy);
-    front->setName(m_single ? QStringLiteral("frontier (%1)").arg(fx.size())
-                            : QStringLiteral("%1 (%2 on frontier)").arg(run.name).arg(fx.size()));
+    const LayerPlot& lp = m_layers[std::size_t(layer)];
+    lp.front->setData(fx, fy);
+    lp.confirmed->setData(cx, cy, true);
+    const QString confirmed =
+        cx.size() == fx.size() ? QStringLiteral("all confirmed") : QStringLiteral("%1 confirmed").arg(cx.size());
+    lp.front->setName(m_single ? QStringLiteral("frontier (%1, %2)").arg(fx.size()).arg(confirmed)
+                               : QStringLiteral("%1 (%2 on frontier, %3)").arg(run.name).arg(fx.size()).arg(confirmed));
 }
 
 void ParetoPlot::restyleIterations()
@@ -756,7 +769,8 @@ std::vector<QCPAbstractPlottable*> ParetoPlot::layerPlottables(int layer) const
         out.push_back(g);
     if (lp.cloud)
         out.push_back(lp.cloud);
-    out.push_back(lp.front);
+    out.push_back(lp.confirmed);
+    out.push_back(lp.front); // last
     return out;
 }
 

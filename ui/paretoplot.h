@@ -78,8 +78,8 @@ public:
     bool saveImage(const QString& path, QString* error = nullptr);
 
     int plottedPoints() const;
-    // The plottables drawing layer `layer`'s measured points and its frontier line (the points
-    // first); empty for a layer not drawn. They outlive appends to the layer.
+    // The plottables drawing layer `layer`'s measured points, its confirmed frontier points and
+    // its frontier line (last); empty for a layer not drawn. They outlive appends to the layer.
     std::vector<QCPAbstractPlottable*> layerPlottables(int layer) const;
     // Centre of a drawn point in canvas pixels; (-1,-1) when it is not drawn.
     QPoint pixelOf(PointRef p) const;
@@ -98,6 +98,7 @@ private:
         std::map<int, QCPGraph*> groups; // the scatter per iteration (one run) or whole (key 0), while sparse
         DotCloud* cloud = nullptr; // the scatter as one raster, once dense
         QCPGraph* front = nullptr;
+        QCPGraph* confirmed = nullptr; // a dot inside each frontier point whose latency is confirmed
     };
     // Range of one axis' values over every drawn point, on a linear and on a log scale.
     struct Bounds {

@@ -132,6 +132,29 @@ void RunStore::appendCandidates(int index, const std::vector<lts::Candidate>& ba
         Q_EMIT frontierChanged(index);
 }
 
+void RunStore::replaceCandidates(int index, const std::vector<lts::Candidate>& updates)
+{
+    if (index < 0 || index >= layerCount() || updates.empty())
+        return;
+    RunLayer& l = m_layers[std::size_t(index)];
+    for (const lts::Candidate& u : updates) {
+        // Confirmations concern recent candidates: search from the back.
+        const auto it = std::find_if(
+            l.candidates.rbegin(), l.candidates.rend(), [&](const lts::Candidate& c) { return c.id == u.id; });
+        if (it != l.candidates.rend())
+            *it = u;
+    }
+    std::optional<lts::FrontTracker>& front = m_fronts[std::size_t(index)];
+    front.emplace();
+    for (std::size_t i = 0; i < l.candidates.size(); ++i)
+        offer(*front, l, i);
+    std::vector<std::size_t> ids = front->ids();
+    std::sort(ids.begin(), ids.end());
+    l.frontier = std::move(ids);
+    Q_EMIT candidatesReplaced(index);
+    Q_EMIT frontierChanged(index);
+}
+
 void RunStore::appendHistory(int index, const ConvergencePoint& point)
 {
     if (index < 0 || index >= layerCount())

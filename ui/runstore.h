@@ -64,6 +64,9 @@ public:
     // Appends a batch and brings the layer's frontier up to date incrementally: O(batch x front),
     // with the same indices, in the same (ascending) order, as lts::frontierOf of all candidates.
     void appendCandidates(int layer, const std::vector<lts::Candidate>& batch);
+    // Replaces candidates of the layer by id (a frontier point's confirmation) and recomputes
+    // its frontier, on which a confirmed point may no longer stand.
+    void replaceCandidates(int layer, const std::vector<lts::Candidate>& updates);
     void appendHistory(int layer, const ConvergencePoint& point);
     void setLive(int layer, bool live);
 
@@ -80,7 +83,8 @@ public:
 
 Q_SIGNALS:
     void layersChanged();
-    void candidatesChanged(int layer);
+    void candidatesChanged(int layer); // appended
+    void candidatesReplaced(int layer);
     void frontierChanged(int layer);
     void historyChanged(int layer);
     void selectionChanged();

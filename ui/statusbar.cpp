@@ -6,6 +6,10 @@
 #include <QProgressBar>
 #include <QStatusBar>
 
+#include <QStringList>
+
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace studio {
@@ -38,6 +42,7 @@ SearchStatus::SearchStatus(QStatusBar* bar)
     m_eta = label("statusEta", QStringLiteral("Estimated time left, from the pace so far"));
     m_hypervolume = label(
         "statusHypervolume", QStringLiteral("Hypervolume of the frontier after the last iteration (larger is better)"));
+    m_estimate = label("statusEstimate", QString());
     m_progress = new QProgressBar(bar);
     m_progress->setObjectName(QStringLiteral("statusProgress"));
     m_progress->setRange(0, kProgressSteps);
@@ -79,7 +84,58 @@ void SearchStatus::show(const SearchProgress& p)
     m_elapsed->setText(QStringLiteral("Elapsed %1").arg(p.hasRun ? clockText(p.elapsedS) : none));
     m_eta->setText(QStringLiteral("ETA %1").arg(p.etaS >= 0 ? clockText(p.etaS) : none));
     m_hypervolume->setText(QStringLiteral("HV %1").arg(p.hypervolume, 0, 'g', 4));
+    const EstimateSummary e = estimateSummary(p);
+    m_estimate->setVisible(!e.text.isEmpty());
+    m_estimate->setText(e.text);
+    m_estimate->setToolTip(e.tooltip);
     m_progress->setValue(int(std::lround(p.fraction * kProgressSteps)));
+}
+
+EstimateSummary estimateSummary(const SearchProgress& p)
+{
+    EstimateSummary out;
+    if (!p.screening || !p.hasRun)
+        return out;
+    const bool memory =
+        std::find(p.objectives.begin(), p.objectives.end(), lts::Objective::Memory) != p.objectives.end();
+    const bool latency =
+        std::find(p.objectives.begin(), p.objectives.end(), lts::Objective::Latency) != p.objectives.end();
+    auto share = [](const lts::EstimateQuality& q) { return QStringLiteral("%1%").arg(std::lround(100 * q.within10)); };
+    auto line = [](const char* what, const lts::EstimateQuality& q) {
+        return QStringLiteral("%1 estimate against %2 full measurements: %3% within ±5%, %4% within ±10%, "
+                              "median error %5%, 90th percentile %6%")
+            .arg(QString::fromLatin1(what))
+            .arg(q.samples)
+            .arg(std::lround(100 * q.within5))
+            .arg(std::lround(100 * q.within10))
+            .arg(100 * q.medianError, 0, 'f', 1)
+            .arg(100 * q.p90Error, 0, 'f', 1);
+    };
+    QStringList parts, tips;
+    if (latency) {
+        parts << QStringLiteral("latency %1").arg(share(p.latencyEstimate));
+        tips << line("Latency", p.latencyEstimate);
+    }
+    if (memory) {
+        parts << QStringLiteral("memory %1").arg(share(p.memoryEstimate));
+        tips << line("Peak memory", p.memoryEstimate);
+    }
+    const int samples =
+        std::min(latency ? p.latencyEstimate.samples : INT_MAX, memory ? p.memoryEstimate.samples : INT_MAX);
+    const bool trusted = (!latency || p.latencyEstimate.trusted) && (!memory || p.memoryEstimate.trusted);
+    if (samples == 0) {
+        out.text = QStringLiteral("Estimates: not checked yet");
+        tips.clear();
+    } else {
+        out.text = QStringLiteral("Estimates ±10%: %1 · screening %2")
+                       .arg(parts.join(QStringLiteral(", ")), trusted ? QStringLiteral("on") : QStringLiteral("off"));
+    }
+    tips << QStringLiteral("Candidates screened out without a full measurement: %1").arg(p.latencyEstimate.screenedOut);
+    tips << (trusted ? QStringLiteral("The estimates hold on this device: they may screen and cull candidates.")
+                     : QStringLiteral("Screening and culling wait until 90% of at least 10 full measurements fall "
+                                      "within 20% of the estimates; until then every candidate is measured in full."));
+    out.tooltip = tips.join(QLatin1Char('\n'));
+    return out;
 }
 
 void SearchStatus::setProblem(const QString& text)

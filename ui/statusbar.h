@@ -1,5 +1,5 @@
 // The status bar's permanent figures of the live search: state, candidates evaluated, iteration,
-// elapsed time, ETA, hypervolume and a progress bar, plus a problem line. It only shows what
+// elapsed time, ETA, hypervolume, the estimates' accuracy and a progress bar, plus a problem line. It only shows what
 // LiveSearch reports.
 #pragma once
 
@@ -29,10 +29,21 @@ private:
     QLabel* m_elapsed;
     QLabel* m_eta;
     QLabel* m_hypervolume;
+    QLabel* m_estimate;
     QProgressBar* m_progress;
 };
 
 // How a state reads in the status bar ("Running", "Stopped by the user", "Finished (…)").
 QString stateText(const SearchProgress& p);
+
+// The estimates' accuracy on this device, as the status bar shows it: the share of full
+// measurements within ±10% of the calibrated estimate for each chosen cost objective, and
+// whether screening is on; the tooltip has the ±5% share and the error quantiles. Empty when
+// the search does not use estimates.
+struct EstimateSummary {
+    QString text;
+    QString tooltip;
+};
+EstimateSummary estimateSummary(const SearchProgress& p);
 
 } // namespace studio

@@ -55,15 +55,15 @@ int main(int argc, char** argv)
     QElapsedTimer t;
     t.start();
     for (const auto& a : archs)
-        estimates.push_back(measurer.estimateLatencyMs(a, never).value_or(0));
+        estimates.push_back(measurer.estimate(a, never).value_or(Estimate {}).latencyMs);
     const double buildS = double(t.nsecsElapsed()) / 1e9;
     t.restart();
     for (const auto& a : archs)
-        measurer.estimateLatencyMs(a, never);
+        measurer.estimate(a, never);
     const double perEstimateUs = double(t.nsecsElapsed()) / 1e3 / double(archs.size());
     std::printf("%s, %d thread(s): %zu architectures estimated in %.2f s, %d parts timed; "
                 "then %.1f us per estimate from the table\n",
-        name.c_str(), protocol.threads, archs.size(), buildS, measurer.tableEntries(), perEstimateUs);
+        name.c_str(), protocol.threads, archs.size(), buildS, measurer.tableParts(), perEstimateUs);
 
     std::vector<double> ratios, measured;
     for (int i = 0; i < n && i < int(archs.size()); ++i) {

@@ -240,7 +240,7 @@ private Q_SLOTS:
         QVERIFY(front);
         QVERIFY(front == drawn.back());
         QCOMPARE(front->dataCount(), 1);
-        QCOMPARE(front->name(), QStringLiteral("frontier (1)"));
+        QCOMPARE(front->name(), QStringLiteral("frontier (1, 0 confirmed)"));
 
         // The first over-ceiling candidate needs a legend row: a rebuild; the second one does not.
         store.appendCandidates(0, { candidate(initial + 4, 40, 12, 5, Status::OverCeiling) });

@@ -325,7 +325,7 @@ private Q_SLOTS:
         QStringList names;
         for (int i = 0; i < canvas->graphCount(); ++i)
             names << canvas->graph(i)->name();
-        QVERIFY2(names.contains(QStringLiteral("frontier (1)")), qPrintable(names.join(',')));
+        QVERIFY2(names.contains(QStringLiteral("frontier (1, 0 confirmed)")), qPrintable(names.join(',')));
         QVERIFY(names.contains(QStringLiteral("over ceiling (1)")));
         QVERIFY(names.contains(QStringLiteral("failed (1)")));
         QCOMPARE(w.plot()->plottedPoints(), 3);
