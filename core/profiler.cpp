@@ -323,8 +323,9 @@ namespace {
     // wall time (another process held the CPU); the steadiest of the attempts is kept.
     constexpr int kMaxRetimes = 2;
     constexpr double kMinCpuShare = 0.9;
-    // A confirmation times at least this many passes, and up to twice the protocol's repeats.
-    constexpr int kConfirmMinRepeats = 10;
+    // A confirmation times two more passes than the protocol's minimum, and at least five.
+    constexpr int kConfirmExtraRepeats = 2;
+    constexpr int kConfirmMinRepeats = 5;
 
     struct Timing {
         std::vector<double> samples;
@@ -375,8 +376,8 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
 Measurement TorchMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
     MeasureProtocol p = m_protocol;
-    p.minRepeats = std::max(p.minRepeats, kConfirmMinRepeats);
-    p.repeats = std::max(p.repeats * 2, p.minRepeats);
+    p.minRepeats = std::max(p.minRepeats + kConfirmExtraRepeats, kConfirmMinRepeats);
+    p.repeats = std::max(p.repeats, p.minRepeats);
     Measurement m = measureWith(p, arch, cancel);
     m.confirmed = m.status == Measurement::Status::Ok;
     return m;

@@ -27,7 +27,7 @@ public:
     // Throws InputError when the protocol is invalid or its device does not exist here.
     explicit TorchMeasurer(MeasureProtocol protocol);
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
-    // At least 10 timed passes, up to twice the protocol's repeats.
+    // Two timed passes more than the protocol's minimum (at least five), on a model built afresh.
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     MeasureProtocol protocol() const override { return m_protocol; }
     std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override;

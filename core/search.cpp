@@ -18,6 +18,8 @@ namespace {
 
     constexpr int kPatience = 20000; // sampling tries per batch before giving up on filling it
     constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
+    // A confirmation builds the model again and times a few more passes than a first measurement.
+    constexpr double kConfirmCostFactor = 1.3;
 
 } // namespace
 
@@ -121,6 +123,7 @@ private:
 
     double elapsed() const;
     bool outOfTime() const;
+    double confirmReserveS() const;
     void report(SearchEvent e);
     void progressEvent(SearchEvent::Kind kind);
     void note(const std::string& message, bool warning);
@@ -226,7 +229,22 @@ double SearchRun::elapsed() const
 
 bool SearchRun::outOfTime() const
 {
-    return m_params.timeBudgetS > 0 && elapsed() - m_elapsedOffsetS >= m_params.timeBudgetS;
+    return m_params.timeBudgetS > 0 && elapsed() - m_elapsedOffsetS + confirmReserveS() >= m_params.timeBudgetS;
+}
+
+// Time kept back from the budget to confirm the frontier points measured so far: the final
+// frontier is confirmed before the search ends, inside its budget.
+double SearchRun::confirmReserveS() const
+{
+    if (m_params.timeBudgetS <= 0)
+        return 0;
+    double s = 0;
+    for (std::size_t i : m_liveFront.ids()) {
+        const Measurement& m = m_result.candidates[i].measurement;
+        if (!m.confirmed)
+            s += kConfirmCostFactor * m.measureMs / 1000.0;
+    }
+    return s;
 }
 
 void SearchRun::report(SearchEvent e)

@@ -31,7 +31,9 @@ struct SearchParams {
     double crossoverProb = 0.5; // each gene taken from the first parent with this probability
     std::uint64_t seed = 1111;
     std::vector<Objective> objectives { Objective::DecoderParams, Objective::Latency };
-    double timeBudgetS = 0; // 0: no limit
+    // 0: no limit. The budget includes confirming the final frontier: the search stops measuring
+    // new candidates early enough for it.
+    double timeBudgetS = 0;
     // Screening (the evolution only): a candidate whose estimates, each lowered by the margin
     // (or by the estimate's observed 90th-percentile error when larger), are dominated by the
     // measured frontier on the chosen objectives is recorded as estimated instead of measured.

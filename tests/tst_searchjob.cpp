@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <map>
 #include <set>
 
 using namespace lts;
@@ -88,6 +89,7 @@ private Q_SLOTS:
     void deviceCacheAnswersARepeatedSearch();
     void errorsNameTheirCause();
     void fullDiskStopsWithAClearError();
+    void confirmationsReachTheFolder();
 
 private:
     QTemporaryDir m_tmp;
@@ -273,6 +275,49 @@ void TestSearchJob::fullDiskStopsWithAClearError()
     QCOMPARE(rec.candidates(false), 1); // the observer saw the candidate the folder could not take
     QCOMPARE(m.calls, 1);
     QVERIFY(!loadRun(folder).info.finished);
+}
+
+void TestSearchJob::confirmationsReachTheFolder()
+{
+    // Lucky first measurements: the folder holds each frontier point's confirmation, which
+    // loadRun takes over its first line, and the frontier files list confirmed points only.
+    test::FakeMeasurer m;
+    m.firstLuck = 0.4;
+    m.estimateScale = 1.0;
+    const QString folder = m_tmp.filePath(QStringLiteral("confirmed"));
+    const SearchJobResult r = SearchJob(jobOn(m, folder)).run(nullptr);
+    QVERIFY(m.confirms > 0);
+    const LoadedRun run = loadRun(folder);
+    QVERIFY2(run.warnings.empty(), run.warnings.empty() ? "" : run.warnings.front().c_str());
+    QCOMPARE(run.candidates.size(), r.search.candidates.size());
+    std::map<int, const Candidate*> byId;
+    for (const auto& c : r.search.candidates)
+        byId[c.id] = &c;
+    int confirmed = 0;
+    for (const auto& c : run.candidates) {
+        const Candidate& want = *byId.at(c.id);
+        QCOMPARE(c.measurement.confirmed, want.measurement.confirmed);
+        QCOMPARE(c.measurement.latencyMs, want.measurement.latencyMs);
+        QCOMPARE(c.measurement.firstLatencyMs, want.measurement.firstLatencyMs);
+        confirmed += c.measurement.confirmed;
+    }
+    QCOMPARE(confirmed, m.confirms);
+    QFile lines(QDir(folder).filePath(QStringLiteral("candidates.jsonl")));
+    QVERIFY(lines.open(QIODevice::ReadOnly));
+    QCOMPARE(int(lines.readAll().count('\n')), int(run.candidates.size()) + m.confirms);
+    for (std::size_t i : frontierOf(run.candidates, run.info.config.search.objectives))
+        QVERIFY(run.candidates[i].measurement.confirmed);
+    QFile csv(QDir(folder).filePath(QStringLiteral("frontier.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = csv.readAll().trimmed().split('\n');
+    QVERIFY(rows.front().endsWith(",confirmed"));
+    for (int i = 1; i < rows.size(); ++i)
+        QVERIFY2(rows[i].endsWith(",yes"), rows[i].constData());
+    // The estimates' accuracy is kept with the run.
+    QCOMPARE(run.info.latencyEstimate.samples, r.search.estimate.samples);
+    QVERIFY(run.info.latencyEstimate.samples > 10);
+    QCOMPARE(run.info.latencyEstimate.within10, r.search.estimate.within10);
+    QCOMPARE(run.info.latencyEstimate.trusted, r.search.estimate.trusted);
 }
 
 QTEST_GUILESS_MAIN(TestSearchJob)

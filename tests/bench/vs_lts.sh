@@ -7,7 +7,11 @@
 #   tests/bench/vs_lts.sh [SECONDS] [OUT] [STEP]   (defaults: 600, /tmp/lts-bench, 5)
 #
 # STEP is the seconds between the checkpoints at which the frontiers are compared.
-# LTS_SEARCH_ARGS adds options to the lts-search command line.
+# LTS_SEARCH_ARGS adds options to the lts-search command line, LTS_BASELINE_ARGS to the
+# baseline's (e.g. "--reuse-memory"). The comparison reads each lts-search candidate's last
+# record (a frontier point's confirmation replaces its first measurement, at the time of the
+# confirmation); tests/bench/fidelity.py then reports how the final frontier's latencies hold
+# against the common measurer.
 set -eu
 seconds=${1:-600}
 out=${2:-/tmp/lts-bench}
@@ -18,8 +22,10 @@ yardstick=${LTS_YARDSTICK:-$root/../shared/bench}
 [ -x "$root/build/app/lts-search" ] || { echo "vs_lts: build first (packaging/build.sh)" >&2; exit 2; }
 rm -rf "$out/base" "$out/ours" "$out/remeasured.json"
 mkdir -p "$out"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2); lts-search $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) ${LTS_SEARCH_ARGS:-}" | tee "$out/machine.txt"
-/usr/bin/python3 "$yardstick/lts_baseline.py" --time-budget "$seconds" --threads 1 --out "$out/base" 2>"$out/base.log" &
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; lts-search $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) ${LTS_SEARCH_ARGS:-}; baseline ${LTS_BASELINE_ARGS:-}" | tee "$out/machine.txt"
+# shellcheck disable=SC2086
+/usr/bin/python3 "$yardstick/lts_baseline.py" --time-budget "$seconds" --threads 1 --out "$out/base" \
+  ${LTS_BASELINE_ARGS:-} 2>"$out/base.log" &
 base=$!
 # A cold start: no measurement cache. LTS_SEARCH_ARGS adds options (e.g. "--estimate-rounds 0").
 # shellcheck disable=SC2086
@@ -28,7 +34,9 @@ base=$!
 ours=$!
 wait $base
 wait $ours
-echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $(wc -l <"$out/ours/candidates.jsonl") candidates ($(grep -c '"status":"ok"' "$out/ours/candidates.jsonl") measured in full)"
-grep "latency estimate" "$out/ours.log" | tail -n 1
-/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/candidates.jsonl" --b "$out/base/candidates.jsonl" \
+echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $(wc -l <"$out/ours/candidates.jsonl") lines ($(grep -c '"confirmed":true' "$out/ours/candidates.jsonl") of them confirmations)"
+grep "estimate against" "$out/ours.log" | tail -n 2
+/usr/bin/python3 "$root/tests/bench/fidelity.py" records "$out/ours/candidates.jsonl" "$out/ours/records.jsonl"
+/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/records.jsonl" --b "$out/base/candidates.jsonl" \
   --step "$step" --threads 1 --cache "$out/remeasured.json"
+/usr/bin/python3 "$root/tests/bench/fidelity.py" report "$out/ours" "$out/remeasured.json"

@@ -1,11 +1,13 @@
 // GUI tests of the live Pareto plot's updates in place: the store's incremental frontier equals
 // lts::frontierOf after any sequence of appends, appended candidates join the plottables already
 // drawn (sparse graphs and the dense raster alike) and can be hovered and picked, and the image
-// after appends is the one a full rebuild draws.
+// after appends is the one a full rebuild draws; a confirmation replaces its point and marks it;
+// the status bar reads the estimates' accuracy.
 #include "candidate.h"
 #include "guitestutil.h"
 #include "paretoplot.h"
 #include "runstore.h"
+#include "statusbar.h"
 
 #include <QPointer>
 #include <QSignalSpy>
@@ -262,6 +264,60 @@ private Q_SLOTS:
         plot.setMetrics(Metric::TotalParams, Metric::PeakMemory);
         QCOMPARE(alive(rebuilt), 0);
         QCOMPARE(plot.plottedPoints(), initial + 6);
+    }
+
+    void confirmationsReplacePointsAndMarkThem()
+    {
+        // A frontier point confirmed slower than first measured falls behind another point:
+        // the store's frontier and the plot follow, and confirmed points carry their dot.
+        RunStore store;
+        ParetoPlot plot(&store);
+        plot.resize(900, 600);
+        store.addLayer(layerOf({ candidate(0, 10, 5, 0), candidate(1, 20, 6, 0), candidate(2, 20, 7, 0) }));
+        QCOMPARE(store.layer(0).frontier, (std::vector<std::size_t> { 0, 1 }));
+        auto* front = qobject_cast<QCPGraph*>(plot.layerPlottables(0).back());
+        QCOMPARE(front->name(), QStringLiteral("frontier (2, 0 confirmed)"));
+        QSignalSpy replaced(&store, &RunStore::candidatesReplaced);
+        lts::Candidate slower = store.layer(0).candidates[1];
+        slower.measurement.firstLatencyMs = slower.measurement.latencyMs;
+        slower.measurement.latencyMs = 8; // now behind #2 (20 M, 7 ms)
+        slower.measurement.confirmed = true;
+        lts::Candidate kept = store.layer(0).candidates[0];
+        kept.measurement.confirmed = true;
+        store.replaceCandidates(0, { slower, kept });
+        QCOMPARE(replaced.count(), 1);
+        QCOMPARE(store.layer(0).candidates.size(), std::size_t(3));
+        QCOMPARE(store.layer(0).candidates[1].measurement.latencyMs, 8.0);
+        QCOMPARE(store.layer(0).frontier, (std::vector<std::size_t> { 0, 2 }));
+        const auto plottables = plot.layerPlottables(0);
+        front = qobject_cast<QCPGraph*>(plottables.back());
+        auto* confirmed = qobject_cast<QCPGraph*>(plottables[plottables.size() - 2]);
+        QVERIFY(front && confirmed);
+        QCOMPARE(front->name(), QStringLiteral("frontier (2, 1 confirmed)"));
+        QCOMPARE(confirmed->dataCount(), 1);
+        QCOMPARE(confirmed->data()->begin()->value, 5.0); // the point at (10 M, 5 ms)
+    }
+
+    void statusBarSaysHowTheEstimatesHold()
+    {
+        SearchProgress p;
+        p.hasRun = true;
+        p.screening = true;
+        p.objectives = { lts::Objective::DecoderParams, lts::Objective::Latency, lts::Objective::Memory };
+        QCOMPARE(estimateSummary(p).text, QStringLiteral("Estimates: not checked yet"));
+        p.latencyEstimate.samples = p.memoryEstimate.samples = 31;
+        p.latencyEstimate.within5 = 0.62;
+        p.latencyEstimate.within10 = 0.968;
+        p.latencyEstimate.trusted = true;
+        p.memoryEstimate.within10 = 1.0;
+        p.memoryEstimate.trusted = false;
+        const EstimateSummary e = estimateSummary(p);
+        QCOMPARE(e.text, QStringLiteral("Estimates ±10%: latency 97%, memory 100% · screening off"));
+        QVERIFY2(e.tooltip.contains(QStringLiteral("62% within ±5%")), qPrintable(e.tooltip));
+        p.memoryEstimate.trusted = true;
+        QVERIFY(estimateSummary(p).text.endsWith(QStringLiteral("screening on")));
+        p.screening = false; // the random baseline, or screening off: nothing to say
+        QVERIFY(estimateSummary(p).text.isEmpty());
     }
 
     void appendsDrawWhatARebuildDraws_data()

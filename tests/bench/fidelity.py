@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+# Helpers of tests/bench/vs_lts.sh (Python standard library only).
+#
+#   fidelity.py records RUN/candidates.jsonl OUT.jsonl
+#       One line per candidate, its last record: a frontier point's confirmation replaces its
+#       first measurement, at the time of the confirmation. The common measurer's comparison
+#       then counts a point from the moment the run reported the latency it ends with.
+#
+#   fidelity.py report RUN REMEASURED.json
+#       What the run reported against the common measurer's re-measurement: the median gap
+#       between each final frontier point's reported latency and the common one, the share of
+#       reported frontier points still non-dominated among themselves after re-measurement, the
+#       confirmations and how far they moved, the estimate's accuracy (session.json) and how
+#       widely the first 100 candidates spread over the space.
+import json
+import statistics
+import sys
+
+
+def key_of(arch):  # as compare_frontiers.py keys its cache
+    n = arch["n_layer"]
+    heads = arch["n_head"] if isinstance(arch["n_head"], list) else [arch["n_head"]] * n
+    inner = arch["d_inner"] if isinstance(arch["d_inner"], list) else [arch["d_inner"]] * n
+    return json.dumps([arch["d_model"], heads[:n], inner[:n]])
+
+
+def read_lines(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass  # a line cut by a kill
+    return out
+
+
+def last_records(lines):
+    order, last = [], {}
+    for r in lines:
+        if r["id"] not in last:
+            order.append(r["id"])
+        last[r["id"]] = r
+    return [last[i] for i in order]
+
+
+def non_dominated(points):
+    """Indices of (params up, latency down) points no other point dominates."""
+    keep = []
+    for i, (p, l) in enumerate(points):
+        if not any(q >= p and m <= l and (q > p or m < l) for j, (q, m) in enumerate(points) if j != i):
+            keep.append(i)
+    return keep
+
+
+def report(run, remeasured_path):
+    lines = read_lines(f"{run}/candidates.jsonl")
+    records = last_records(lines)
+    common = json.load(open(remeasured_path))
+    front = json.load(open(f"{run}/frontier.json"))["frontier"]
+    gaps, points, missing = [], [], 0
+    for c in front:
+        k = key_of(c["arch"])
+        if k not in common:
+            missing += 1
+            continue
+        gaps.append(abs(c["latency_ms"] / common[k]["latency_ms"] - 1))
+        points.append((c["decoder_params"], common[k]["latency_ms"]))
+    stay = len(non_dominated(points))
+    confirmed = [r for r in records if r.get("confirmed")]
+    moves = [abs(r["latency_ms"] / r["first_latency_ms"] - 1) for r in confirmed if r.get("first_latency_ms")]
+    print(f"frontier fidelity: {len(front)} reported points, {sum(1 for c in front if c.get('confirmed'))} confirmed; "
+          f"median gap to the common measurer {100 * statistics.median(gaps):.1f}% "
+          f"(90th percentile {100 * sorted(gaps)[int(0.9 * (len(gaps) - 1))]:.1f}%); "
+          f"{stay} of {len(points)} ({100 * stay / len(points):.0f}%) stay non-dominated"
+          + (f"; {missing} not re-measured" if missing else ""))
+    if moves:
+        print(f"confirmations: {len(confirmed)}, median move {100 * statistics.median(moves):.1f}%, "
+              f"largest {100 * max(moves):.1f}%")
+    est = json.load(open(f"{run}/session.json")).get("estimates", {})
+    for name in ("latency", "peak_memory"):
+        q = est.get(name, {})
+        if q.get("samples"):
+            print(f"{name} estimate: {q['samples']} full measurements, {100 * q['within_5pct']:.0f}% within +-5%, "
+                  f"{100 * q['within_10pct']:.0f}% within +-10%, median error {100 * q['median_error']:.1f}%, "
+                  f"trusted {q['trusted']}")
+    first = records[:100]
+    print(f"first {len(first)} candidates: {len({r['arch']['d_model'] for r in first})} distinct d_model, "
+          f"{len({r['arch']['n_layer'] for r in first})} distinct n_layer, "
+          f"{sum(1 for r in first if r['status'] == 'ok')} measured in full")
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "records":
+        with open(sys.argv[3], "w") as out:
+            for r in last_records(read_lines(sys.argv[2])):
+                out.write(json.dumps(r) + "\n")
+    elif len(sys.argv) == 4 and sys.argv[1] == "report":
+        report(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit("usage: fidelity.py records RUN/candidates.jsonl OUT.jsonl | report RUN REMEASURED.json")
+
+
+if __name__ == "__main__":
+    main()
