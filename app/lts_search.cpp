@@ -71,12 +71,15 @@ run options:
   --seed S               random seed (default 1111)
   --iterations N         evolution iterations (default 30)
   --algorithm A          evolution or random (default evolution)
-  --time-budget S        stop after S seconds of this invocation (default: none)
+  --time-budget S        stop after S seconds of this invocation, the final frontier's
+                         confirmation included (default: none)
   --objectives LIST      params,latency | params,memory | params,latency,memory
-  --no-screening         measure every candidate in full; by default a candidate whose on-device
-                         latency estimate cannot reach the frontier is recorded as "estimated"
-  --presample N          with screening, draw N times as many architectures as a batch holds and
-                         keep those the latency estimate ranks best (default 10; 1: keep all)
+  --no-screening         measure every candidate in full; by default, after the first population
+                         and while the on-device estimates hold (90% of 10+ full measurements
+                         within 20%), a candidate whose estimates cannot reach the frontier is
+                         recorded as "estimated"
+  --presample N          with screening, draw N times as many architectures as a bred batch holds
+                         and keep those the estimates rank best (default 10; 1: keep all)
   --cache-dir DIR        the device's measurement cache (default: $LTS_CACHE_DIR, else
                          ~/.cache/lts-studio/measurements): an architecture measured by an earlier
                          search on this machine with the same protocol is not measured again

@@ -6,6 +6,7 @@
 #include "pareto.h"
 
 #include <cstddef>
+#include <deque>
 #include <vector>
 
 namespace lts {
@@ -13,10 +14,10 @@ namespace lts {
 // Error of a calibrated estimate (latency or peak memory) against the full measurements of the
 // same candidates, as the latency-predictor literature reports it.
 struct EstimateQuality {
-    int samples = 0; // fully measured candidates that also had an estimate
+    int samples = 0; // full measurements compared with the estimate calibrated before them
     int screenedOut = 0; // candidates recorded as estimated, never measured in full
-    double calibration = 1.0; // median of measured / raw estimate
-    double medianError = 0; // median relative error |estimate - measured| / measured
+    double calibration = 1.0; // median of measured / raw estimate over the recent measurements
+    double medianError = 0; // median relative error |calibrated estimate - measured| / measured
     double p90Error = 0;
     double within5 = 0; // share of the samples whose error is at most 5%
     double within10 = 0; // ... at most 10%
@@ -24,34 +25,38 @@ struct EstimateQuality {
     bool trusted = false;
 };
 
-// The estimate's bias and error, kept current pair by pair: adding a pair costs one insertion
-// into a sorted vector and a quantile of the errors O(log n), so following it over a whole run
-// is not quadratic. The error of a pair depends only on its ratio r = measured / raw:
-// |raw * c - measured| / measured = |c / r - 1|, which grows with r above the calibration c and
-// as r falls below it; the sorted errors are two sorted runs of the sorted ratios, merged.
+// The estimate's bias and its error, kept current pair by pair. The calibration is the median
+// measured / raw ratio of the last kWindow full measurements, so it follows the device when its
+// speed drifts (another process, a clock or cache state) instead of averaging over the whole
+// run. The error is predictive: each measurement is compared with its estimate as calibrated
+// before that measurement came, which is what the search decided on. Adding a pair costs one
+// insertion into a sorted vector; a quantile or share of the errors is O(log n).
 class EstimateCalibrator final {
 public:
     static constexpr int kMinPairs = 3; // measured/estimate ratios before their median is used
-    static constexpr int kMinTrustPairs = 10; // before the estimate may screen or cull
+    static constexpr int kWindow = 10; // recent ratios the calibration follows
+    static constexpr int kMinTrustPairs = 10; // checked predictions before the estimate may screen or cull
     static constexpr double kMaxTrustedError = 0.2; // the largest 90th-percentile error trusted
 
     void add(double rawEstimateMs, double measuredMs);
-    int samples() const { return int(m_ratios.size()); }
-    bool calibrated() const { return samples() >= kMinPairs; }
-    // Median of measured / raw once calibrated, else 1.
+    int pairs() const { return m_pairs; }
+    // Full measurements compared with a calibrated estimate made before them.
+    int samples() const { return int(m_errors.size()); }
+    bool calibrated() const { return m_pairs >= kMinPairs; }
+    // Median of measured / raw over the last kWindow pairs once calibrated, else 1.
     double calibration() const;
-    // Quantile (linear interpolation, as lts::quantile) of the calibrated relative errors.
+    // Quantile (linear interpolation, as lts::quantile) of the predictive relative errors.
     double errorQuantile(double q) const;
-    // Share of the pairs whose calibrated relative error is at most `error`.
+    // Share of the predictive errors that are at most `error`.
     double shareWithin(double error) const;
-    // At least kMinTrustPairs pairs, and 90% of them within kMaxTrustedError.
+    // At least kMinTrustPairs checked predictions, 90% of them within kMaxTrustedError.
     bool trusted() const;
     EstimateQuality quality(int screenedOut) const;
 
 private:
-    double errorAt(std::size_t k, double c, std::size_t split) const;
-
-    std::vector<double> m_ratios; // sorted
+    std::deque<double> m_recent; // the last kWindow ratios, oldest first
+    std::vector<double> m_errors; // sorted
+    int m_pairs = 0;
 };
 
 // How much a candidate's calibrated estimate is lowered before it is compared with the measured

@@ -1,5 +1,6 @@
 // Screening's parts tested directly: the incremental calibrator against a brute-force sort of
-// every error, when it is trusted, the margin, the measurement order by hypervolume gain, and
+// every error (predictive, against a calibration that follows the recent ratios), when it is
+// trusted, the margin, the measurement order by hypervolume gain, and
 // the part-cost table (grid interpolation of time and memory, each part timed once, loading a
 // kept table) on a fake part timer.
 #include "paramcount.h"
@@ -17,21 +18,26 @@ using namespace lts;
 
 namespace {
 
-// What the search computed before the calibrator existed: every error, sorted afresh.
+// The calibrator's definition, computed naively: each pair's error against the median ratio of
+// the (up to) kWindow pairs before it, once kMinPairs exist; every quantity from the sorted errors.
 EstimateQuality bruteForce(const std::vector<std::pair<double, double>>& pairs)
 {
     EstimateQuality q;
-    q.samples = int(pairs.size());
-    if (pairs.size() >= 3) {
-        std::vector<double> ratios;
-        for (const auto& [raw, measured] : pairs)
-            ratios.push_back(measured / raw);
-        q.calibration = summarize(ratios).median;
+    std::vector<double> ratios, errors;
+    auto calibration = [&] {
+        std::vector<double> recent(
+            ratios.end() - std::min<std::ptrdiff_t>(EstimateCalibrator::kWindow, ratios.size()), ratios.end());
+        return summarize(recent).median;
+    };
+    for (const auto& [raw, measured] : pairs) {
+        if (ratios.size() >= std::size_t(EstimateCalibrator::kMinPairs))
+            errors.push_back(std::fabs(raw * calibration() - measured) / measured);
+        ratios.push_back(measured / raw);
     }
-    std::vector<double> errors;
-    for (const auto& [raw, measured] : pairs)
-        errors.push_back(std::fabs(raw * q.calibration - measured) / measured);
+    if (ratios.size() >= std::size_t(EstimateCalibrator::kMinPairs))
+        q.calibration = calibration();
     std::sort(errors.begin(), errors.end());
+    q.samples = int(errors.size());
     q.medianError = quantile(errors, 0.5);
     q.p90Error = quantile(errors, 0.9);
     for (double e : errors) {
@@ -50,6 +56,7 @@ private Q_SLOTS:
     void calibratorMatchesBruteForce_data();
     void calibratorMatchesBruteForce();
     void calibratorKnownValues();
+    void calibrationFollowsDrift();
     void marginFollowsTheError();
     void orderByHypervolumeGain();
     void tableInterpolatesOnTheGrid();
@@ -86,7 +93,7 @@ void TestScreening::calibratorMatchesBruteForce()
         const EstimateQuality got = calibrator.quality(n / 7);
         QCOMPARE(got.samples, want.samples);
         QCOMPARE(got.screenedOut, n / 7);
-        QCOMPARE(got.calibration, want.calibration); // the same median of the same ratios
+        QCOMPARE(got.calibration, want.calibration); // the same median of the same recent ratios
         QVERIFY2(std::fabs(got.medianError - want.medianError) <= 1e-12 * (1 + want.medianError),
             qPrintable(QStringLiteral("n %1: %2 vs %3").arg(n).arg(got.medianError).arg(want.medianError)));
         QVERIFY2(std::fabs(got.p90Error - want.p90Error) <= 1e-12 * (1 + want.p90Error),
@@ -104,8 +111,9 @@ void TestScreening::calibratorMatchesBruteForce()
 
 void TestScreening::calibratorKnownValues()
 {
-    // Ratios 1, 2, 4 (hand-checked): calibration 2; errors |2/1-1| = 1, |2/2-1| = 0, |2/4-1| = 0.5,
-    // sorted 0, 0.5, 1: median 0.5, 90th percentile 0.5 + 0.8 * 0.5 = 0.9.
+    // Ratios 1, 2, 4 (hand-checked): calibrated from the third pair on, at their median 2; no
+    // prediction was checked yet. A fourth pair at ratio 2 is predicted exactly (error 0), a
+    // fifth at ratio 1 with the median of 1, 2, 2, 4 = 2 (error 1).
     EstimateCalibrator c;
     c.add(10, 10);
     QCOMPARE(c.calibration(), 1.0); // one pair: not calibrated yet
@@ -114,35 +122,51 @@ void TestScreening::calibratorKnownValues()
     c.add(10, 40);
     QVERIFY(c.calibrated());
     QCOMPARE(c.calibration(), 2.0);
+    QCOMPARE(c.samples(), 0);
+    QCOMPARE(c.errorQuantile(0.5), 0.0);
+    c.add(10, 20);
+    c.add(10, 10);
+    QCOMPARE(c.samples(), 2);
     QCOMPARE(c.errorQuantile(0.5), 0.5);
-    QVERIFY(std::fabs(c.errorQuantile(0.9) - 0.9) < 1e-15);
-    QCOMPARE(EstimateCalibrator().errorQuantile(0.5), 0.0);
-    // Errors 1, 0, 0.5: one within 5% and 10%.
-    QCOMPARE(c.shareWithin(0.05), 1.0 / 3);
-    QCOMPARE(c.shareWithin(0.5), 2.0 / 3);
-    QVERIFY(!c.trusted()); // three pairs are too few, and too far off
+    QCOMPARE(c.shareWithin(0.05), 0.5);
+    QCOMPARE(c.shareWithin(1.0), 1.0);
+    QVERIFY(!c.trusted()); // two checked predictions are too few, and too far off
+}
+
+void TestScreening::calibrationFollowsDrift()
+{
+    // The device slows down by 30% after 30 measurements: the calibration follows within the
+    // window, and only the predictions made while it catches up miss.
+    EstimateCalibrator c;
+    for (int i = 0; i < 60; ++i)
+        c.add(100, i < 30 ? 100 : 130);
+    QCOMPARE(c.calibration(), 1.3);
+    const int missed = int(std::lround((1 - c.shareWithin(0.05)) * c.samples()));
+    QVERIFY2(missed <= EstimateCalibrator::kWindow / 2 + 1, qPrintable(QString::number(missed)));
+    QVERIFY(c.trusted());
 }
 
 void TestScreening::marginFollowsTheError()
 {
     EstimateCalibrator exact;
-    for (int i = 0; i < 9; ++i)
+    for (int i = 0; i < EstimateCalibrator::kMinPairs + 9; ++i)
         exact.add(100, 100);
-    QVERIFY(!exact.trusted()); // nine full measurements are not enough
+    QVERIFY(!exact.trusted()); // nine checked predictions are not enough
     exact.add(100, 100);
     QVERIFY(exact.trusted());
     QCOMPARE(screeningMargin(exact, 0.1), 0.1); // no error: the configured margin
     QCOMPARE(screeningMargin(exact, 0.4), 0.4);
     EstimateCalibrator close;
-    for (int i = 0; i < 20; ++i)
-        close.add(100, i % 2 ? 100 : 130); // calibration 1.15: errors 0.15 / 1.3 and 0.15
+    for (int i = 0; i < 40; ++i)
+        close.add(100, i % 2 ? 100 : 108);
     QVERIFY(close.trusted());
-    QVERIFY(std::fabs(screeningMargin(close, 0.1) - 0.15) < 1e-12); // the observed error, when larger
+    QVERIFY(close.errorQuantile(0.9) > 0.01);
+    QCOMPARE(screeningMargin(close, 0.01), close.errorQuantile(0.9)); // the observed error, when larger
     EstimateCalibrator rough;
-    for (int i = 0; i < 20; ++i)
-        rough.add(100, i % 2 ? 100 : 150); // calibration 1.25: errors 1/6 (150) and 0.25 (100)
-    QVERIFY(!rough.trusted()); // half its errors are 25%: screening and culling stay off
-    QCOMPARE(rough.shareWithin(0.2), 0.5);
+    for (int i = 0; i < 40; ++i)
+        rough.add(100, i % 2 ? 100 : 150);
+    QVERIFY(!rough.trusted()); // errors of 20% to 50%: screening and culling stay off
+    QVERIFY(rough.errorQuantile(0.9) > 0.2);
 }
 
 void TestScreening::orderByHypervolumeGain()

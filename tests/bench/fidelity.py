@@ -1,12 +1,7 @@
 #!/usr/bin/env python3
-# Helpers of tests/bench/vs_lts.sh (Python standard library only).
+# The frontier-fidelity report of tests/bench/vs_lts.sh (Python standard library only).
 #
-#   fidelity.py records RUN/candidates.jsonl OUT.jsonl
-#       One line per candidate, its last record: a frontier point's confirmation replaces its
-#       first measurement, at the time of the confirmation. The common measurer's comparison
-#       then counts a point from the moment the run reported the latency it ends with.
-#
-#   fidelity.py report RUN REMEASURED.json
+#   fidelity.py RUN REMEASURED.json
 #       What the run reported against the common measurer's re-measurement: the median gap
 #       between each final frontier point's reported latency and the common one, the share of
 #       reported frontier points still non-dominated among themselves after re-measurement, the
@@ -56,8 +51,7 @@ def non_dominated(points):
 
 
 def report(run, remeasured_path):
-    lines = read_lines(f"{run}/candidates.jsonl")
-    records = last_records(lines)
+    records = last_records(read_lines(f"{run}/candidates.jsonl"))
     common = json.load(open(remeasured_path))
     front = json.load(open(f"{run}/frontier.json"))["frontier"]
     gaps, points, missing = [], [], 0
@@ -93,14 +87,9 @@ def report(run, remeasured_path):
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "records":
-        with open(sys.argv[3], "w") as out:
-            for r in last_records(read_lines(sys.argv[2])):
-                out.write(json.dumps(r) + "\n")
-    elif len(sys.argv) == 4 and sys.argv[1] == "report":
-        report(sys.argv[2], sys.argv[3])
-    else:
-        sys.exit("usage: fidelity.py records RUN/candidates.jsonl OUT.jsonl | report RUN REMEASURED.json")
+    if len(sys.argv) != 3:
+        sys.exit("usage: fidelity.py RUN REMEASURED.json")
+    report(sys.argv[1], sys.argv[2])
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@
 #
 # STEP is the seconds between the checkpoints at which the frontiers are compared.
 # LTS_SEARCH_ARGS adds options to the lts-search command line, LTS_BASELINE_ARGS to the
-# baseline's (e.g. "--reuse-memory"). The comparison reads each lts-search candidate's last
-# record (a frontier point's confirmation replaces its first measurement, at the time of the
-# confirmation); tests/bench/fidelity.py then reports how the final frontier's latencies hold
-# against the common measurer.
+# baseline's (e.g. "--reuse-memory"). The comparison reads every line of lts-search's
+# candidates.jsonl at its time: a candidate counts from its first measurement, as the live plot
+# shows it, and its confirmation is a later line. tests/bench/fidelity.py then reports how the
+# final frontier's reported latencies hold against the common measurer.
 set -eu
 seconds=${1:-600}
 out=${2:-/tmp/lts-bench}
@@ -36,7 +36,6 @@ wait $base
 wait $ours
 echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $(wc -l <"$out/ours/candidates.jsonl") lines ($(grep -c '"confirmed":true' "$out/ours/candidates.jsonl") of them confirmations)"
 grep "estimate against" "$out/ours.log" | tail -n 2
-/usr/bin/python3 "$root/tests/bench/fidelity.py" records "$out/ours/candidates.jsonl" "$out/ours/records.jsonl"
-/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/records.jsonl" --b "$out/base/candidates.jsonl" \
+/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/candidates.jsonl" --b "$out/base/candidates.jsonl" \
   --step "$step" --threads 1 --cache "$out/remeasured.json"
-/usr/bin/python3 "$root/tests/bench/fidelity.py" report "$out/ours" "$out/remeasured.json"
+/usr/bin/python3 "$root/tests/bench/fidelity.py" "$out/ours" "$out/remeasured.json"
