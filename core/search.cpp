@@ -126,6 +126,8 @@ private:
     double confirmReserveS() const;
     void report(SearchEvent e);
     void progressEvent(SearchEvent::Kind kind);
+    // A Candidate or Confirmed event for `c`.
+    void reportCandidate(SearchEvent::Kind kind, const Candidate& c, bool fromEarlierRun);
     void note(const std::string& message, bool warning);
     void pausePoint();
     bool cancelledNow();
@@ -262,6 +264,18 @@ void SearchRun::progressEvent(SearchEvent::Kind kind)
     e.frontierSize = int(m_liveFront.ids().size());
     e.hypervolume = m_result.hypervolume;
     e.elapsedS = elapsed();
+    report(e);
+}
+
+void SearchRun::reportCandidate(SearchEvent::Kind kind, const Candidate& c, bool fromEarlierRun)
+{
+    SearchEvent e;
+    e.kind = kind;
+    e.candidate = c;
+    e.fromEarlierRun = fromEarlierRun;
+    e.iteration = c.iteration;
+    e.evaluated = int(m_result.candidates.size());
+    e.elapsedS = c.elapsedS;
     report(e);
 }
 
@@ -689,14 +703,7 @@ void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlie
         if (c.memoryEstimateMb > 0)
             m_memoryCal.add(c.memoryEstimateMb, c.measurement.peakMemoryMb);
     }
-    SearchEvent e;
-    e.kind = SearchEvent::Kind::Candidate;
-    e.candidate = c;
-    e.fromEarlierRun = fromEarlierRun;
-    e.iteration = c.iteration;
-    e.evaluated = int(m_result.candidates.size());
-    e.elapsedS = c.elapsedS;
-    report(e);
+    reportCandidate(SearchEvent::Kind::Candidate, c, fromEarlierRun);
     updateTrust();
 }
 
@@ -742,14 +749,7 @@ void SearchRun::confirmOne(std::size_t index)
         c.elapsedS = elapsed();
     }
     judgeCeilings(c);
-    SearchEvent e;
-    e.kind = SearchEvent::Kind::Confirmed;
-    e.candidate = c;
-    e.fromEarlierRun = fromEarlierRun;
-    e.iteration = c.iteration;
-    e.evaluated = int(m_result.candidates.size());
-    e.elapsedS = c.elapsedS;
-    report(e);
+    reportCandidate(SearchEvent::Kind::Confirmed, c, fromEarlierRun);
 }
 
 void SearchRun::rebuildLiveFront()
