@@ -15,6 +15,7 @@
 #include <QSettings>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace {
@@ -96,6 +97,17 @@ int runDemo(studio::MainWindow& window, double seconds, const QString& outDir)
         }
         if (stage == 0) {
             firstRun = window.liveRunFolder();
+            // A screened-out candidate's details: estimates with their expected error, nothing measured.
+            const studio::RunLayer& layer = window.store()->layer(window.store()->primaryLayer());
+            const auto estimated = std::find_if(layer.candidates.begin(), layer.candidates.end(),
+                [](const lts::Candidate& c) { return c.status == lts::Candidate::Status::Estimated; });
+            if (estimated != layer.candidates.end()) {
+                window.store()->setSelection(
+                    { { window.store()->primaryLayer(), int(estimated - layer.candidates.begin()) } });
+                grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-estimated.png")));
+            } else {
+                std::fprintf(stderr, "lts-studio: the demo search screened nothing out: no studio-estimated.png\n");
+            }
             window.selectFastestAbove(kDemoParamsFloor);
             window.plot()->resetView();
             grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-search.png")));
@@ -119,6 +131,9 @@ int runDemo(studio::MainWindow& window, double seconds, const QString& outDir)
         QApplication::quit();
     });
     QTimer::singleShot(0, &window, [&] { startStage(1); });
+    // Half way through the first search: the window while it runs.
+    QTimer::singleShot(int(seconds * 500), &window,
+        [&] { grabTo(window, QDir(outDir).filePath(QStringLiteral("studio-running.png"))); });
     return QApplication::exec();
 }
 

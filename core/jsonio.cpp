@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QStringList>
 
 #include <cmath>
 #include <limits>
@@ -215,12 +216,20 @@ namespace {
         a.nLayer = intField(o, "n_layer", 12);
         if (a.nLayer < 1 || a.nLayer > kMaxLayers)
             throw InputError("n_layer", "must be between 1 and " + std::to_string(kMaxLayers));
-        a.nHead.assign(std::size_t(a.nLayer), intField(o, "n_head", 12));
+        // Archai's gpt2-flex config holds a list per layer; GPT2Config one value for all.
+        const QJsonValue heads = o.value(q("n_head"));
+        a.nHead = heads.isUndefined() ? std::vector<int>(std::size_t(a.nLayer), 12)
+                                      : perLayer(heads, "n_head", a.nLayer, false);
         const QJsonValue inner = o.value(q("n_inner"));
-        const long long dInner = inner.isNull() || inner.isUndefined() ? 4LL * a.dModel : toInteger(inner, "n_inner");
-        if (dInner < 1 || dInner > kMaxWidth)
-            throw InputError("n_inner", "must be between 1 and " + std::to_string(kMaxWidth));
-        a.dInner.assign(std::size_t(a.nLayer), int(dInner));
+        if (inner.isArray()) {
+            a.dInner = perLayer(inner, "n_inner", a.nLayer, false);
+        } else {
+            const long long dInner =
+                inner.isNull() || inner.isUndefined() ? 4LL * a.dModel : toInteger(inner, "n_inner");
+            if (dInner < 1 || dInner > kMaxWidth)
+                throw InputError("n_inner", "must be between 1 and " + std::to_string(kMaxWidth));
+            a.dInner.assign(std::size_t(a.nLayer), int(dInner));
+        }
         a.vocabSize = intField(o, "vocab_size", 50257);
         a.seqLen = intField(o, "n_positions", 1024);
         a.divVal = 1;
@@ -264,7 +273,8 @@ ArchConfig archFromJson(const QJsonObject& o, ArchDialect* dialect)
     ArchDialect d = ArchDialect::Native;
     if (o.contains(q("arch_type")))
         d = ArchDialect::ArchaiFlex;
-    else if (o.contains(q("n_embd")) || stringField(o, "model_type", "") == "gpt2")
+    else if (o.contains(q("n_embd")) || stringField(o, "model_type", "") == "gpt2"
+        || stringField(o, "model_type", "") == kGpt2FlexModelType)
         d = ArchDialect::HuggingFaceGpt2;
     ArchConfig a = d == ArchDialect::Native ? archNative(o)
         : d == ArchDialect::ArchaiFlex      ? archArchai(o)
@@ -289,18 +299,27 @@ QJsonObject archToJson(const ArchConfig& a)
 QJsonObject archToHuggingFace(const ArchConfig& a)
 {
     if (a.backbone != Backbone::Gpt2)
-        throw InputError("backbone", "only GPT-2 architectures have a GPT2Config");
-    if (!a.homogeneous())
-        throw InputError("n_head/d_inner", "GPT2Config needs the same n_head and d_inner in every layer");
-    QJsonObject o { { q("model_type"), q("gpt2") }, { q("architectures"), QJsonArray { q("GPT2LMHeadModel") } },
-        { q("n_embd"), a.dModel }, { q("n_layer"), a.nLayer }, { q("n_head"), a.nHead.front() },
-        { q("n_inner"), a.dInner.front() }, { q("vocab_size"), a.vocabSize }, { q("n_positions"), a.seqLen },
-        { q("activation_function"), q("gelu_new") }, { q("layer_norm_epsilon"), 1e-5 },
-        { q("tie_word_embeddings"), true } };
+        throw InputError("backbone",
+            "only GPT-2 architectures have a Hugging Face config here; export Transformer-XL as architecture JSON");
+    const bool same = a.homogeneous();
+    QJsonObject o { { q("model_type"), same ? q("gpt2") : q(kGpt2FlexModelType) },
+        { q("architectures"), QJsonArray { same ? q("GPT2LMHeadModel") : q("GPT2LMHeadModelFlex") } },
+        { q("n_embd"), a.dModel }, { q("n_layer"), a.nLayer },
+        { q("n_head"), same ? QJsonValue(a.nHead.front()) : QJsonValue(toArray(a.nHead)) },
+        { q("n_inner"), same ? QJsonValue(a.dInner.front()) : QJsonValue(toArray(a.dInner)) },
+        { q("vocab_size"), a.vocabSize }, { q("n_positions"), a.seqLen }, { q("activation_function"), q("gelu_new") },
+        { q("layer_norm_epsilon"), 1e-5 }, { q("tie_word_embeddings"), true } };
+    if (!same)
+        o.insert(q("primer_square"), false);
+    QStringList notes;
+    if (!same)
+        notes << q("n_head and n_inner differ per layer: transformers' own GPT2Config cannot hold that, so this is "
+                   "Archai's per-layer GPT2FlexConfig (model_type gpt2-flex), loaded by archai's GPT2LMHeadModelFlex");
     if (a.divVal != 1 || a.dEmbed != a.dModel)
-        o.insert(q("lts_note"),
-            q("GPT2Config has no adaptive input embedding or softmax: this config uses a plain tied "
-              "embedding, so its decoder is identical but its total parameter count differs"));
+        notes << q("GPT2Config has no adaptive input embedding or softmax: this config uses a plain tied embedding, "
+                   "so its decoder is identical but its total parameter count differs");
+    if (!notes.isEmpty())
+        o.insert(q("lts_note"), notes.join(q("; ")));
     return o;
 }
 
@@ -440,6 +459,11 @@ SearchConfig searchConfigFromJson(const QJsonObject& o)
 {
     SearchConfig c;
     const QJsonObject space = o.contains(q("space")) ? o.value(q("space")).toObject() : o;
+    // One architecture (ours, Hugging Face's or Archai's) rather than ranges of choices.
+    if (space.value(q("n_layer")).isDouble() || space.contains(q("n_embd")) || space.contains(q("arch_type")))
+        throw InputError("n_layer",
+            "this is an architecture file, not a search configuration (a configuration gives ranges, e.g. "
+            "\"n_layer\": {\"min\": 2, \"max\": 16}; measure one architecture with lts-search eval FILE)");
     c.space = spaceFromJson(space);
     for (const char* section : { "search", "device" })
         if (o.contains(q(section)) && !o.value(q(section)).isObject())
@@ -464,6 +488,10 @@ QJsonObject measurementToJson(const Measurement& m)
         { q("peak_memory_mb"), m.peakMemoryMb }, { q("weights_mb"), m.weightsMb },
         { q("activations_mb"), m.activationsMb }, { q("cpu_utilisation"), m.cpuUtilisation },
         { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs } };
+    if (m.latencyQ3Ms > 0) {
+        o.insert(q("latency_q1_ms"), m.latencyQ1Ms);
+        o.insert(q("latency_q3_ms"), m.latencyQ3Ms);
+    }
     if (m.coldMs > 0)
         o.insert(q("cold_ms"), m.coldMs);
     if (m.retimed > 0)
@@ -483,6 +511,15 @@ QJsonObject measurementToJson(const Measurement& m)
 QJsonObject candidateToJson(const Candidate& c)
 {
     QJsonObject o = measurementToJson(c.measurement);
+    if (c.status == Candidate::Status::Estimated) {
+        // Never measured: latency_ms and peak_memory_mb are the calibrated estimates, and nothing
+        // only a measurement knows is written.
+        for (const char* key : { "latency_iqr_ms", "latency_min_ms", "latency_max_ms", "repeats", "activations_mb",
+                 "cpu_utilisation", "build_ms", "measure_ms" })
+            o.remove(q(key));
+        if (c.measurement.peakMemoryMb <= 0)
+            o.remove(q("peak_memory_mb"));
+    }
     o.insert(q("id"), c.id);
     o.insert(q("arch"), archToJson(c.arch));
     o.insert(q("decoder_params"), double(c.decoderParams));
@@ -525,6 +562,8 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.error = stringField(o, "error", "");
     m.latencyMs = numberField(o, "latency_ms", 0);
     m.latencyIqrMs = numberField(o, "latency_iqr_ms", 0);
+    m.latencyQ1Ms = numberField(o, "latency_q1_ms", 0);
+    m.latencyQ3Ms = numberField(o, "latency_q3_ms", 0);
     m.latencyMinMs = numberField(o, "latency_min_ms", m.latencyMs);
     m.latencyMaxMs = numberField(o, "latency_max_ms", m.latencyMs);
     m.repeats = intField(o, "repeats", 0);
@@ -539,6 +578,8 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.retimed = intField(o, "retimed", 0);
     m.confirmed = boolField(o, "confirmed", false);
     m.firstLatencyMs = numberField(o, "first_latency_ms", 0);
+    if (c.status == Candidate::Status::Estimated)
+        m.latencyMinMs = m.latencyMaxMs = 0; // no timed pass
     if (c.status == Candidate::Status::Ok && (m.latencyMs < 0 || m.peakMemoryMb < 0))
         throw InputError("latency_ms", "measurements must not be negative");
     c.iteration = intField(o, "iteration", 0);

@@ -22,8 +22,11 @@ enum class ArchDialect { Native, HuggingFaceGpt2, ArchaiFlex };
 // does not say (adaptive embedding settings of an Archai file, for instance).
 ArchConfig archFromJson(const QJsonObject& o, ArchDialect* dialect = nullptr);
 QJsonObject archToJson(const ArchConfig& arch);
-// A Hugging Face GPT2Config config.json; throws InputError saying why when the architecture is
-// not representable (not GPT-2, heterogeneous layers, adaptive embedding).
+// A Hugging Face config.json of a GPT-2 architecture: transformers' GPT2Config when every layer
+// has the same n_head and d_inner, else Archai's per-layer GPT2FlexConfig (model_type
+// "gpt2-flex", lists of n_head and n_inner); an adaptive embedding becomes a plain tied one, said
+// in "lts_note". Throws InputError for a Transformer-XL architecture.
+inline constexpr const char* kGpt2FlexModelType = "gpt2-flex";
 QJsonObject archToHuggingFace(const ArchConfig& arch);
 
 // The search configuration file read by `lts-search run --space` and saved by the GUI: the

@@ -28,6 +28,8 @@ struct Measurement {
     double latencyMs = 0; // median of the timed repeats
     double coldMs = 0; // the first pass, which faults its memory in and fills caches (not timed again)
     double latencyIqrMs = 0; // interquartile range of the timed repeats
+    double latencyQ1Ms = 0; // its quartiles (0 in files written before they were kept)
+    double latencyQ3Ms = 0;
     double latencyMinMs = 0;
     double latencyMaxMs = 0;
     int repeats = 0;

@@ -451,6 +451,8 @@ Measurement TorchMeasurer::measureWith(
         const SampleSummary s = summarize(t.samples);
         m.latencyMs = s.median;
         m.latencyIqrMs = s.iqr();
+        m.latencyQ1Ms = s.q1;
+        m.latencyQ3Ms = s.q3;
         m.latencyMinMs = s.min;
         m.latencyMaxMs = s.max;
         m.repeats = int(t.samples.size());

@@ -101,18 +101,27 @@ QByteArray frontierCsv(const std::vector<Candidate>& all, const std::vector<std:
             s += (s.empty() ? "" : ";") + std::to_string(x);
         return s;
     };
+    // An estimated (screened-out) candidate was never measured: its measured columns stay empty
+    // and its calibrated estimates fill the last two.
     std::string out = "id,backbone,decoder_params,total_params,latency_ms,latency_iqr_ms,peak_memory_mb,"
-                      "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s,confirmed\n";
+                      "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s,confirmed,latency_estimate_ms,"
+                      "peak_memory_estimate_mb\n";
+    auto number = [](double v, int decimals) { return QByteArray::number(v, 'f', decimals).toStdString(); };
     for (std::size_t i : rows) {
         const Candidate& c = all[i];
+        const Measurement& m = c.measurement;
+        const bool estimated = c.status == Candidate::Status::Estimated;
+        const std::string measured = estimated
+            ? std::string(",,")
+            : number(m.latencyMs, 4) + ',' + number(m.latencyIqrMs, 4) + ',' + number(m.peakMemoryMb, 3);
+        const std::string estimates = !estimated
+            ? std::string(",")
+            : number(m.latencyMs, 4) + ',' + (m.peakMemoryMb > 0 ? number(m.peakMemoryMb, 3) : std::string());
         out += std::to_string(c.id) + ',' + backboneName(c.arch.backbone) + ',' + std::to_string(c.decoderParams) + ','
-            + std::to_string(c.totalParams) + ',' + QByteArray::number(c.measurement.latencyMs, 'f', 4).toStdString()
-            + ',' + QByteArray::number(c.measurement.latencyIqrMs, 'f', 4).toStdString() + ','
-            + QByteArray::number(c.measurement.peakMemoryMb, 'f', 3).toStdString() + ',' + std::to_string(c.arch.nLayer)
-            + ',' + std::to_string(c.arch.dModel) + ',' + join(c.arch.nHead) + ',' + join(c.arch.dInner) + ','
-            + candidateStatusName(c.status) + ',' + std::to_string(c.iteration) + ','
-            + QByteArray::number(c.elapsedS, 'f', 3).toStdString() + ',' + (c.measurement.confirmed ? "yes" : "no")
-            + '\n';
+            + std::to_string(c.totalParams) + ',' + measured + ',' + std::to_string(c.arch.nLayer) + ','
+            + std::to_string(c.arch.dModel) + ',' + join(c.arch.nHead) + ',' + join(c.arch.dInner) + ','
+            + candidateStatusName(c.status) + ',' + std::to_string(c.iteration) + ',' + number(c.elapsedS, 3) + ','
+            + (m.confirmed ? "yes" : "no") + ',' + estimates + '\n';
     }
     return QByteArray::fromStdString(out);
 }

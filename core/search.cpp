@@ -684,7 +684,7 @@ bool SearchRun::screenOut(Candidate& c)
     c.status = Candidate::Status::Estimated;
     c.measurement.latencyMs = latency;
     c.measurement.weightsMb = weightsMb;
-    c.measurement.peakMemoryMb = memory;
+    c.measurement.peakMemoryMb = c.memoryEstimateMb > 0 ? memory : 0; // 0: no estimate (the weights only bound it)
     c.elapsedS = elapsed();
     return true;
 }

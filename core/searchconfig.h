@@ -7,6 +7,8 @@
 #include "search.h"
 #include "searchspace.h"
 
+#include <algorithm>
+
 namespace lts {
 
 struct SearchConfig {
@@ -14,5 +16,16 @@ struct SearchConfig {
     SearchParams search;
     MeasureProtocol protocol;
 };
+
+// Candidates a search evaluates when it runs every iteration: its first population, then each
+// iteration's children (the random baseline: a population per iteration), at most the space.
+inline double plannedCandidates(const SearchConfig& c)
+{
+    const SearchParams& p = c.search;
+    const double n = p.algorithm == Algorithm::Random
+        ? double(p.iterations) * p.populationSize()
+        : p.populationSize() + double(p.iterations - 1) * (p.mutants + p.crossovers);
+    return std::max(1.0, std::min(n, c.space.size()));
+}
 
 } // namespace lts

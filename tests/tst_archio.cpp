@@ -35,6 +35,8 @@ private Q_SLOTS:
     void badSearchConfig_data();
     void badSearchConfig();
     void candidateRoundTrip();
+    void architectureFileIsNotAConfiguration();
+    void estimatedCandidateHoldsNoMeasuredFields();
 };
 
 void TestArchIo::nativeRoundTrip()
@@ -87,14 +89,30 @@ void TestArchIo::huggingFaceExport()
 
 void TestArchIo::huggingFaceExportRefusals()
 {
-    ArchConfig hetero = test::gpt2(2, 128, 4, 512);
+    // Layers that differ become Archai's per-layer gpt2-flex config, which reads back the same.
+    ArchConfig hetero = test::gpt2(3, 128, 4, 512);
     hetero.dInner[1] = 256;
+    hetero.nHead[2] = 2;
+    const QJsonObject flex = archToHuggingFace(hetero);
+    QCOMPARE(flex.value(QStringLiteral("model_type")).toString(), QStringLiteral("gpt2-flex"));
+    QCOMPARE(flex.value(QStringLiteral("architectures")).toArray().first().toString(),
+        QStringLiteral("GPT2LMHeadModelFlex"));
+    QCOMPARE(flex.value(QStringLiteral("n_inner")).toArray(), (QJsonArray { 512, 256, 512 }));
+    QCOMPARE(flex.value(QStringLiteral("n_head")).toArray(), (QJsonArray { 4, 4, 2 }));
+    QVERIFY(flex.value(QStringLiteral("lts_note")).toString().contains(QStringLiteral("GPT2FlexConfig")));
+    ArchDialect d {};
+    QCOMPARE(archFromJson(flex, &d), hetero);
+    QCOMPARE(d, ArchDialect::HuggingFaceGpt2);
+    // A per-layer list of the wrong length names the field.
+    QJsonObject shortList = flex;
+    shortList.insert(QStringLiteral("n_inner"), QJsonArray { 512, 256 });
     try {
-        archToHuggingFace(hetero);
-        QFAIL("heterogeneous layers must be refused");
+        archFromJson(shortList);
+        QFAIL("a list shorter than n_layer must be refused");
     } catch (const InputError& e) {
-        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("n_head/d_inner"));
+        QCOMPARE(QString::fromStdString(e.field()), QStringLiteral("n_inner"));
     }
+
     ArchConfig txl = test::gpt2(2, 128, 4, 512);
     txl.backbone = Backbone::TransformerXL;
     QVERIFY_THROWS_EXCEPTION(InputError, archToHuggingFace(txl));
@@ -104,7 +122,8 @@ void TestArchIo::huggingFaceExportRefusals()
     adaptive.dModel = 256;
     adaptive.nHead = { 4, 4 };
     adaptive.dInner = { 512, 512 };
-    QVERIFY(archToHuggingFace(adaptive).contains(QStringLiteral("lts_note")));
+    QVERIFY(
+        archToHuggingFace(adaptive).value(QStringLiteral("lts_note")).toString().contains(QStringLiteral("adaptive")));
 }
 
 void TestArchIo::archaiFlex()
@@ -291,6 +310,44 @@ void TestArchIo::candidateRoundTrip()
     QJsonObject lie = o;
     lie.insert(QStringLiteral("decoder_params"), 5); // must agree with the architecture
     QVERIFY_THROWS_EXCEPTION(InputError, candidateFromJson(lie));
+}
+
+void TestArchIo::architectureFileIsNotAConfiguration()
+{
+    const ArchConfig a = test::gpt2(3, 64, 2, 128);
+    for (const QJsonObject& file : { archToJson(a), archToHuggingFace(a),
+             parse(R"({"arch_type": "gpt2", "d_model": 64, "n_layer": 2, "d_inner": 128, "n_head": 2,
+                 "vocab_size": 500})") }) {
+        try {
+            searchConfigFromJson(file);
+            QFAIL("an architecture file was read as a search configuration");
+        } catch (const InputError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("architecture file, not a search")), e.what());
+        }
+    }
+}
+
+void TestArchIo::estimatedCandidateHoldsNoMeasuredFields()
+{
+    Candidate c;
+    c.id = 3;
+    c.arch = test::gpt2(2, 64, 2, 128);
+    c.decoderParams = decoderParams(c.arch);
+    c.totalParams = countParams(c.arch).total();
+    c.status = Candidate::Status::Estimated;
+    c.latencyEstimateMs = 4.0;
+    c.measurement.latencyMs = 5.0; // calibrated
+    c.measurement.weightsMb = 1.5;
+    const QJsonObject o = candidateToJson(c);
+    for (const char* key : { "latency_iqr_ms", "latency_min_ms", "latency_max_ms", "repeats", "activations_mb",
+             "cpu_utilisation", "build_ms", "measure_ms", "peak_memory_mb" })
+        QVERIFY2(!o.contains(QString::fromLatin1(key)), key);
+    QCOMPARE(o.value(QStringLiteral("latency_ms")).toDouble(), 5.0);
+    const Candidate b = candidateFromJson(o);
+    QCOMPARE(b.status, Candidate::Status::Estimated);
+    QCOMPARE(b.measurement.latencyMs, 5.0);
+    QCOMPARE(b.measurement.latencyMaxMs, 0.0);
+    QCOMPARE(b.measurement.peakMemoryMb, 0.0);
 }
 
 QTEST_APPLESS_MAIN(TestArchIo)

@@ -328,9 +328,18 @@ void TestCli::exportHuggingFace()
     writeFile(arch, R"({"backbone": "gpt2", "n_layer": 2, "d_model": 256, "n_head": 4, "d_inner": [1024, 512],
                         "vocab_size": 50257, "seq_len": 192})");
     r = runCli({ QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"),
+        QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("hf/flex.json")) });
+    QVERIFY2(r.code == 0, qPrintable(r.err)); // per-layer sizes: Archai's gpt2-flex config
+    const QJsonObject flex = readJsonFile(m_tmp.filePath(QStringLiteral("hf/flex.json")));
+    QCOMPARE(flex.value(QStringLiteral("model_type")).toString(), QStringLiteral("gpt2-flex"));
+    QCOMPARE(flex.value(QStringLiteral("n_inner")).toArray(), (QJsonArray { 1024, 512 }));
+
+    writeFile(arch, R"({"backbone": "transformer-xl", "n_layer": 2, "d_model": 256, "n_head": 4, "d_inner": 512,
+                        "vocab_size": 50257, "seq_len": 192, "mem_len": 192})");
+    r = runCli({ QStringLiteral("export"), arch, QStringLiteral("--format"), QStringLiteral("hf"),
         QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("hf/other.json")) });
     QCOMPARE(r.code, 2);
-    QVERIFY(r.err.contains(QStringLiteral("n_head/d_inner")));
+    QVERIFY2(r.err.contains(QStringLiteral("backbone")), qPrintable(r.err));
     QVERIFY(!QFile::exists(m_tmp.filePath(QStringLiteral("hf/other.json"))));
 }
 

@@ -310,9 +310,10 @@ void TestSearchJob::confirmationsReachTheFolder()
     QFile csv(QDir(folder).filePath(QStringLiteral("frontier.csv")));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> rows = csv.readAll().trimmed().split('\n');
-    QVERIFY(rows.front().endsWith(",confirmed"));
+    const qsizetype confirmedColumn = rows.front().split(',').indexOf("confirmed");
+    QVERIFY(confirmedColumn > 0);
     for (int i = 1; i < rows.size(); ++i)
-        QVERIFY2(rows[i].endsWith(",yes"), rows[i].constData());
+        QVERIFY2(rows[i].split(',').value(confirmedColumn) == "yes", rows[i].constData());
     // The estimates' accuracy is kept with the run.
     QCOMPARE(run.info.latencyEstimate.samples, r.search.estimate.samples);
     QVERIFY(run.info.latencyEstimate.samples > 10);

@@ -3,6 +3,8 @@
 #include "choices.h"
 #include "configlimits.h"
 #include "errors.h"
+#include "format.h"
+#include "jsonio.h"
 #include "runtime.h"
 
 #include <QCheckBox>
@@ -17,8 +19,9 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScrollArea>
-#include <QScrollBar>
+#include <QSettings>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -576,17 +579,92 @@ namespace {
         return QString::number(n, 'g', 3);
     }
 
+    // The planned number of candidates and, once a search of this space and protocol ran here,
+    // how long they take at its pace.
+    QString plannedText(const lts::SearchConfig& c)
+    {
+        const double n = lts::plannedCandidates(c);
+        QString text = QStringLiteral("Planned: about %1 candidates").arg(humanCount(n));
+        const double pace = QSettings().value(ConfigPanel::paceKey(c), -1.0).toDouble();
+        const double budget = c.search.timeBudgetS;
+        if (pace > 0) {
+            const double s = n * pace;
+            text += QStringLiteral(",\n%1 at %2 s each (the last search\nof this space here)")
+                        .arg(durationText(s))
+                        .arg(pace, 0, 'f', pace < 10 ? 2 : 0);
+            if (budget > 0 && budget < s)
+                text += QStringLiteral(";\nthe time budget stops it after %1").arg(durationText(budget));
+        } else {
+            text += budget > 0 ? QStringLiteral(";\nthe time budget stops it after %1").arg(durationText(budget))
+                               : QStringLiteral(";\nhow long they take shows once the first\nare measured (a time "
+                                                "budget caps the run)");
+        }
+        return text;
+    }
+
 } // namespace
+
+QString ConfigPanel::paceKey(const lts::SearchConfig& c)
+{
+    const lts::MeasureProtocol& p = c.protocol;
+    return QStringLiteral("pace/%1|%2|%3|%4x%5|%6")
+        .arg(QString::fromStdString(c.space.name), QString::fromStdString(p.device))
+        .arg(p.threads)
+        .arg(p.batch)
+        .arg(p.seqLen)
+        .arg(QString::fromStdString(lts::objectivesString(c.search.objectives)));
+}
+
+void ConfigPanel::syncPresetName(const lts::SearchSpace& space)
+{
+    // Values put back to a preset's make it that preset again (whatever the space is named).
+    QJsonObject mine = lts::spaceToJson(space);
+    mine.remove(QStringLiteral("name"));
+    QString match = QString::fromLatin1(kCustomPreset);
+    for (const auto& n : lts::presetNames()) {
+        QJsonObject theirs = lts::spaceToJson(lts::preset(n));
+        theirs.remove(QStringLiteral("name"));
+        if (theirs == mine)
+            match = QString::fromStdString(n);
+    }
+    m_preset->setCurrentIndex(m_preset->findText(match));
+}
+
+void ConfigPanel::setRunState(const QString& text, bool running)
+{
+    if (text == m_runState && running == m_running)
+        return;
+    m_runState = text;
+    m_running = running;
+    revalidate();
+}
+
+QString ConfigPanel::bannerText() const
+{
+    return m_status->text();
+}
 
 ConfigPanel::ConfigPanel(QWidget* parent)
     : QWidget(parent)
 {
-    auto* content = new QWidget;
-    auto* v = new QVBoxLayout(content);
+    // Three tabs instead of one long scrolled form: the device and the run folder are a click
+    // away, not a long scroll under the space's knobs.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("configTabs"));
+    m_tabs->setDocumentMode(true);
+    auto addTab = [this](QWidget* page, const QString& title) {
+        auto* scroll = new QScrollArea(m_tabs);
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setWidget(page);
+        m_tabs->addTab(scroll, title);
+    };
 
-    auto* spaceBox = new QGroupBox(QStringLiteral("Search space"), content);
+    auto* spacePage = new QWidget;
+    auto* spaceBox = new QGroupBox(QStringLiteral("Search space"), spacePage);
     auto* space = new QFormLayout(spaceBox);
     m_preset = new QComboBox(spaceBox);
+    m_preset->setObjectName(QStringLiteral("preset"));
     for (const auto& n : lts::presetNames())
         m_preset->addItem(QString::fromStdString(n));
     m_preset->addItem(QString::fromLatin1(kCustomPreset));
@@ -597,25 +675,35 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     addFields(space, Section::Space);
     m_preview = new QLabel(spaceBox);
     m_preview->setObjectName(QStringLiteral("spacePreview"));
-    m_preview->setWordWrap(true);
-    m_preview->setToolTip(QStringLiteral("Decoder-parameter range and number of distinct architectures of the space"));
+    // Lines broken by hand: a word-wrapped label in a form inside a scroll area is given too
+    // little height, and its last line would be cut off.
+    m_preview->setTextFormat(Qt::PlainText);
+    m_preview->setToolTip(QStringLiteral("Decoder-parameter range and number of distinct architectures of the space, "
+                                         "and the candidates the search plans to measure"));
     space->addRow(m_preview);
-    v->addWidget(spaceBox);
+    auto* spaceColumn = new QVBoxLayout(spacePage);
+    spaceColumn->addWidget(spaceBox);
+    spaceColumn->addStretch(1);
+    addTab(spacePage, QStringLiteral("Space"));
 
-    auto* searchBox = new QGroupBox(QStringLiteral("Search"), content);
+    auto* searchPage = new QWidget;
+    auto* searchBox = new QGroupBox(QStringLiteral("Search"), searchPage);
     addFields(new QFormLayout(searchBox), Section::Search);
-    v->addWidget(searchBox);
+    auto* searchColumn = new QVBoxLayout(searchPage);
+    searchColumn->addWidget(searchBox);
+    searchColumn->addStretch(1);
+    addTab(searchPage, QStringLiteral("Search"));
 
-    auto* deviceBox = new QGroupBox(QStringLiteral("Target device"), content);
+    auto* devicePage = new QWidget;
+    auto* deviceBox = new QGroupBox(QStringLiteral("Target device"), devicePage);
     auto* device = new QFormLayout(deviceBox);
     addFields(device, Section::Device);
     auto* deviceInfo = new QLabel(deviceInfoText(), deviceBox);
     deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
     deviceInfo->setWordWrap(true);
     device->insertRow(1, deviceInfo); // under the device it describes
-    v->addWidget(deviceBox);
 
-    auto* outBox = new QGroupBox(QStringLiteral("Run folder"), content);
+    auto* outBox = new QGroupBox(QStringLiteral("Run folder"), devicePage);
     auto* out = new QHBoxLayout(outBox);
     m_output = new QLineEdit(outBox);
     m_output->setObjectName(QStringLiteral("outputFolder"));
@@ -627,8 +715,11 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     browse->setToolTip(QStringLiteral("Choose the run folder"));
     out->addWidget(m_output, 1);
     out->addWidget(browse);
-    v->addWidget(outBox);
-    v->addStretch(1);
+    auto* deviceColumn = new QVBoxLayout(devicePage);
+    deviceColumn->addWidget(deviceBox);
+    deviceColumn->addWidget(outBox);
+    deviceColumn->addStretch(1);
+    addTab(devicePage, QStringLiteral("Device && folder"));
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("configStatus"));
@@ -636,17 +727,12 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_status->setMargin(4);
 
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(content);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     // Wide enough for the form's labels and a readable value in every field.
     setMinimumWidth(kPanelWidth);
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(m_status);
-    outer->addWidget(scroll, 1);
+    outer->addWidget(m_tabs, 1);
 
     connect(m_preset, qOverload<int>(&QComboBox::activated), this, [this] {
         if (m_preset->currentText() != QLatin1String(kCustomPreset))
@@ -696,10 +782,15 @@ void ConfigPanel::watch(const ConfigField& f, QWidget* w)
         if (!m_loading)
             revalidate();
     };
-    // Editing a knob of the space makes it a custom space.
+    // Editing a knob of the space makes it a custom space, unless the values are a preset's again.
     auto custom = [this] {
-        if (!m_loading)
+        if (m_loading)
+            return;
+        try {
+            syncPresetName(config().space);
+        } catch (const std::exception&) {
             m_preset->setCurrentIndex(m_preset->findText(QString::fromLatin1(kCustomPreset)));
+        }
     };
     const bool knob = f.section == Section::Space && !(f.flags & Field::KeepsPreset);
     switch (f.kind) {
@@ -827,6 +918,13 @@ void ConfigPanel::markInvalid(QWidget* w)
         x->setStyleSheet(invalid ? QStringLiteral("border: 2px solid #d62728; border-radius: 3px;") : QString());
     }
     m_marked = w;
+    // The tab holding the problem says so, as the field itself may be out of sight.
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QString title = m_tabs->tabText(i).remove(QStringLiteral(" ⚠"));
+        if (w && m_tabs->widget(i)->isAncestorOf(w))
+            title += QStringLiteral(" ⚠");
+        m_tabs->setTabText(i, title);
+    }
 }
 
 void ConfigPanel::revalidate()
@@ -834,10 +932,11 @@ void ConfigPanel::revalidate()
     QString problem, field;
     try {
         const lts::SearchConfig c = config();
-        m_preview->setText(QStringLiteral("Decoder parameters %1M to %2M · %3 architectures")
+        m_preview->setText(QStringLiteral("Decoder parameters %1M to %2M\n%3 architectures\n%4")
                                .arg(double(c.space.minDecoderParams()) / 1e6, 0, 'f', 2)
                                .arg(double(c.space.maxDecoderParams()) / 1e6, 0, 'f', 2)
-                               .arg(humanCount(c.space.size())));
+                               .arg(humanCount(c.space.size()), plannedText(c)));
+        syncPresetName(c.space);
     } catch (const lts::InputError& e) {
         problem = QString::fromStdString(e.what());
         field = QString::fromStdString(e.field());
@@ -846,8 +945,12 @@ void ConfigPanel::revalidate()
         problem = QString::fromStdString(e.what());
     }
     markInvalid(problem.isEmpty() ? nullptr : widgetForField(field));
-    if (problem.isEmpty()) {
-        m_status->setText(QStringLiteral("Ready to start."));
+    if (m_running) {
+        m_status->setText(m_runState);
+        m_status->setStyleSheet(QStringLiteral("color: white; background: #1f5f99; border-radius: 3px;"));
+    } else if (problem.isEmpty()) {
+        m_status->setText(m_runState.isEmpty() ? QStringLiteral("Ready to start.")
+                                               : m_runState + QStringLiteral(" Ready to start a new search."));
         m_status->setStyleSheet(QStringLiteral("color: white; background: #2e7d32; border-radius: 3px;"));
     } else {
         m_status->setText(QStringLiteral("Cannot start — %1").arg(problem));

@@ -12,6 +12,7 @@ class QComboBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QTabWidget;
 
 namespace studio {
 
@@ -36,6 +37,13 @@ public:
     // The widget that edits a configuration field ("d_model", "n_layer.min", "device.repeats").
     QWidget* fieldWidget(const QString& field) const { return m_fields.value(field); }
     void loadPreset(const QString& name);
+    // What the banner says while a search runs or after it ended (empty: nothing), instead of
+    // "Ready to start.", which is only true when no search runs.
+    void setRunState(const QString& text, bool running);
+    QString bannerText() const;
+    // The settings key under which the pace of searches of `c`'s space and protocol is kept, so
+    // that the planned duration can be told before the next one starts.
+    static QString paceKey(const lts::SearchConfig& c);
 
 Q_SIGNALS:
     void validityChanged(bool valid, const QString& problem);
@@ -45,6 +53,7 @@ private:
     void addFields(QFormLayout* form, ConfigSection section);
     void watch(const ConfigField& field, QWidget* w);
     void revalidate();
+    void syncPresetName(const lts::SearchSpace& space);
     void markInvalid(QWidget* w);
     // Screening knobs only with screening on, Transformer-XL fields only for Transformer-XL.
     void updateEnabled();
@@ -58,10 +67,13 @@ private:
     // The last configuration set: settings the panel has no widget for are kept from it.
     lts::SearchConfig m_base;
 
+    QTabWidget* m_tabs;
     QComboBox* m_preset;
     QLabel* m_preview;
     QLineEdit* m_output;
     QLabel* m_status;
+    QString m_runState;
+    bool m_running = false;
 };
 
 } // namespace studio

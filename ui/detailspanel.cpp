@@ -130,7 +130,7 @@ void DetailsPanel::refresh()
     fitHeight(m_layers, 1);
     fitHeight(m_params, 1);
     if (!any) {
-        m_header->setText(QStringLiteral("Click a point on the plot or a row of the frontier table."));
+        m_header->setText(QStringLiteral("Click a point on the plot\nor a row of the frontier table."));
         m_measurement->clear();
         m_protocol->clear();
         return;
@@ -163,9 +163,11 @@ void DetailsPanel::refresh()
     if (c.status == lts::Candidate::Status::Failed) {
         m_measurement->setText(QStringLiteral("Not measured: %1").arg(QString::fromStdString(m.error)));
     } else if (c.status == lts::Candidate::Status::Estimated) {
-        m_measurement->setText(QStringLiteral("Estimated, never measured in full: its estimates could not reach the "
-                                              "frontier\nLatency, calibrated estimate: %1\nPeak memory, estimate: %2")
-                                   .arg(ms(m.latencyMs), mb(m.peakMemoryMb)));
+        // Nothing only a measurement knows is shown: no spread, repeats or activations.
+        QStringList lines { QStringLiteral("Estimated, never measured: its estimates"),
+            QStringLiteral("less their margin cannot reach the frontier") };
+        lines << estimateLines(c, layer) << QStringLiteral("Weights: %1 (exact)").arg(mb(m.weightsMb));
+        m_measurement->setText(lines.join(QLatin1Char('\n')));
     } else {
         m_measurement->setText(QStringLiteral("Latency, median: %1\nSpread (IQR): %2\nMin to max: %3 to %4\n"
                                               "Timed repeats: %5\nPeak memory: %6\nWeights: %7, activations: %8\n"
@@ -181,19 +183,22 @@ void DetailsPanel::refresh()
         notes += QStringLiteral("\nFirst (cold) pass: %1, not timed").arg(ms(m.coldMs));
     if (m.confirmed)
         notes += m.firstLatencyMs > 0
-            ? QStringLiteral("\nConfirmed: measured again with more passes; first measured %1")
-                  .arg(ms(m.firstLatencyMs))
+            ? QStringLiteral("\nConfirmed: measured again, more passes;\nfirst measured %1").arg(ms(m.firstLatencyMs))
             : QStringLiteral("\nConfirmed measurement");
     else if (onFrontier && c.status == lts::Candidate::Status::Ok)
-        notes += QStringLiteral("\nNot confirmed yet: the search measures frontier points again before it ends");
+        notes += QStringLiteral("\nNot confirmed yet: the search measures\nfrontier points again before it ends");
     if (m.retimed > 0)
         notes +=
-            QStringLiteral("\nTimed %1 more time(s): the spread or the CPU share showed interference").arg(m.retimed);
+            QStringLiteral("\nTimed %1 more time(s): the spread or the\nCPU share showed interference").arg(m.retimed);
     if (m.fromDeviceCache)
-        notes += QStringLiteral("\nMeasured by an earlier search on this device (measurement cache)");
+        notes += QStringLiteral("\nMeasured by an earlier search on this\ndevice (measurement cache)");
     if (c.latencyEstimateMs > 0)
-        notes += QStringLiteral("\nRaw estimates (before calibration): latency %1").arg(ms(c.latencyEstimateMs))
-            + (c.memoryEstimateMb > 0 ? QStringLiteral(", peak memory %1").arg(mb(c.memoryEstimateMb)) : QString());
+        notes +=
+            (c.status == lts::Candidate::Status::Estimated ? QStringLiteral("\nPart table, uncalibrated: latency %1")
+                                                           : QStringLiteral("\nEstimated first (uncalibrated): %1"))
+                .arg(ms(c.latencyEstimateMs))
+            + (c.memoryEstimateMb > 0 ? QStringLiteral(",\n    peak memory %1").arg(mb(c.memoryEstimateMb))
+                                      : QString());
     m_measurement->setText(m_measurement->text() + notes);
     const lts::MeasureProtocol& p = layer.config.protocol;
     m_protocol->setText(QStringLiteral("Device %1, %2 thread(s)\nBatch %3 x %4 tokens\n%5 warm-up + %6 timed passes")

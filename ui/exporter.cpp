@@ -27,6 +27,18 @@ namespace {
 
 } // namespace
 
+QString exportProblem(const lts::Candidate& c, ExportFormat format)
+{
+    if (format != ExportFormat::HuggingFace)
+        return {};
+    try {
+        lts::archToHuggingFace(c.arch);
+    } catch (const lts::InputError& e) {
+        return QStringLiteral("#%1 has no Hugging Face config: %2").arg(c.id).arg(QString::fromStdString(e.what()));
+    }
+    return {};
+}
+
 QByteArray archJsonText(const lts::Candidate& c)
 {
     return QJsonDocument(lts::archToJson(c.arch)).toJson();
@@ -56,14 +68,11 @@ ExportReport exportCandidates(const std::vector<lts::Candidate>& candidates, Exp
             write(path, archJsonText(c), report);
             continue;
         }
-        QJsonObject hf;
-        try {
-            hf = lts::archToHuggingFace(c.arch);
-        } catch (const lts::InputError& e) {
-            report.problems
-                << QStringLiteral("#%1 has no GPT2Config: %2").arg(c.id).arg(QString::fromStdString(e.what()));
+        if (const QString problem = exportProblem(c, format); !problem.isEmpty()) {
+            report.problems << problem;
             continue;
         }
+        const QJsonObject hf = lts::archToHuggingFace(c.arch);
         QString path = target;
         if (!single) {
             const QString dir = QDir(target).filePath(QStringLiteral("gpt2-%1").arg(c.id));

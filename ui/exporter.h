@@ -1,5 +1,6 @@
 // Writing selected architectures (or a whole frontier) to disk: the project's architecture JSON,
-// Hugging Face GPT2Config config.json, and CSV. No dialogs here, so tests can drive it directly.
+// Hugging Face config.json (GPT2Config, or Archai's per-layer gpt2-flex), and CSV. No dialogs here, so tests can drive
+// it directly.
 #pragma once
 
 #include "candidate.h"
@@ -22,6 +23,9 @@ struct ExportReport {
 // folder that receives arch-<id>.json, or gpt2-<id>/config.json for Hugging Face.
 ExportReport exportCandidates(
     const std::vector<lts::Candidate>& candidates, ExportFormat format, const QString& target);
+
+// Why `c` cannot be exported in `format`, or empty when it can; asked before a file name is.
+QString exportProblem(const lts::Candidate& c, ExportFormat format);
 
 // The architecture JSON of one candidate, as copied to the clipboard.
 QByteArray archJsonText(const lts::Candidate& c);

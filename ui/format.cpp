@@ -2,6 +2,9 @@
 
 #include <QStringList>
 
+#include <algorithm>
+#include <cmath>
+
 namespace studio {
 
 QString millions(std::int64_t n)
@@ -13,6 +16,19 @@ QString clockText(double seconds)
 {
     const qint64 s = qint64(seconds < 0 ? 0 : seconds);
     return QString::asprintf("%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+}
+
+QString durationText(double seconds)
+{
+    const qint64 s = qint64(std::llround(std::max(0.0, seconds)));
+    if (s < 90)
+        return QStringLiteral("about %1 s").arg(s);
+    const qint64 minutes = (s + 30) / 60;
+    if (minutes < 60)
+        return QStringLiteral("about %1 min").arg(minutes);
+    if (minutes < 48 * 60)
+        return QStringLiteral("about %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+    return QStringLiteral("about %1 days").arg(double(s) / 86400, 0, 'f', 1);
 }
 
 QString layersSummary(const std::vector<int>& values)
@@ -44,7 +60,31 @@ QString statusText(const lts::Candidate& c)
     }
 }
 
-QString candidateTooltip(const lts::Candidate& c, const QString& runName)
+QString expectedError(const lts::EstimateQuality& q)
+{
+    if (q.samples == 0)
+        return QStringLiteral("not checked against full measurements yet");
+    return QStringLiteral("90% of %1 checks within ±%2%").arg(q.samples).arg(100 * q.p90Error, 0, 'f', 1);
+}
+
+QStringList estimateLines(const lts::Candidate& c, const RunLayer& layer)
+{
+    QStringList lines;
+    const lts::Measurement& m = c.measurement;
+    if (m.latencyMs > 0)
+        lines << QStringLiteral("Latency ≈ %1 ms, estimated").arg(m.latencyMs, 0, 'f', 1)
+              << QStringLiteral("    (%1)").arg(expectedError(layer.latencyEstimate));
+    else
+        lines << QStringLiteral("Latency not estimated");
+    if (m.peakMemoryMb > 0)
+        lines << QStringLiteral("Peak memory ≈ %1 MB, estimated").arg(m.peakMemoryMb, 0, 'f', 1)
+              << QStringLiteral("    (%1)").arg(expectedError(layer.memoryEstimate));
+    else
+        lines << QStringLiteral("Peak memory not estimated");
+    return lines;
+}
+
+QString candidateTooltip(const lts::Candidate& c, const RunLayer& layer)
 {
     QString layers;
     for (int i = 0; i < c.arch.nLayer && i < int(c.arch.nHead.size()) && i < int(c.arch.dInner.size()); ++i)
@@ -54,16 +94,16 @@ QString candidateTooltip(const lts::Candidate& c, const QString& runName)
                       .arg(c.arch.dInner[std::size_t(i)]);
     QString text = QStringLiteral("<b>#%1</b> %2 · %3, iteration %4<br>")
                        .arg(c.id)
-                       .arg(runName.toHtmlEscaped(), QString::fromStdString(lts::backboneName(c.arch.backbone)),
+                       .arg(layer.name.toHtmlEscaped(), QString::fromStdString(lts::backboneName(c.arch.backbone)),
                            QString::number(c.iteration));
     text += QStringLiteral("n_layer %1, d_model %2<br>").arg(c.arch.nLayer).arg(c.arch.dModel);
     text += QStringLiteral("decoder %1 · total %2<br>").arg(millions(c.decoderParams), millions(c.totalParams));
     if (c.status == lts::Candidate::Status::Failed) {
         text += QStringLiteral("<span style='color:#d62728'>%1</span><br>").arg(statusText(c).toHtmlEscaped());
     } else if (c.status == lts::Candidate::Status::Estimated) {
-        text += QStringLiteral("<i>estimated, never measured in full:</i> latency ≈ %1 ms · peak ≈ %2 MB<br>")
-                    .arg(c.measurement.latencyMs, 0, 'f', 3)
-                    .arg(c.measurement.peakMemoryMb, 0, 'f', 1);
+        text += QStringLiteral("<i>estimated, never measured (screened out)</i><br>");
+        for (const QString& line : estimateLines(c, layer))
+            text += line.trimmed().toHtmlEscaped() + QStringLiteral("<br>");
     } else {
         text += QStringLiteral("latency %1 ms (IQR %2) · peak %3 MB<br>")
                     .arg(c.measurement.latencyMs, 0, 'f', 3)

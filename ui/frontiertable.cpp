@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <set>
 
 namespace studio {
 
@@ -18,10 +19,23 @@ FrontierModel::FrontierModel(const RunStore* store, QObject* parent)
 {
 }
 
+std::vector<PointRef> FrontierModel::wantedRows() const
+{
+    std::vector<PointRef> rows = m_store->allFrontierPoints();
+    const std::set<PointRef> front(rows.begin(), rows.end());
+    std::vector<PointRef> extra;
+    for (PointRef p : m_store->selection())
+        if (!front.count(p))
+            extra.push_back(p);
+    std::sort(extra.begin(), extra.end());
+    rows.insert(rows.end(), extra.begin(), extra.end());
+    return rows;
+}
+
 void FrontierModel::reload()
 {
     beginResetModel();
-    m_rows = m_store->allFrontierPoints();
+    m_rows = wantedRows();
     endResetModel();
 }
 
@@ -52,12 +66,18 @@ QVariant FrontierModel::data(const QModelIndex& index, int role) const
         return ref.index;
     const lts::Candidate& c = m_store->candidate(ref);
     const lts::Measurement& m = c.measurement;
+    const bool estimated = c.status == lts::Candidate::Status::Estimated;
+    if (role == Qt::FontRole && estimated) {
+        QFont f;
+        f.setItalic(true);
+        return f;
+    }
     if (role == Qt::TextAlignmentRole)
         return index.column() == Run ? QVariant() : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ForegroundRole && index.column() == Run)
         return m_store->layer(ref.layer).color;
     if (role == Qt::ToolTipRole)
-        return candidateTooltip(c, m_store->layer(ref.layer).name);
+        return candidateTooltip(c, m_store->layer(ref.layer));
     if (role != Qt::DisplayRole && role != kSortRole)
         return {};
     const bool display = role == Qt::DisplayRole;
@@ -71,10 +91,16 @@ QVariant FrontierModel::data(const QModelIndex& index, int role) const
     case TotalParams:
         return display ? QVariant(millions(c.totalParams)) : QVariant(qlonglong(c.totalParams));
     case Latency:
+        if (estimated && display)
+            return m.latencyMs > 0 ? QStringLiteral("≈%1 est.").arg(m.latencyMs, 0, 'f', 1) : QString();
         return display ? QVariant(QString::number(m.latencyMs, 'f', 3)) : QVariant(m.latencyMs);
     case LatencyIqr:
+        if (estimated) // never timed: no spread
+            return display ? QVariant(QString()) : QVariant(-1.0);
         return display ? QVariant(QString::number(m.latencyIqrMs, 'f', 3)) : QVariant(m.latencyIqrMs);
     case PeakMemory:
+        if (estimated && display)
+            return m.peakMemoryMb > 0 ? QStringLiteral("≈%1 est.").arg(m.peakMemoryMb, 0, 'f', 1) : QString();
         return display ? QVariant(QString::number(m.peakMemoryMb, 'f', 1)) : QVariant(m.peakMemoryMb);
     case Layers:
         return c.arch.nLayer;
@@ -86,6 +112,14 @@ QVariant FrontierModel::data(const QModelIndex& index, int role) const
         return layersSummary(c.arch.dInner);
     case Iteration:
         return c.iteration;
+    case Status: {
+        const RunLayer& layer = m_store->layer(ref.layer);
+        const bool onFront =
+            std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(ref.index)) != layer.frontier.end();
+        return estimated ? QStringLiteral("estimated, never measured")
+            : onFront    ? QStringLiteral("frontier")
+                         : statusText(c) + QStringLiteral(", off the frontier");
+    }
     case Confirmed:
         return m.confirmed ? QStringLiteral("yes") : QStringLiteral("no");
     }
@@ -97,7 +131,7 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal)
         return {};
     static const char* const names[ColumnCount] = { "Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms", "Peak MB",
-        "Layers", "d_model", "n_head", "d_inner", "Iter.", "Confirmed" };
+        "Layers", "d_model", "n_head", "d_inner", "Iter.", "Status", "Confirmed" };
     static const char* const tips[ColumnCount] = { "The run folder the architecture comes from",
         "Candidate number within its run",
         "Decoder parameters: LTS's training-free proxy for perplexity (more is better)",
@@ -105,6 +139,7 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
         "Median latency of one forward pass on the target device", "Interquartile range of the timed forward passes",
         "High-water mark of memory during one forward pass", "Number of decoder layers", "Model width",
         "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it",
+        "On the frontier, or selected off it; an estimated candidate was screened out and never measured",
         "Whether the latency was confirmed: measured again, with more passes, apart from the first measurement" };
     if (role == Qt::DisplayRole)
         return QString::fromLatin1(names[section]);
@@ -134,7 +169,8 @@ FrontierTable::FrontierTable(RunStore* store, QWidget* parent)
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setToolTip(QStringLiteral("Architectures on the Pareto frontier; click a header to sort"));
+    m_view->setToolTip(QStringLiteral("Architectures on the Pareto frontier, then selected ones off it; click a header "
+                                      "to sort"));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);
@@ -180,10 +216,7 @@ void FrontierTable::pushSelectionToStore()
     const auto it = std::find(refs.begin(), refs.end(), current);
     if (it != refs.end())
         std::rotate(refs.begin(), it, it + 1);
-    // Points off the frontier cannot be rows; keep them selected on the plot.
-    for (PointRef p : m_store->selection())
-        if (m_model->rowOf(p) < 0)
-            refs.push_back(p);
+
     m_syncing = true;
     m_store->setSelection(refs);
     m_syncing = false;
@@ -194,6 +227,8 @@ void FrontierTable::pullSelectionFromStore()
     if (m_syncing)
         return;
     m_syncing = true;
+    if (!m_model->upToDate())
+        m_model->reload(); // the selected points off the frontier are rows too
     QItemSelection selection;
     for (PointRef p : m_store->selection()) {
         const int row = viewRowOf(p);

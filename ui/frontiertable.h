@@ -1,5 +1,7 @@
 // The frontier of every shown run as a sortable table whose selection follows, and drives, the
-// store's selection (and so the plot's).
+// store's selection (and so the plot's). Selected points off the frontier are rows too, after
+// the frontier's, so any point clicked on the plot can be read here; an estimated one reads as
+// an estimate.
 #pragma once
 
 #include "runstore.h"
@@ -28,6 +30,7 @@ public:
         NHead,
         DInner,
         Iteration,
+        Status,
         Confirmed,
         ColumnCount
     };
@@ -36,6 +39,9 @@ public:
     static constexpr int kIndexRole = Qt::UserRole + 3;
 
     explicit FrontierModel(const RunStore* store, QObject* parent = nullptr);
+    // Every frontier point, then the selected points off it.
+    std::vector<PointRef> wantedRows() const;
+    bool upToDate() const { return wantedRows() == m_rows; }
     void reload();
     PointRef refAt(int row) const { return m_rows[std::size_t(row)]; }
     int rowOf(PointRef p) const;

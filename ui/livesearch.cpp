@@ -16,16 +16,6 @@ namespace {
     constexpr int kFlushIntervalMs = 75; // batch points for the plot: smooth to the eye, cheap to draw
     constexpr int kClockIntervalMs = 500; // elapsed/ETA labels need no finer grain
 
-    // Candidates a search will evaluate when it runs every iteration, for the progress bar.
-    double expectedCandidates(const lts::SearchConfig& c)
-    {
-        const lts::SearchParams& p = c.search;
-        double n = p.algorithm == lts::Algorithm::Random
-            ? double(p.iterations) * p.populationSize()
-            : p.populationSize() + double(p.iterations - 1) * (p.mutants + p.crossovers);
-        return std::max(1.0, std::min(n, c.space.size()));
-    }
-
 } // namespace
 
 LiveSearch::LiveSearch(RunStore* store, QObject* parent)
@@ -174,6 +164,7 @@ void LiveSearch::onEvent(const lts::SearchEvent& e)
         m_hypervolume = e.hypervolume;
         m_latencyEstimate = e.estimate;
         m_memoryEstimate = e.memoryEstimate;
+        m_store->setEstimateQuality(m_layer, e.estimate, e.memoryEstimate);
         const auto& history = m_store->layer(m_layer).history;
         // A resumed run replays the iterations its folder already holds.
         if (history.empty() || e.iteration > history.back().iteration)
@@ -236,6 +227,11 @@ double LiveSearch::elapsedS() const
     return double(std::max<qint64>(0, now - paused)) / 1000.0;
 }
 
+double LiveSearch::secondsPerCandidate() const
+{
+    return m_evaluatedNow > 0 ? elapsedS() / m_evaluatedNow : -1;
+}
+
 SearchProgress LiveSearch::progress() const
 {
     using State = SearchProgress::State;
@@ -261,7 +257,7 @@ SearchProgress LiveSearch::progress() const
         p.state = State::Finished;
     if (!p.hasRun)
         return p;
-    const double expected = expectedCandidates(m_config);
+    const double expected = lts::plannedCandidates(m_config);
     const double budget = m_config.search.timeBudgetS;
     p.fraction = std::min(1.0, m_evaluated / expected);
     if (budget > 0)
@@ -273,7 +269,7 @@ SearchProgress LiveSearch::progress() const
         return p;
     }
     if (m_evaluatedNow > 0) {
-        double left = p.elapsedS / m_evaluatedNow * std::max(0.0, expected - m_evaluated);
+        double left = secondsPerCandidate() * std::max(0.0, expected - m_evaluated);
         if (budget > 0)
             left = std::min(left, std::max(0.0, budget - p.elapsedS));
         p.etaS = left;

@@ -64,6 +64,9 @@ public:
     QString folder() const { return m_folder; }
     const lts::SearchConfig& config() const { return m_config; }
     SearchProgress progress() const;
+    // Wall seconds per candidate this session evaluated (pauses left out); < 0 before the first.
+    double secondsPerCandidate() const;
+    int evaluatedThisSession() const { return m_evaluatedNow; }
 
 Q_SIGNALS:
     // The figures of progress() changed; also every half second while a search runs.

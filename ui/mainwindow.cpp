@@ -16,20 +16,24 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolBar>
+#include <QUrl>
 
 #include <algorithm>
 #include <functional>
@@ -40,7 +44,8 @@ namespace {
 
     constexpr int kMaxRecent = 8;
     constexpr double kDefaultFastestAboveM = 20; // the README's example question
-    constexpr int kDetailsMinWidth = 320; // the measurement table and per-layer columns fit without eliding
+    constexpr int kDetailsMinWidth = 340; // the measurement lines and per-layer columns fit without eliding
+    constexpr double kFirstWindowShare = 0.92; // of the screen's free area, on the first start
 
     bool isRunFolder(const QString& path)
     {
@@ -94,6 +99,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_live, &LiveSearch::warning, this, &MainWindow::onSearchWarning);
     connect(m_live, &LiveSearch::message, this, [this](const QString& text) { statusBar()->showMessage(text, 5000); });
     connect(m_config, &ConfigPanel::validityChanged, this, &MainWindow::updateActions);
+    connect(m_plot, &ParetoPlot::metricsChosen, this, [this] { m_axesChosen = true; });
     connect(m_details, &DetailsPanel::copyRequested, this, &MainWindow::copySelection);
     connect(m_details, &DetailsPanel::exportRequested, this, [this] { exportInteractive(ExportFormat::ArchJson); });
     connect(m_store, &RunStore::layersChanged, this, [this] {
@@ -103,7 +109,14 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // First start: most of the screen, so the plot, Configure and Details all fit.
+        if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+            const QRect area = screen->availableGeometry();
+            const QSize size(int(area.width() * kFirstWindowShare), int(area.height() * kFirstWindowShare));
+            setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size, area));
+        }
+    }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     // A settings file from another version may hold any number here.
     auto metric = [&settings](const char* key, Metric fallback) {
@@ -125,15 +138,15 @@ void MainWindow::buildActions()
     buildSearchMenu();
     buildViewMenu();
     QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
+    QAction* guide = help->addAction(QStringLiteral("LTS Studio &Guide"));
+    guide->setShortcut(QKeySequence::HelpContents);
+    connect(guide, &QAction::triggered, this, &MainWindow::openGuide);
+    QAction* keys = help->addAction(QStringLiteral("&Keyboard Shortcuts"));
+    keys->setObjectName(QStringLiteral("shortcutsAction"));
+    connect(keys, &QAction::triggered, this, &MainWindow::showShortcuts);
+    help->addSeparator();
     QAction* about = help->addAction(QStringLiteral("&About LTS Studio"));
-    connect(about, &QAction::triggered, this, [this] {
-        QMessageBox::about(this, QStringLiteral("About LTS Studio"),
-            QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
-                           "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
-                           "Decoder parameters stand in for perplexity; latency and peak memory are "
-                           "measured on this machine with LibTorch.</p>")
-                .arg(QString::fromLatin1(LTS_VERSION)));
-    });
+    connect(about, &QAction::triggered, this, &MainWindow::showAbout);
 
     QToolBar* bar = addToolBar(QStringLiteral("Main"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
@@ -155,7 +168,7 @@ QList<QAction*> MainWindow::buildFileMenu()
     auto folderAction = [this, file](const QString& text, const QString& title, std::function<bool(QString)> use) {
         QAction* a = file->addAction(text);
         connect(a, &QAction::triggered, this, [this, title, use] {
-            const QString dir = QFileDialog::getExistingDirectory(this, title);
+            const QString dir = QFileDialog::getExistingDirectory(this, title, runsFolder());
             if (!dir.isEmpty() && !use(dir))
                 showError(title, m_lastError);
         });
@@ -212,7 +225,10 @@ QList<QAction*> MainWindow::buildFileMenu()
     QAction* exportJson = exportMenu->addAction(QStringLiteral("Architecture &JSON…"));
     exportJson->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(exportJson, &QAction::triggered, this, [this] { exportInteractive(ExportFormat::ArchJson); });
-    QAction* exportHf = exportMenu->addAction(QStringLiteral("&Hugging Face GPT2Config…"));
+    QAction* exportHf = exportMenu->addAction(QStringLiteral("&Hugging Face config.json…"));
+    exportHf->setToolTip(
+        QStringLiteral("GPT2Config when every layer is alike, else Archai's per-layer gpt2-flex config; "
+                       "GPT-2 only"));
     connect(exportHf, &QAction::triggered, this, [this] { exportInteractive(ExportFormat::HuggingFace); });
     QAction* exportCsv = exportMenu->addAction(QStringLiteral("&CSV…"));
     connect(exportCsv, &QAction::triggered, this, [this] { exportInteractive(ExportFormat::Csv); });
@@ -254,22 +270,21 @@ void MainWindow::buildEditMenu()
 
 void MainWindow::buildSearchMenu()
 {
-    QStyle* s = style();
     QMenu* search = menuBar()->addMenu(QStringLiteral("&Search"));
-    m_start = search->addAction(s->standardIcon(QStyle::SP_MediaPlay), QStringLiteral("&Start"));
+    m_start = search->addAction(QStringLiteral("&Start"));
     m_start->setObjectName(QStringLiteral("startAction"));
     m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     connect(m_start, &QAction::triggered, this, [this] {
         if (!startSearch())
             showError(QStringLiteral("Start search"), m_lastError);
     });
-    m_pause = search->addAction(s->standardIcon(QStyle::SP_MediaPause), QStringLiteral("&Pause"));
+    m_pause = search->addAction(QStringLiteral("&Pause"));
     m_pause->setObjectName(QStringLiteral("pauseAction"));
     m_pause->setCheckable(true);
     m_pause->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
     m_pause->setToolTip(QStringLiteral("Pause after the current measurement; press again to go on"));
     connect(m_pause, &QAction::toggled, this, &MainWindow::setPaused);
-    m_stop = search->addAction(s->standardIcon(QStyle::SP_MediaStop), QStringLiteral("S&top"));
+    m_stop = search->addAction(QStringLiteral("S&top"));
     m_stop->setObjectName(QStringLiteral("stopAction"));
     m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     m_stop->setToolTip(
@@ -299,6 +314,10 @@ void MainWindow::buildViewMenu()
 
 void MainWindow::buildStatusBar()
 {
+    m_folderLabel = new QLabel(statusBar());
+    m_folderLabel->setObjectName(QStringLiteral("statusFolder"));
+    m_folderLabel->setVisible(false);
+    statusBar()->addPermanentWidget(m_folderLabel);
     m_status = new SearchStatus(statusBar());
 }
 
@@ -312,10 +331,15 @@ QString MainWindow::liveRunFolder() const
     return m_live->folder();
 }
 
+QString MainWindow::runsFolder() const
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+        .filePath(QStringLiteral("runs"));
+}
+
 QString MainWindow::automaticRunFolder() const
 {
-    const QString base =
-        QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
+    const QString base = runsFolder();
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     QString dir = QDir(base).filePath(stamp);
     for (int n = 2; QFileInfo::exists(dir); ++n)
@@ -412,7 +436,12 @@ void MainWindow::onSearchFinished(const QString& failure)
         const QSignalBlocker block(m_pause);
         m_pause->setChecked(false);
     }
+    // The pace tells the planned duration of the next search of this space before it starts.
+    constexpr int kMinPaceSamples = 5;
+    if (failure.isEmpty() && m_live->evaluatedThisSession() >= kMinPaceSamples)
+        QSettings().setValue(ConfigPanel::paceKey(m_live->config()), m_live->secondsPerCandidate());
     updateActions();
+    updateStatus();
     addRecent(m_live->folder());
     Q_EMIT searchFinished(failure);
 }
@@ -440,11 +469,46 @@ void MainWindow::updateActions()
 
 void MainWindow::updateStatus()
 {
-    m_status->show(m_live->progress());
+    const SearchProgress p = m_live->progress();
+    m_status->show(p);
+    using State = SearchProgress::State;
+    QString banner;
+    switch (p.state) {
+    case State::Running:
+    case State::Pausing:
+        banner = QStringLiteral("Search running: %1 candidates so far. The settings are locked until it stops "
+                                "(Stop: Ctrl+.).")
+                     .arg(p.evaluated);
+        break;
+    case State::Paused:
+        banner = QStringLiteral("Search paused after %1 candidates: press Pause again to go on.").arg(p.evaluated);
+        break;
+    case State::Stopped:
+        banner = QStringLiteral("Stopped by you after %1 candidates; File → Resume Run Folder… goes on with it.")
+                     .arg(p.evaluated);
+        break;
+    case State::Finished:
+        banner = QStringLiteral("%1 after %2 candidates.").arg(stateText(p)).arg(p.evaluated);
+        break;
+    case State::Failed:
+        banner = QStringLiteral("The search failed after %1 candidates (see the status bar).").arg(p.evaluated);
+        break;
+    case State::Idle:
+        break;
+    }
+    m_config->setRunState(banner, isSearchRunning());
+    m_folderLabel->setVisible(p.hasRun);
+    if (p.hasRun) {
+        const QString folder = QDir::toNativeSeparators(m_live->folder());
+        m_folderLabel->setText(QStringLiteral("Run: %1").arg(QFileInfo(m_live->folder()).fileName()));
+        m_folderLabel->setToolTip(QStringLiteral("The search writes %1").arg(folder));
+    }
 }
 
 void MainWindow::alignAxesWith(const lts::SearchConfig& config)
 {
+    if (m_axesChosen)
+        return; // latency and peak memory are measured whatever the objectives: the user's axes stay
     const auto& o = config.search.objectives;
     const bool latency = std::find(o.begin(), o.end(), lts::Objective::Latency) != o.end();
     const bool memory = std::find(o.begin(), o.end(), lts::Objective::Memory) != o.end();
@@ -544,6 +608,24 @@ void MainWindow::exportInteractive(ExportFormat format)
     const QString what = m_store->selection().empty()
         ? QStringLiteral("the frontier (%1 architectures)").arg(set.size())
         : QStringLiteral("%1 selected architecture(s)").arg(set.size());
+    // Which of them the format can hold is said before a file name is asked for.
+    QStringList problems;
+    for (const lts::Candidate& c : set)
+        if (const QString p = exportProblem(c, format); !p.isEmpty())
+            problems << p;
+    if (!problems.isEmpty()) {
+        const QString text = QStringLiteral("%1 of %2 cannot be exported in this format; architecture JSON and CSV "
+                                            "hold every one.\n\n%3")
+                                 .arg(problems.size())
+                                 .arg(what, problems.mid(0, 5).join(QLatin1Char('\n')));
+        if (problems.size() == int(set.size())) {
+            showError(QStringLiteral("Export"), text);
+            return;
+        }
+        if (QMessageBox::question(this, QStringLiteral("Export"), text + QStringLiteral("\n\nExport the others?"))
+            != QMessageBox::Yes)
+            return;
+    }
     QString target;
     if (format == ExportFormat::Csv) {
         target = QFileDialog::getSaveFileName(this, QStringLiteral("Export %1 as CSV").arg(what),
@@ -619,6 +701,9 @@ void MainWindow::setDark(bool dark)
     applyPalette(dark);
     m_plot->setDark(dark);
     m_convergence->setDark(dark);
+    m_start->setIcon(mediaIcon(MediaIcon::Start, dark));
+    m_pause->setIcon(mediaIcon(MediaIcon::Pause, dark));
+    m_stop->setIcon(mediaIcon(MediaIcon::Stop, dark));
     const QSignalBlocker block(m_dark);
     m_dark->setChecked(dark);
 }
@@ -650,6 +735,60 @@ void MainWindow::rebuildRecentMenu()
     }
     if (recent.isEmpty())
         m_recentMenu->addAction(QStringLiteral("(none)"))->setEnabled(false);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, QStringLiteral("About LTS Studio"),
+        QStringLiteral("<b>LTS Studio %1</b><p>Training-free, hardware-aware architecture search "
+                       "(LiteTransformerSearch) for GPT-2 and Transformer-XL language models. "
+                       "Decoder parameters stand in for perplexity; latency and peak memory are "
+                       "measured on this machine with LibTorch.</p><p>GPL-3.0-or-later.</p>")
+            .arg(QString::fromLatin1(LTS_VERSION)));
+}
+
+static QString shortcutsText(const QMenuBar* bar)
+{
+    QString rows;
+    for (const QAction* menu : bar->actions()) {
+        if (!menu->menu())
+            continue;
+        for (const QAction* a : menu->menu()->actions()) {
+            if (a->shortcut().isEmpty())
+                continue;
+            rows += QStringLiteral("<tr><td>%1</td><td>%2 → %3</td></tr>")
+                        .arg(a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
+                            menu->text().remove(QLatin1Char('&')).toHtmlEscaped(),
+                            a->text().remove(QLatin1Char('&')).toHtmlEscaped());
+        }
+    }
+    return QStringLiteral("<table cellpadding=3>%1</table><p>On the plot: drag to pan, wheel to zoom, click to "
+                          "select, Ctrl+click to add, Shift+drag to select a box.</p>")
+        .arg(rows);
+}
+
+void MainWindow::showShortcuts()
+{
+    auto* box = new QMessageBox(QMessageBox::Information, QStringLiteral("Keyboard shortcuts"),
+        shortcutsText(menuBar()), QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextFormat(Qt::RichText);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::openGuide()
+{
+    // The guide where the package installs it, else in the source tree of a build folder.
+    const QString exe = QCoreApplication::applicationDirPath();
+    for (const QString& candidate : { QDir(exe).filePath(QStringLiteral("../share/doc/lts-studio/gui.md")),
+             QDir(exe).filePath(QStringLiteral("../../docs/gui.md")) }) {
+        if (QFileInfo::exists(candidate) && QDesktopServices::openUrl(QUrl::fromLocalFile(QDir::cleanPath(candidate))))
+            return;
+    }
+    showError(QStringLiteral("Guide"),
+        QStringLiteral("The guide (docs/gui.md) is not installed next to this program, or no program here opens "
+                       "it. It is also in the source repository, and `man lts-studio` summarises it."));
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

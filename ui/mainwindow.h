@@ -10,6 +10,7 @@
 #include <QMainWindow>
 
 class QAction;
+class QLabel;
 class QMenu;
 
 namespace studio {
@@ -92,6 +93,11 @@ private:
     void exportInteractive(ExportFormat format);
     void exportPlotInteractive();
     QString automaticRunFolder() const;
+    // Where automatic run folders go, the first place Open Run Folder… looks.
+    QString runsFolder() const;
+    void showAbout();
+    void showShortcuts();
+    void openGuide();
     // Points the plot's vertical axis at a measured objective of `config` when it shows the other one.
     void alignAxesWith(const lts::SearchConfig& config);
 
@@ -111,6 +117,8 @@ private:
     QMenu* m_recentMenu = nullptr;
 
     SearchStatus* m_status = nullptr;
+    QLabel* m_folderLabel = nullptr; // the live run's folder
+    bool m_axesChosen = false; // the user picked the plot's axes: opening a run keeps them
     QString m_lastError;
 };
 

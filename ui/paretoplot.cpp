@@ -167,6 +167,41 @@ namespace {
         return g;
     }
 
+    // The same ramp lifted for a dark background, where the first iterations' dark purple vanishes.
+    QCPColorGradient darkIterationGradient()
+    {
+        QCPColorGradient g;
+        g.clearColorStops();
+        g.setColorStopAt(0.0, QColor(0xb3, 0x8c, 0xe8));
+        g.setColorStopAt(0.25, QColor(0x6f, 0x9c, 0xeb));
+        g.setColorStopAt(0.5, QColor(0x2e, 0xc4, 0xb6));
+        g.setColorStopAt(0.75, QColor(0x7a, 0xd1, 0x51));
+        g.setColorStopAt(1.0, QColor(0xfd, 0xe7, 0x25));
+        return g;
+    }
+
+    // Log ticks at 1, 2 and 5 times the powers of ten while the axis spans few decades (at the
+    // powers alone beyond), so a range such as 15 to 120 still reads 20, 50, 100.
+    class DecadeTicker final : public QCPAxisTickerLog {
+    protected:
+        QVector<double> createTickVector(double, const QCPRange& range) override
+        {
+            QVector<double> ticks;
+            if (range.lower <= 0 || range.upper <= range.lower)
+                return ticks;
+            const double decades = std::log10(range.upper / range.lower);
+            const std::vector<double> steps = decades < 1.2 ? std::vector<double> { 1, 2, 3, 5, 7 }
+                : decades < 3                               ? std::vector<double> { 1, 2, 5 }
+                                                            : std::vector<double> { 1 };
+            for (double p = std::pow(10.0, std::floor(std::log10(range.lower))); p <= range.upper; p *= 10)
+                for (double step : steps)
+                    if (step * p >= range.lower / 1.0001 && step * p <= range.upper * 1.0001)
+                        ticks << step * p;
+            return ticks;
+        }
+        QVector<double> createSubTickVector(int, const QVector<double>&) override { return {}; }
+    };
+
     bool isParams(Metric m)
     {
         return m == Metric::DecoderParams || m == Metric::TotalParams;
@@ -191,6 +226,8 @@ QString metricLabel(Metric m)
 
 bool metricValue(const lts::Candidate& c, Metric m, double* value)
 {
+    // An estimated candidate has only the estimates it was given (0: none).
+    const bool estimated = c.status == lts::Candidate::Status::Estimated;
     const bool measured = c.status != lts::Candidate::Status::Failed;
     switch (m) {
     case Metric::DecoderParams:
@@ -201,10 +238,10 @@ bool metricValue(const lts::Candidate& c, Metric m, double* value)
         return true;
     case Metric::Latency:
         *value = c.measurement.latencyMs;
-        return measured;
+        return measured && (!estimated || *value > 0);
     case Metric::PeakMemory:
         *value = c.measurement.peakMemoryMb;
-        return measured;
+        return measured && (!estimated || *value > 0);
     }
     return false;
 }
@@ -291,26 +328,46 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setNoAntialiasingOnDrag(true);
     m_plot->setMinimumSize(320, 240);
+    // The legend sits under the axis rect, in rows, where it hides no point and no line.
     m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(
-        0, Qt::AlignTop | Qt::AlignLeft); // dominated points rarely reach that corner
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setWrap(3);
+    m_plot->legend->setMargins(QMargins(4, 2, 4, 2));
+    m_hint = new QCPItemText(m_plot);
+    m_hint->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_hint->position->setCoords(0.5, 0.45);
+    m_hint->setText(QStringLiteral("No candidates yet.\nStart a search (Ctrl+R) with the Configure panel's settings,\n"
+                                   "or open a run folder (Ctrl+O) written by lts-studio or lts-search:\n"
+                                   "every measured architecture appears here."));
+    m_hint->setTextAlignment(Qt::AlignCenter);
+    m_hint->setClipToAxisRect(true);
     m_colorScale = new QCPColorScale(m_plot);
     m_colorScale->setType(QCPAxis::atRight);
     m_colorScale->setBarWidth(10);
     m_colorScale->setGradient(iterationGradient());
     m_colorScale->axis()->setLabel(QStringLiteral("iteration"));
+    auto wholeIterations = QSharedPointer<QCPAxisTickerFixed>::create();
+    wholeIterations->setTickStep(1);
+    wholeIterations->setScaleStrategy(QCPAxisTickerFixed::ssMultiples); // 1, 2, 5, 10… iterations apart
+    m_colorScale->axis()->setTicker(wholeIterations);
     m_colorScale->setVisible(false); // shown only while one run is drawn
     m_marginGroup = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, m_marginGroup);
     m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, m_marginGroup);
-    m_gradient = iterationGradient();
     m_plot->addLayer(QStringLiteral("points"), m_plot->layer(QStringLiteral("main")), QCustomPlot::limBelow);
     m_pointsLayer = m_plot->layer(QStringLiteral("points"));
 
-    connect(m_xCombo, qOverload<int>(&QComboBox::activated), this,
-        [this] { setMetrics(Metric(m_xCombo->currentData().toInt()), m_y); });
-    connect(m_yCombo, qOverload<int>(&QComboBox::activated), this,
-        [this] { setMetrics(m_x, Metric(m_yCombo->currentData().toInt())); });
+    connect(m_xCombo, qOverload<int>(&QComboBox::activated), this, [this] {
+        setMetrics(Metric(m_xCombo->currentData().toInt()), m_y);
+        Q_EMIT metricsChosen();
+    });
+    connect(m_yCombo, qOverload<int>(&QComboBox::activated), this, [this] {
+        setMetrics(m_x, Metric(m_yCombo->currentData().toInt()));
+        Q_EMIT metricsChosen();
+    });
     connect(m_logX, &QCheckBox::toggled, this, [this] { setLogScale(m_logX->isChecked(), m_logY->isChecked()); });
     connect(m_logY, &QCheckBox::toggled, this, [this] { setLogScale(m_logX->isChecked(), m_logY->isChecked()); });
     connect(m_follow, &QCheckBox::toggled, this, &ParetoPlot::setFollow);
@@ -400,7 +457,7 @@ void ParetoPlot::applyAxes()
         axis->setLabel(metricLabel(m));
         axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
         if (log)
-            axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+            axis->setTicker(QSharedPointer<DecadeTicker>::create());
         else
             axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
     };
@@ -411,6 +468,9 @@ void ParetoPlot::applyAxes()
 void ParetoPlot::applyTheme()
 {
     applyPlotTheme(m_plot, m_dark, { m_colorScale->axis() });
+    m_gradient = m_dark ? darkIterationGradient() : iterationGradient();
+    m_colorScale->setGradient(m_gradient);
+    m_hint->setColor(m_dark ? QColor(0xb0, 0xb0, 0xb0) : QColor(0x70, 0x70, 0x70));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -448,7 +508,7 @@ void ParetoPlot::showColorScale(bool on, int maxIteration)
         m_colorScaleShown = on;
     }
     if (on)
-        m_colorScale->setDataRange(QCPRange(0, std::max(1, maxIteration)));
+        m_colorScale->setDataRange(QCPRange(0, maxIteration));
 }
 
 void ParetoPlot::Bounds::add(double v)
@@ -513,7 +573,11 @@ void ParetoPlot::rebuild()
             else
                 apart.insert(lts::candidateStatusName(c.status));
         }
-    showColorScale(m_single && !m_store->layer(0).candidates.empty(), m_maxIteration);
+    showColorScale(m_single && m_maxIteration > 0, m_maxIteration);
+    int total = 0;
+    for (int l = 0; l < m_store->layerCount(); ++l)
+        total += int(m_store->layer(l).candidates.size());
+    m_hint->setVisible(total == 0);
 
     // Made in legend order (frontiers, over ceiling, other statuses, failed); the scatters join
     // their own layer below as plotCandidates meets their groups.
@@ -530,6 +594,15 @@ void ParetoPlot::rebuild()
         lp.front->setPen(QPen(frontColor, 2));
         lp.front->setLineStyle(isParams(m_x) ? QCPGraph::lsStepRight : QCPGraph::lsStepLeft);
         lp.front->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(frontColor, 2), Qt::NoBrush, 9));
+        lp.spread = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
+        lp.spread->setPen(QPen(frontColor, 1));
+        lp.spread->setWhiskerWidth(5);
+        lp.spread->removeFromLegend();
+        lp.spread->setDataPlottable(lp.front);
+        lp.own = m_plot->addGraph();
+        lp.own->setLineStyle(QCPGraph::lsNone);
+        lp.own->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssSquare, QPen(frontColor.darker(130), 1.5), Qt::NoBrush, 12));
         lp.confirmed = m_plot->addGraph();
         lp.confirmed->setLineStyle(QCPGraph::lsNone);
         lp.confirmed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, frontColor, 4));
@@ -596,7 +669,10 @@ void ParetoPlot::onCandidatesAppended(int layer)
             restyleIterations();
     }
     plotCandidates(layer, from, candidates.size());
-    showColorScale(m_single && !m_store->layer(0).candidates.empty(), m_maxIteration);
+    m_hint->setVisible(false);
+    if (!axesAreObjectives(layer))
+        setFrontierData(layer); // the store keeps only the objectives' frontier up to date
+    showColorScale(m_single && m_maxIteration > 0, m_maxIteration);
     updateLegend();
     if (m_followOn)
         fitToData();
@@ -651,8 +727,9 @@ void ParetoPlot::plotCandidates(int layer, std::size_t from, std::size_t to)
             m_yBounds.add(v);
         double x = 0, y = 0;
         if (!position(c, &x, &y) || c.status == lts::Candidate::Status::Failed) {
-            failed.push_back({ layer, int(i) });
-            continue;
+            if (c.status == lts::Candidate::Status::Failed)
+                failed.push_back({ layer, int(i) });
+            continue; // an estimate the axes need is missing: nothing true to draw
         }
         if (c.status == lts::Candidate::Status::OverCeiling) {
             overX << x;
@@ -703,28 +780,111 @@ void ParetoPlot::plotCandidates(int layer, std::size_t from, std::size_t to)
     }
 }
 
+bool ParetoPlot::axesAreObjectives(int layer) const
+{
+    const auto& o = m_store->layer(layer).config.search.objectives;
+    if (o.size() != 2 || o[0] != lts::Objective::DecoderParams)
+        return false;
+    const Metric cost = o[1] == lts::Objective::Latency ? Metric::Latency : Metric::PeakMemory;
+    return (m_x == Metric::DecoderParams && m_y == cost) || (m_y == Metric::DecoderParams && m_x == cost);
+}
+
+std::vector<std::size_t> ParetoPlot::axesFrontier(int layer) const
+{
+    // Both axes as costs (parameters negated), swept in order of the first: a point is on the
+    // frontier when its second cost is below every one before it.
+    struct P {
+        double a, b;
+        std::size_t index;
+    };
+    std::vector<P> points;
+    const auto& candidates = m_store->layer(layer).candidates;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        double x = 0, y = 0;
+        if (candidates[i].status != lts::Candidate::Status::Ok || !metricValue(candidates[i], m_x, &x)
+            || !metricValue(candidates[i], m_y, &y))
+            continue;
+        points.push_back({ isParams(m_x) ? -x : x, isParams(m_y) ? -y : y, i });
+    }
+    std::sort(points.begin(), points.end(), [](const P& l, const P& r) { return l.a != r.a ? l.a < r.a : l.b < r.b; });
+    std::vector<std::size_t> front;
+    double best = std::numeric_limits<double>::infinity();
+    for (const P& p : points)
+        if (p.b < best) {
+            best = p.b;
+            front.push_back(p.index);
+        }
+    std::sort(front.begin(), front.end());
+    return front;
+}
+
 void ParetoPlot::setFrontierData(int layer)
 {
     const RunLayer& run = m_store->layer(layer);
-    QVector<double> fx, fy, cx, cy;
+    const LayerPlot& lp = m_layers[std::size_t(layer)];
+    const bool same = axesAreObjectives(layer);
+    const std::vector<std::size_t> shown = same ? run.frontier : axesFrontier(layer);
+    // Drawn along x, so the step line joins neighbours.
+    std::vector<std::pair<double, std::size_t>> order;
+    for (std::size_t i : shown) {
+        double x = 0, y = 0;
+        if (position(run.candidates[i], &x, &y))
+            order.push_back({ x, i });
+    }
+    std::sort(order.begin(), order.end());
+    const bool latencyY = m_y == Metric::Latency, latencyX = m_x == Metric::Latency;
+    QVector<double> fx, fy, minus, plus;
+    for (const auto& [x, i] : order) {
+        const lts::Measurement& m = run.candidates[i].measurement;
+        double px = 0, y = 0;
+        position(run.candidates[i], &px, &y);
+        fx << px;
+        fy << y;
+        const bool quartiles = m.latencyQ3Ms > 0 && (latencyX || latencyY);
+        minus << (quartiles ? std::max(0.0, m.latencyMs - m.latencyQ1Ms) : 0.0);
+        plus << (quartiles ? std::max(0.0, m.latencyQ3Ms - m.latencyMs) : 0.0);
+    }
+    lp.front->setData(fx, fy, true);
+    lp.spread->setErrorType(latencyX ? QCPErrorBars::etKeyError : QCPErrorBars::etValueError);
+    lp.spread->setData(minus, plus);
+    lp.spread->setVisible(latencyX || latencyY);
+    // The search's own frontier: confirmed ones get a dot; rings apart when the axes differ.
+    QVector<double> ox, oy, cx, cy;
+    int confirmedCount = 0;
     for (std::size_t i : run.frontier) {
         double x = 0, y = 0;
-        if (position(run.candidates[i], &x, &y)) {
-            fx << x;
-            fy << y;
-            if (run.candidates[i].measurement.confirmed) {
-                cx << x;
-                cy << y;
-            }
+        if (!position(run.candidates[i], &x, &y))
+            continue;
+        ox << x;
+        oy << y;
+        if (run.candidates[i].measurement.confirmed) {
+            ++confirmedCount;
+            cx << x;
+            cy << y;
         }
     }
-    const LayerPlot& lp = m_layers[std::size_t(layer)];
-    lp.front->setData(fx, fy);
+    lp.own->setData(same ? QVector<double>() : ox, same ? QVector<double>() : oy, true);
     lp.confirmed->setData(cx, cy, true);
-    const QString confirmed =
-        cx.size() == fx.size() ? QStringLiteral("all confirmed") : QStringLiteral("%1 confirmed").arg(cx.size());
-    lp.front->setName(m_single ? QStringLiteral("frontier (%1, %2)").arg(fx.size()).arg(confirmed)
-                               : QStringLiteral("%1 (%2 on frontier, %3)").arg(run.name).arg(fx.size()).arg(confirmed));
+    const QString confirmed = confirmedCount == ox.size() ? QStringLiteral("all confirmed")
+                                                          : QStringLiteral("%1 confirmed").arg(confirmedCount);
+    QStringList objectives;
+    for (lts::Objective o : run.config.search.objectives)
+        objectives << QString::fromStdString(lts::objectiveName(o));
+    if (same) {
+        lp.front->setName(m_single
+                ? QStringLiteral("frontier (%1, %2)").arg(fx.size()).arg(confirmed)
+                : QStringLiteral("%1 (%2 on frontier, %3)").arg(run.name).arg(fx.size()).arg(confirmed));
+        lp.own->removeFromLegend();
+        return;
+    }
+    lp.front->setName(m_single ? QStringLiteral("frontier of these axes (%1)").arg(fx.size())
+                               : QStringLiteral("%1 (frontier of these axes, %2)").arg(run.name).arg(fx.size()));
+    lp.own->setName(QStringLiteral("%1search's frontier on %2 (%3, %4)")
+                        .arg(m_single ? QString() : run.name + QStringLiteral(": "))
+                        .arg(objectives.join(QLatin1Char(',')))
+                        .arg(ox.size())
+                        .arg(confirmed));
+    lp.own->addToLegend();
 }
 
 void ParetoPlot::restyleIterations()
@@ -744,7 +904,9 @@ void ParetoPlot::updateLegend()
         m_overGraph->setName(QStringLiteral("over ceiling (%1)").arg(m_overGraph->dataCount()));
     for (const auto& [status, g] : m_apartGraphs)
         g->setName(QStringLiteral("%1 (%2)")
-                       .arg(QString::fromStdString(status).replace(QLatin1Char('_'), QLatin1Char(' ')))
+                       .arg(status == lts::candidateStatusName(lts::Candidate::Status::Estimated)
+                               ? QStringLiteral("estimated, never measured")
+                               : QString::fromStdString(status).replace(QLatin1Char('_'), QLatin1Char(' ')))
                        .arg(g->dataCount()));
     if (m_failedGraph)
         m_failedGraph->setName(QStringLiteral("failed (%1)").arg(m_failed.size()));
@@ -769,7 +931,9 @@ std::vector<QCPAbstractPlottable*> ParetoPlot::layerPlottables(int layer) const
         out.push_back(g);
     if (lp.cloud)
         out.push_back(lp.cloud);
+    out.push_back(lp.own);
     out.push_back(lp.confirmed);
+    out.push_back(lp.spread);
     out.push_back(lp.front); // last
     return out;
 }
@@ -777,7 +941,19 @@ std::vector<QCPAbstractPlottable*> ParetoPlot::layerPlottables(int layer) const
 bool ParetoPlot::isDrawn(PointRef p) const
 {
     return p.layer >= 0 && std::size_t(p.layer) < m_layers.size() && p.index >= 0
-        && std::size_t(p.index) < m_layers[std::size_t(p.layer)].drawn;
+        && std::size_t(p.index) < m_layers[std::size_t(p.layer)].drawn
+        && placed(m_store->candidate(p), nullptr, nullptr);
+}
+
+bool ParetoPlot::placed(const lts::Candidate& c, double* x, double* y) const
+{
+    double px = 0, py = 0;
+    const bool both = position(c, &px, &py);
+    if (x)
+        *x = px;
+    if (y)
+        *y = py;
+    return both || c.status == lts::Candidate::Status::Failed; // failed ones sit on the axes' edges
 }
 
 void ParetoPlot::placeFailedPoints()
@@ -802,7 +978,7 @@ void ParetoPlot::updateSelectionGraph()
         return;
     QVector<double> xs, ys;
     for (PointRef p : m_store->selection()) {
-        if (!m_store->contains(p))
+        if (!m_store->contains(p) || !placed(m_store->candidate(p), nullptr, nullptr))
             continue;
         double x = 0, y = 0;
         position(m_store->candidate(p), &x, &y);
@@ -849,7 +1025,8 @@ PointRef ParetoPlot::pointAt(const QPointF& pixel) const
         const auto& candidates = m_store->layer(int(l)).candidates;
         for (std::size_t i = 0; i < m_layers[l].drawn; ++i) {
             double x = 0, y = 0;
-            position(candidates[i], &x, &y);
+            if (!placed(candidates[i], &x, &y))
+                continue;
             const double dx = m_plot->xAxis->coordToPixel(x) - pixel.x();
             const double dy = m_plot->yAxis->coordToPixel(y) - pixel.y();
             const double d = dx * dx + dy * dy;
@@ -869,7 +1046,8 @@ std::vector<PointRef> ParetoPlot::pointsIn(const QRect& rect) const
         const auto& candidates = m_store->layer(int(l)).candidates;
         for (std::size_t i = 0; i < m_layers[l].drawn; ++i) {
             double x = 0, y = 0;
-            position(candidates[i], &x, &y);
+            if (!placed(candidates[i], &x, &y))
+                continue;
             if (rect.contains(QPointF(m_plot->xAxis->coordToPixel(x), m_plot->yAxis->coordToPixel(y)).toPoint()))
                 out.push_back({ int(l), int(i) });
         }
@@ -889,7 +1067,7 @@ void ParetoPlot::onMouseMove(QMouseEvent* event)
     const PointRef p = pointAt(event->position());
     if (p.valid())
         QToolTip::showText(event->globalPosition().toPoint(),
-            candidateTooltip(m_store->candidate(p), m_store->layer(p.layer).name), m_plot);
+            candidateTooltip(m_store->candidate(p), m_store->layer(p.layer)), m_plot);
     else
         QToolTip::hideText();
 }

@@ -78,8 +78,9 @@ public:
     bool saveImage(const QString& path, QString* error = nullptr);
 
     int plottedPoints() const;
-    // The plottables drawing layer `layer`'s measured points, its confirmed frontier points and
-    // its frontier line (last); empty for a layer not drawn. They outlive appends to the layer.
+    // The plottables drawing layer `layer`'s measured points, its own and confirmed frontier
+    // points, the spread of its frontier and its frontier line (last); empty for a layer not
+    // drawn. They outlive appends to the layer.
     std::vector<QCPAbstractPlottable*> layerPlottables(int layer) const;
     // Centre of a drawn point in canvas pixels; (-1,-1) when it is not drawn.
     QPoint pixelOf(PointRef p) const;
@@ -89,6 +90,8 @@ public:
 
 Q_SIGNALS:
     void followChanged(bool on);
+    // The user picked an axis with its picker.
+    void metricsChosen();
 
 private:
     // What is drawn of one store layer.
@@ -97,8 +100,13 @@ private:
         int measured = 0; // the Ok ones among them, in the scatter
         std::map<int, QCPGraph*> groups; // the scatter per iteration (one run) or whole (key 0), while sparse
         DotCloud* cloud = nullptr; // the scatter as one raster, once dense
+        // The frontier of the axes on screen: a step line through its points, with the spread of
+        // their latency (first to third quartile) as error bars when latency is an axis.
         QCPGraph* front = nullptr;
-        QCPGraph* confirmed = nullptr; // a dot inside each frontier point whose latency is confirmed
+        QCPErrorBars* spread = nullptr;
+        // The search's own frontier (on its objectives), ringed apart when the axes show others.
+        QCPGraph* own = nullptr;
+        QCPGraph* confirmed = nullptr; // a dot inside each of the search's frontier points that is confirmed
     };
     // Range of one axis' values over every drawn point, on a linear and on a log scale.
     struct Bounds {
@@ -108,6 +116,9 @@ private:
     };
 
     bool position(const lts::Candidate& c, double* x, double* y) const;
+    // Where `c` is drawn (a failed one on the axes' edges); false when it is not drawn at all (an
+    // estimated candidate without the estimate an axis shows).
+    bool placed(const lts::Candidate& c, double* x, double* y) const;
     bool isDrawn(PointRef p) const;
     void onCandidatesAppended(int layer);
     void onFrontierChanged(int layer);
@@ -116,6 +127,11 @@ private:
     bool fitsPlottables(int layer, std::size_t from, std::size_t to) const;
     void plotCandidates(int layer, std::size_t from, std::size_t to);
     void setFrontierData(int layer);
+    // True when the axes show exactly the search's objectives, whose frontier the store keeps.
+    bool axesAreObjectives(int layer) const;
+    // Indices of the layer's measured candidates that no other dominates on the axes on screen
+    // (parameters more is better, latency and memory less), in ascending order.
+    std::vector<std::size_t> axesFrontier(int layer) const;
     QColor groupColor(int layer, int group);
     QCPScatterStyle groupStyle(int layer, int group);
     std::vector<QRgb> cloudPalette(int layer);
@@ -144,6 +160,7 @@ private:
     QCPMarginGroup* m_marginGroup;
     QCPLayer* m_pointsLayer = nullptr; // scatters, below the frontiers and markers on "main"
     QCPColorGradient m_gradient;
+    QCPItemText* m_hint = nullptr; // what to do, over an empty plot
     std::vector<LayerPlot> m_layers;
     QCPGraph* m_overGraph = nullptr;
     std::map<std::string, QCPGraph*> m_apartGraphs; // by status name

@@ -30,6 +30,8 @@ RunLayer layerFromRun(const lts::LoadedRun& run, const QString& folder)
     layer.folder = folder;
     layer.config = run.info.config;
     layer.candidates = run.candidates;
+    layer.latencyEstimate = run.info.latencyEstimate;
+    layer.memoryEstimate = run.info.memoryEstimate;
     const auto& objectives = layer.config.search.objectives;
     layer.frontier = lts::frontierOf(layer.candidates, objectives);
     // Convergence is rebuilt per iteration from the candidates, on the run's own reference point;
@@ -167,6 +169,14 @@ void RunStore::setLive(int index, bool live)
 {
     if (index >= 0 && index < layerCount())
         m_layers[std::size_t(index)].live = live;
+}
+
+void RunStore::setEstimateQuality(int index, const lts::EstimateQuality& latency, const lts::EstimateQuality& memory)
+{
+    if (index < 0 || index >= layerCount())
+        return;
+    m_layers[std::size_t(index)].latencyEstimate = latency;
+    m_layers[std::size_t(index)].memoryEstimate = memory;
 }
 
 void RunStore::setSelection(std::vector<PointRef> refs)

@@ -42,6 +42,10 @@ struct RunLayer {
     std::vector<ConvergencePoint> history;
     QColor color;
     bool live = false; // being written by a search of this window
+    // How the run's estimates held against its full measurements (session.json, or the live
+    // search's last iteration): the expected error of an estimated candidate.
+    lts::EstimateQuality latencyEstimate;
+    lts::EstimateQuality memoryEstimate;
 };
 
 // Builds a layer from a loaded run folder, with its frontier and per-iteration convergence.
@@ -69,6 +73,7 @@ public:
     void replaceCandidates(int layer, const std::vector<lts::Candidate>& updates);
     void appendHistory(int layer, const ConvergencePoint& point);
     void setLive(int layer, bool live);
+    void setEstimateQuality(int layer, const lts::EstimateQuality& latency, const lts::EstimateQuality& memory);
 
     const std::vector<PointRef>& selection() const { return m_selection; }
     PointRef current() const { return m_selection.empty() ? PointRef {} : m_selection.front(); }

@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include <QLabel>
+#include <QPainter>
 #include <QProgressBar>
 #include <QStatusBar>
 
@@ -17,7 +18,27 @@ namespace studio {
 namespace {
 
     constexpr int kProgressSteps = 1000;
-    constexpr int kProgressWidth = 160;
+    constexpr int kProgressWidth = 130;
+    constexpr int kProblemHintWidth = 120;
+
+    // A one-line label that takes the room the figures leave and elides what does not fit; its
+    // tooltip holds the whole text.
+    class ElidingLabel final : public QLabel {
+    public:
+        using QLabel::QLabel;
+        QSize sizeHint() const override { return { kProblemHintWidth, QLabel::sizeHint().height() }; }
+        QSize minimumSizeHint() const override { return { 0, QLabel::minimumSizeHint().height() }; }
+
+    protected:
+        void paintEvent(QPaintEvent*) override
+        {
+            QPainter p(this);
+            p.setPen(palette().color(foregroundRole()));
+            const QRect r = contentsRect();
+            p.drawText(
+                r, Qt::AlignLeft | Qt::AlignVCenter, fontMetrics().elidedText(text(), Qt::ElideRight, r.width()));
+        }
+    };
 
 } // namespace
 
@@ -31,17 +52,20 @@ SearchStatus::SearchStatus(QStatusBar* bar)
         bar->addPermanentWidget(l);
         return l;
     };
-    m_problem = new QLabel(bar);
+    m_problem = new ElidingLabel(bar);
     m_problem->setObjectName(QStringLiteral("statusProblem"));
     m_problem->setStyleSheet(QStringLiteral("color: #d62728;"));
     bar->addWidget(m_problem, 1);
     m_state = label("statusState", QStringLiteral("What the search is doing"));
     m_evaluated = label("statusEvaluated", QStringLiteral("Candidates evaluated so far"));
-    m_iteration = label("statusIteration", QStringLiteral("Current iteration of the search"));
+    m_iteration = label("statusIteration",
+        QStringLiteral("Iteration being evaluated, counted from 0 as in candidates.jsonl and lts-search's output"));
     m_elapsed = label("statusElapsed", QStringLiteral("Time since the search started, pauses left out"));
     m_eta = label("statusEta", QStringLiteral("Estimated time left, from the pace so far"));
-    m_hypervolume = label(
-        "statusHypervolume", QStringLiteral("Hypervolume of the frontier after the last iteration (larger is better)"));
+    m_hypervolume = label("statusHypervolume",
+        QStringLiteral("Hypervolume after the last iteration: the region the frontier dominates up to the run's "
+                       "reference point, in decoder parameters × the cost objectives' units. Larger is better; "
+                       "compare it within one run, whose reference point it is."));
     m_estimate = label("statusEstimate", QString());
     m_progress = new QProgressBar(bar);
     m_progress->setObjectName(QStringLiteral("statusProgress"));
@@ -79,16 +103,36 @@ void SearchStatus::show(const SearchProgress& p)
     const QString none = QStringLiteral("–");
     m_state->setText(stateText(p));
     m_evaluated->setText(QStringLiteral("Evaluated %1").arg(p.evaluated));
-    m_iteration->setText(p.hasRun ? QStringLiteral("Iteration %1/%2").arg(p.iteration + 1).arg(p.iterations)
+    // Counted from 0, as candidates.jsonl, the details panel and lts-search count them.
+    m_iteration->setText(p.hasRun ? QStringLiteral("Iteration %1 of 0–%2").arg(p.iteration).arg(p.iterations - 1)
                                   : QStringLiteral("Iteration –"));
     m_elapsed->setText(QStringLiteral("Elapsed %1").arg(p.hasRun ? clockText(p.elapsedS) : none));
     m_eta->setText(QStringLiteral("ETA %1").arg(p.etaS >= 0 ? clockText(p.etaS) : none));
-    m_hypervolume->setText(QStringLiteral("HV %1").arg(p.hypervolume, 0, 'g', 4));
+    m_hypervolume->setText(QStringLiteral("HV %1").arg(hypervolumeText(p.hypervolume, p.objectives)));
     const EstimateSummary e = estimateSummary(p);
     m_estimate->setVisible(!e.text.isEmpty());
     m_estimate->setText(e.text);
     m_estimate->setToolTip(e.tooltip);
     m_progress->setValue(int(std::lround(p.fraction * kProgressSteps)));
+}
+
+QString hypervolumeText(double hv, const std::vector<lts::Objective>& objectives)
+{
+    QStringList units;
+    for (lts::Objective o : objectives)
+        units << (o == lts::Objective::DecoderParams ? QStringLiteral("params")
+                : o == lts::Objective::Latency       ? QStringLiteral("ms")
+                                                     : QStringLiteral("MB"));
+    static const char* const prefixes[] = { "", " k", " M", " G", " T", " P", " E" };
+    int k = 0;
+    while (std::abs(hv) >= 1000 && k + 1 < int(std::size(prefixes))) {
+        hv /= 1000;
+        ++k;
+    }
+    return QStringLiteral("%1%2 %3")
+        .arg(hv, 0, 'f', hv < 10 ? 2 : 1)
+        .arg(QString::fromLatin1(prefixes[k]))
+        .arg(units.join(QChar(0x00b7)));
 }
 
 EstimateSummary estimateSummary(const SearchProgress& p)
@@ -141,6 +185,7 @@ EstimateSummary estimateSummary(const SearchProgress& p)
 void SearchStatus::setProblem(const QString& text)
 {
     m_problem->setText(text);
+    m_problem->setToolTip(text);
 }
 
 } // namespace studio

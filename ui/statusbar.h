@@ -33,6 +33,9 @@ private:
     QProgressBar* m_progress;
 };
 
+// "49.7 G params·ms": a hypervolume with its units, the product of the objectives'.
+QString hypervolumeText(double hv, const std::vector<lts::Objective>& objectives);
+
 // How a state reads in the status bar ("Running", "Stopped by the user", "Finished (…)").
 QString stateText(const SearchProgress& p);
 

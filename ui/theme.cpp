@@ -3,6 +3,8 @@
 #include <qcustomplot.h>
 
 #include <QApplication>
+#include <QPainter>
+#include <QPainterPath>
 #include <QPalette>
 #include <QStyle>
 #include <QStyleFactory>
@@ -70,6 +72,46 @@ QIcon appIcon()
     static const bool registered = (initStudioResources(), true);
     Q_UNUSED(registered);
     return QIcon(QStringLiteral(":/icons/lts-studio.svg"));
+}
+
+QIcon mediaIcon(MediaIcon kind, bool dark)
+{
+    QIcon icon;
+    const QColor colors[] = { dark ? QColor(0xe6, 0xe6, 0xe6) : QColor(0x30, 0x30, 0x30), QColor(0x80, 0x80, 0x80) };
+    for (int size : { 16, 24, 32 }) {
+        for (int state = 0; state < 2; ++state) {
+            QPixmap pm(size, size);
+            pm.fill(Qt::transparent);
+            QPainter p(&pm);
+            p.setRenderHint(QPainter::Antialiasing);
+            p.setPen(Qt::NoPen);
+            p.setBrush(kind == MediaIcon::Start && state == 0
+                    ? (dark ? QColor(0x7a, 0xd1, 0x51) : QColor(0x2e, 0x7d, 0x32))
+                    : colors[state]);
+            const double m = size * 0.2, w = size - 2 * m;
+            switch (kind) {
+            case MediaIcon::Start: {
+                QPainterPath path;
+                path.moveTo(m + w * 0.1, m);
+                path.lineTo(m + w, m + w / 2);
+                path.lineTo(m + w * 0.1, m + w);
+                path.closeSubpath();
+                p.drawPath(path);
+                break;
+            }
+            case MediaIcon::Pause:
+                p.drawRect(QRectF(m + w * 0.05, m, w * 0.3, w));
+                p.drawRect(QRectF(m + w * 0.65, m, w * 0.3, w));
+                break;
+            case MediaIcon::Stop:
+                p.drawRect(QRectF(m, m, w, w));
+                break;
+            }
+            p.end();
+            icon.addPixmap(pm, state == 0 ? QIcon::Normal : QIcon::Disabled);
+        }
+    }
+    return icon;
 }
 
 } // namespace studio

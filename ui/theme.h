@@ -17,4 +17,9 @@ void applyPalette(bool dark);
 void applyPlotTheme(QCustomPlot* plot, bool dark, const QList<QCPAxis*>& extraAxes = {});
 QIcon appIcon();
 
+// Start, pause and stop icons drawn in the theme's text colour, so they read on a dark tool bar
+// (the style's own are black).
+enum class MediaIcon { Start, Pause, Stop };
+QIcon mediaIcon(MediaIcon kind, bool dark);
+
 } // namespace studio

@@ -291,7 +291,10 @@ private Q_SLOTS:
         QCOMPARE(store.layer(0).frontier, (std::vector<std::size_t> { 0, 2 }));
         const auto plottables = plot.layerPlottables(0);
         front = qobject_cast<QCPGraph*>(plottables.back());
-        auto* confirmed = qobject_cast<QCPGraph*>(plottables[plottables.size() - 2]);
+        QCPGraph* confirmed = nullptr;
+        for (QCPAbstractPlottable* p : plottables)
+            if (p->name() == QStringLiteral("confirmed frontier points"))
+                confirmed = qobject_cast<QCPGraph*>(p);
         QVERIFY(front && confirmed);
         QCOMPARE(front->name(), QStringLiteral("frontier (2, 1 confirmed)"));
         QCOMPARE(confirmed->dataCount(), 1);

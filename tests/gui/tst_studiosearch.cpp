@@ -18,6 +18,7 @@
 #include <QGuiApplication>
 #include <QImage>
 #include <QItemSelectionModel>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QSignalSpy>
@@ -251,15 +252,22 @@ private Q_SLOTS:
         canvas->replot();
         const QRect area = canvas->axisRect()->rect();
 
-        // Shift-drag over the whole axis rect selects every point; the table selects the frontier rows.
+        // Shift-drag over the whole axis rect selects every point; the table holds the frontier, then
+        // the selected points off it, all selected.
         sendMouse(canvas, QEvent::MouseButtonPress, area.topLeft() + QPoint(1, 1), Qt::LeftButton, Qt::ShiftModifier);
         sendMouse(canvas, QEvent::MouseMove, area.center(), Qt::LeftButton, Qt::ShiftModifier);
         sendMouse(canvas, QEvent::MouseMove, area.bottomRight() - QPoint(1, 1), Qt::LeftButton, Qt::ShiftModifier);
         sendMouse(
             canvas, QEvent::MouseButtonRelease, area.bottomRight() - QPoint(1, 1), Qt::NoButton, Qt::ShiftModifier);
         QCOMPARE(int(store->selection().size()), plot->plottedPoints());
-        QCOMPARE(
-            w.frontierTable()->view()->selectionModel()->selectedRows().size(), int(store->layer(0).frontier.size()));
+        QCOMPARE(w.frontierTable()->model()->rowCount(), plot->plottedPoints());
+        QCOMPARE(w.frontierTable()->view()->selectionModel()->selectedRows().size(), plot->plottedPoints());
+        for (int row = 0; row < int(store->layer(0).frontier.size()); ++row)
+            QVERIFY(w.frontierTable()->model()->index(row, FrontierModel::Status).data().toString()
+                == QStringLiteral("frontier"));
+        // Clearing the selection leaves the frontier's rows.
+        store->setSelection({});
+        QCOMPARE(w.frontierTable()->model()->rowCount(), int(store->layer(0).frontier.size()));
         QVERIFY(plot->follow()); // a box selection is no pan
 
         // A plain drag pans, which stops following new points; Reset view fits the data again.
@@ -376,16 +384,29 @@ private Q_SLOTS:
         lts::Candidate hetero = homo;
         hetero.id = 99;
         hetero.arch.dInner = { 64, 128 };
-        r = exportCandidates({ homo, hetero }, ExportFormat::HuggingFace, out.filePath(QStringLiteral("hf")));
-        QCOMPARE(r.written.size(), 1);
+        lts::Candidate txl = homo;
+        txl.id = 98;
+        txl.arch.backbone = lts::Backbone::TransformerXL;
+        QCOMPARE(exportProblem(homo, ExportFormat::HuggingFace), QString());
+        QCOMPARE(exportProblem(hetero, ExportFormat::HuggingFace), QString());
+        QVERIFY(exportProblem(txl, ExportFormat::HuggingFace).contains(QStringLiteral("Transformer-XL")));
+        QCOMPARE(exportProblem(txl, ExportFormat::ArchJson), QString());
+        r = exportCandidates({ homo, hetero, txl }, ExportFormat::HuggingFace, out.filePath(QStringLiteral("hf")));
+        QCOMPARE(r.written.size(), 2);
         const QJsonObject hf = lts::readJsonFile(r.written.front());
         QCOMPARE(hf.value(QStringLiteral("n_embd")).toInt(), homo.arch.dModel);
         QCOMPARE(hf.value(QStringLiteral("n_inner")).toInt(), 64);
         QCOMPARE(hf.value(QStringLiteral("model_type")).toString(), QStringLiteral("gpt2"));
-        // ...a heterogeneous one is refused with the reason.
+        // ...a heterogeneous one as Archai's per-layer gpt2-flex config...
+        QVERIFY(r.written[1].endsWith(QStringLiteral("gpt2-99/config.json")));
+        const QJsonObject flex = lts::readJsonFile(r.written[1]);
+        QCOMPARE(flex.value(QStringLiteral("model_type")).toString(), QStringLiteral("gpt2-flex"));
+        QCOMPARE(flex.value(QStringLiteral("n_inner")).toArray(), (QJsonArray { 64, 128 }));
+        QCOMPARE(lts::archFromJson(flex).dInner, hetero.arch.dInner);
+        // ...and a Transformer-XL one is refused with the reason.
         QCOMPARE(r.problems.size(), 1);
-        QVERIFY2(r.problems.front().contains(QStringLiteral("#99"))
-                && r.problems.front().contains(QStringLiteral("same n_head and d_inner")),
+        QVERIFY2(r.problems.front().contains(QStringLiteral("#98"))
+                && r.problems.front().contains(QStringLiteral("architecture JSON")),
             qPrintable(r.problems.front()));
 
         // Several selected: one file per architecture in the folder.
