@@ -182,10 +182,22 @@ std::string layersSummary(const std::vector<int>& v)
 }
 
 // Progress on stderr, one line per candidate and per iteration.
+// What the user must know about the BLAS before trusting a latency, said when measuring starts.
+void printBlasNotes()
+{
+    for (const std::string& note : { blasWarning(), blasKernelNote() })
+        if (!note.empty())
+            std::fprintf(stderr, "%s\n", note.c_str());
+}
+
 class Progress final : public SearchObserver {
 public:
     void onEvent(const SearchEvent& e) override
     {
+        if (!m_started) { // the search began: the folder and the configuration were fine
+            m_started = true;
+            printBlasNotes();
+        }
         if (e.kind == SearchEvent::Kind::Message) {
             std::fprintf(stderr, "%s%s\n", e.warning ? "warning: " : "lts-search: ", e.message.c_str());
         } else if (e.kind == SearchEvent::Kind::Candidate) {
@@ -240,6 +252,7 @@ private:
     }
 
     int m_cached = 0;
+    bool m_started = false;
 };
 
 void printFrontier(const SearchResult& r)
@@ -353,6 +366,7 @@ int commandEval(const Options& o, const QStringList& args)
     if (!o.has("no-measure")) {
         MeasureProtocol protocol;
         applyProtocolOptions(o, protocol);
+        printBlasNotes();
         TorchMeasurer measurer(protocol);
         std::atomic<bool> never { false };
         const Measurement m = measurer.measure(arch, never);
@@ -438,9 +452,6 @@ int main(int argc, char** argv)
         return kExitBadInput;
     }
     const std::string command = args[0].toStdString();
-    const std::string warning = blasWarning();
-    if (!warning.empty() && (command == "run" || command == "eval"))
-        std::fprintf(stderr, "%s\n", warning.c_str());
     try {
         if (command == "run") {
             if (args.size() != 1)

@@ -10,6 +10,7 @@
 
 #include <dlfcn.h>
 
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -93,6 +94,33 @@ std::string blasWarning()
         return {};
     return "warning: LibTorch is using the reference BLAS; every latency will be about 12x too slow. "
            "Install libopenblas0-pthread (apt-get install libopenblas0-pthread).";
+}
+
+std::string blasKernelNote()
+{
+    const std::string& blas = runtimeInfo().blas;
+    if (blas.rfind("OpenBLAS", 0) != 0)
+        return {};
+    // OpenBLAS's cores before AVX; its configuration string names the one it runs.
+    static const char* const oldCores[] = { " Prescott ", " Core2 ", " Penryn ", " Dunnington ", " Nehalem ", " Atom ",
+        " Katmai ", " Coppermine ", " Northwood ", " Banias ", " Opteron ", " Barcelona " };
+    std::string core;
+    for (const char* c : oldCores)
+        if (blas.find(c) != std::string::npos)
+            core = std::string(c + 1, std::strlen(c) - 2);
+    if (core.empty())
+        return {};
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    bool avx2 = false;
+    while (!avx2 && std::getline(in, line))
+        avx2 = line.rfind("flags", 0) == 0 && line.find(" avx2") != std::string::npos;
+    if (!avx2)
+        return {};
+    return "note: OpenBLAS runs its " + core
+        + " kernels (no AVX) on this CPU, which has AVX2: it did not recognise the CPU model. Every latency is "
+          "that of this slower code path; a deployment that sets OPENBLAS_CORETYPE (for example Haswell or "
+          "SkylakeX) before starting would run faster, and should be measured that way.";
 }
 
 } // namespace lts

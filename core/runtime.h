@@ -28,6 +28,10 @@ struct RuntimeInfo {
 RuntimeInfo runtimeInfo();
 // Empty when the BLAS is fine; otherwise a one-line warning for the user.
 std::string blasWarning();
+// Empty unless OpenBLAS runs kernels without AVX (it did not recognise this CPU, as on some
+// virtual machines) on a CPU that has AVX2: then a note saying so, since every latency is that of
+// the slower code path, and how a deployment would choose the faster one.
+std::string blasKernelNote();
 
 // Binds every CPU compute thread of this process: LibTorch's intra-op pool and OpenBLAS's own.
 void setComputeThreads(int threads);

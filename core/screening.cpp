@@ -72,20 +72,22 @@ double screeningMargin(const EstimateCalibrator& calibrator, double configuredMa
 }
 
 std::vector<std::size_t> orderByHypervolumeGain(
-    std::vector<Point> front, const std::vector<Point>& candidates, const Point& ref)
+    std::vector<Point> front, const std::vector<Point>& candidates, const Point& ref, const std::vector<double>& costs)
 {
+    auto cost = [&costs](std::size_t i) { return i < costs.size() && costs[i] > 0 ? costs[i] : 1.0; };
     std::vector<std::size_t> planned, rest;
     for (std::size_t i = 0; i < candidates.size(); ++i)
         rest.push_back(i);
     double volume = hypervolume(front, ref);
     while (!rest.empty()) {
-        double bestGain = 0;
+        double bestGain = 0, bestRate = 0;
         std::size_t best = rest.size();
         for (std::size_t j = 0; j < rest.size(); ++j) {
             front.push_back(candidates[rest[j]]);
             const double gain = hypervolume(front, ref) - volume;
             front.pop_back();
-            if (gain > bestGain) {
+            if (gain > 0 && gain / cost(rest[j]) > bestRate) {
+                bestRate = gain / cost(rest[j]);
                 bestGain = gain;
                 best = j;
             }

@@ -65,9 +65,10 @@ private:
 double screeningMargin(const EstimateCalibrator& calibrator, double configuredMargin);
 
 // The order to measure `candidates` in: greedily by the hypervolume each adds to `front` (and to
-// those chosen before it) under `ref`, largest first; those that add nothing follow in their
-// given order. Returns indices into `candidates`.
-std::vector<std::size_t> orderByHypervolumeGain(
-    std::vector<Point> front, const std::vector<Point>& candidates, const Point& ref);
+// those chosen before it) under `ref` per unit of its `costs` (the time its measurement is
+// expected to take; none given: all equal), largest first, so the frontier grows fastest in
+// time; those that add nothing follow in their given order. Returns indices into `candidates`.
+std::vector<std::size_t> orderByHypervolumeGain(std::vector<Point> front, const std::vector<Point>& candidates,
+    const Point& ref, const std::vector<double>& costs = {});
 
 } // namespace lts

@@ -571,6 +571,7 @@ std::vector<std::size_t> SearchRun::measurementOrder(
         front.push_back(measured[i]);
     std::vector<std::size_t> planned, rest;
     std::vector<Point> estimated;
+    std::vector<double> costs; // a measurement takes about a fixed number of passes: its latency
     for (std::size_t i : kept) {
         Point p = estimatedPoint(est.params[i], est.raw[i], true);
         if (p.empty()) {
@@ -580,11 +581,12 @@ std::vector<std::size_t> SearchRun::measurementOrder(
         widen(p);
         rest.push_back(i);
         estimated.push_back(std::move(p));
+        costs.push_back(est.raw[i].latencyMs);
     }
     Point ref { -double(m_space.paramsMin) };
     for (std::size_t o = 1; o < dims; ++o)
         ref.push_back(worst[o] * kHvReferenceMargin);
-    for (std::size_t k : orderByHypervolumeGain(std::move(front), estimated, ref))
+    for (std::size_t k : orderByHypervolumeGain(std::move(front), estimated, ref, costs))
         planned.push_back(rest[k]);
     return planned;
 }

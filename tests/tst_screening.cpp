@@ -189,6 +189,12 @@ void TestScreening::orderByHypervolumeGain()
     QCOMPARE(order[3], std::size_t(3));
     const auto second = lts::orderByHypervolumeGain(front, { { 9, 9 }, { 5, 5 } }, { 10, 10 });
     QCOMPARE(second, (std::vector<std::size_t> { 1, 0 }));
+    // Per unit of cost: (1, 1) adds 65 but costs 10 (6.5 a unit), (5, 5) adds 15 for 1, so (5, 5)
+    // comes first, then (1, 1), which still adds volume.
+    const auto cheapFirst = lts::orderByHypervolumeGain(front, { { 1, 1 }, { 5, 5 } }, { 10, 10 }, { 10, 1 });
+    QCOMPARE(cheapFirst, (std::vector<std::size_t> { 1, 0 }));
+    const auto same = lts::orderByHypervolumeGain(front, { { 1, 1 }, { 5, 5 } }, { 10, 10 }, { 1, 1 });
+    QCOMPARE(same, (std::vector<std::size_t> { 0, 1 }));
 }
 
 void TestScreening::tableInterpolatesOnTheGrid()

@@ -537,9 +537,9 @@ void TestSearch::presampleKeepsTheBestEstimates()
 
 void TestSearch::largestHypervolumeGainIsMeasuredFirst()
 {
-    // Candidates are measured in order of the hypervolume their estimate adds: the first is the
-    // one whose own dominated area (from the lower parameter bound to 1.1 x the batch's slowest
-    // estimate) is largest.
+    // Candidates are measured in order of the hypervolume their estimate adds per second of
+    // measuring (its latency): the first is the one whose own dominated area (from the lower
+    // parameter bound to 1.1 x the batch's slowest estimate) per ms of latency is largest.
     test::FakeMeasurer m;
     m.estimateScale = 1.0;
     SearchParams p = smallParams();
@@ -549,14 +549,18 @@ void TestSearch::largestHypervolumeGainIsMeasuredFirst()
     double worst = 0;
     for (const auto& c : r.candidates)
         worst = std::max(worst, test::FakeMeasurer::latencyOf(c.arch));
-    auto area = [&](const Candidate& c) {
-        return std::max(0.0, double(c.decoderParams - gptSpace().paramsMin))
-            * (1.1 * worst - test::FakeMeasurer::latencyOf(c.arch));
+    auto rate = [&](const Candidate& c) {
+        const double latency = test::FakeMeasurer::latencyOf(c.arch);
+        return std::max(0.0, double(c.decoderParams - gptSpace().paramsMin)) * (1.1 * worst - latency) / latency;
     };
     QCOMPARE(r.candidates.front().id, 0);
     for (const auto& c : r.candidates)
-        QVERIFY(area(c) <= area(r.candidates.front()));
-    QVERIFY(area(r.candidates.front()) > area(r.candidates[1]));
+        QVERIFY(rate(c) <= rate(r.candidates.front()));
+    QVERIFY(rate(r.candidates.front()) > rate(r.candidates[1]));
+    // Not the largest area alone: the search would start with its slowest measurements.
+    auto area = [&](const Candidate& c) { return rate(c) * test::FakeMeasurer::latencyOf(c.arch); };
+    QVERIFY(std::any_of(r.candidates.begin(), r.candidates.end(),
+        [&](const Candidate& c) { return area(c) > area(r.candidates.front()); }));
 }
 
 namespace {

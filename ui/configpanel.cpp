@@ -565,10 +565,10 @@ namespace {
                            .arg(QString::fromStdString(rt.torchVersion), QString::fromStdString(rt.blas));
         if (!rt.cudaAvailable)
             info += QStringLiteral(" · no CUDA device");
-        const std::string warning = lts::blasWarning();
-        if (!warning.empty())
-            info += QStringLiteral("<br><span style='color:#d62728'>%1</span>")
-                        .arg(QString::fromStdString(warning).toHtmlEscaped());
+        for (const std::string& warning : { lts::blasWarning(), lts::blasKernelNote() })
+            if (!warning.empty())
+                info += QStringLiteral("<br><span style='color:#d62728'>%1</span>")
+                            .arg(QString::fromStdString(warning).toHtmlEscaped());
         return info;
     }
 
@@ -672,7 +672,6 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     m_preset->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_preset->setMinimumContentsLength(kComboMinChars);
     space->addRow(QStringLiteral("Preset"), m_preset);
-    addFields(space, Section::Space);
     m_preview = new QLabel(spaceBox);
     m_preview->setObjectName(QStringLiteral("spacePreview"));
     // Lines broken by hand: a word-wrapped label in a form inside a scroll area is given too
@@ -680,7 +679,8 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     m_preview->setTextFormat(Qt::PlainText);
     m_preview->setToolTip(QStringLiteral("Decoder-parameter range and number of distinct architectures of the space, "
                                          "and the candidates the search plans to measure"));
-    space->addRow(m_preview);
+    space->addRow(m_preview); // under the preset, in sight before the knobs
+    addFields(space, Section::Space);
     auto* spaceColumn = new QVBoxLayout(spacePage);
     spaceColumn->addWidget(spaceBox);
     spaceColumn->addStretch(1);

@@ -336,12 +336,13 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     m_plot->legend->setWrap(3);
     m_plot->legend->setMargins(QMargins(4, 2, 4, 2));
+    // An empty legend's size hint is its margins, which would cap the plot's column at it: the
+    // legend may be as wide as the plot (its height still follows its rows).
+    constexpr int kWideAsThePlot = 1 << 20;
+    m_plot->legend->setMaximumSize(kWideAsThePlot, QWIDGETSIZE_MAX);
     m_hint = new QCPItemText(m_plot);
     m_hint->position->setType(QCPItemPosition::ptAxisRectRatio);
     m_hint->position->setCoords(0.5, 0.45);
-    m_hint->setText(QStringLiteral("No candidates yet.\nStart a search (Ctrl+R) with the Configure panel's settings,\n"
-                                   "or open a run folder (Ctrl+O) written by lts-studio or lts-search:\n"
-                                   "every measured architecture appears here."));
     m_hint->setTextAlignment(Qt::AlignCenter);
     m_hint->setClipToAxisRect(true);
     m_colorScale = new QCPColorScale(m_plot);
@@ -575,8 +576,17 @@ void ParetoPlot::rebuild()
         }
     showColorScale(m_single && m_maxIteration > 0, m_maxIteration);
     int total = 0;
-    for (int l = 0; l < m_store->layerCount(); ++l)
+    bool live = false;
+    for (int l = 0; l < m_store->layerCount(); ++l) {
         total += int(m_store->layer(l).candidates.size());
+        live = live || m_store->layer(l).live;
+    }
+    m_hint->setText(live ? QStringLiteral("Measuring the first candidates…\nThe first takes longest: the parts of the "
+                                          "latency estimate are timed first,\nthen each candidate is run until its "
+                                          "median latency is known.")
+                         : QStringLiteral("No candidates yet.\nStart a search (Ctrl+R) with the Configure panel's "
+                                          "settings,\nor open a run folder (Ctrl+O) written by lts-studio or "
+                                          "lts-search:\nevery measured architecture appears here."));
     m_hint->setVisible(total == 0);
 
     // Made in legend order (frontiers, over ceiling, other statuses, failed); the scatters join
@@ -865,8 +875,9 @@ void ParetoPlot::setFrontierData(int layer)
     }
     lp.own->setData(same ? QVector<double>() : ox, same ? QVector<double>() : oy, true);
     lp.confirmed->setData(cx, cy, true);
-    const QString confirmed = confirmedCount == ox.size() ? QStringLiteral("all confirmed")
-                                                          : QStringLiteral("%1 confirmed").arg(confirmedCount);
+    const QString confirmed = confirmedCount == ox.size() && confirmedCount > 0
+        ? QStringLiteral("all confirmed")
+        : QStringLiteral("%1 confirmed").arg(confirmedCount);
     QStringList objectives;
     for (lts::Objective o : run.config.search.objectives)
         objectives << QString::fromStdString(lts::objectiveName(o));
@@ -910,7 +921,10 @@ void ParetoPlot::updateLegend()
                        .arg(g->dataCount()));
     if (m_failedGraph)
         m_failedGraph->setName(QStringLiteral("failed (%1)").arg(m_failed.size()));
-    m_plot->legend->setVisible(m_plot->graphCount() > 1);
+    bool any = false;
+    for (int l = 0; l < m_store->layerCount(); ++l)
+        any = any || !m_store->layer(l).candidates.empty();
+    m_plot->legend->setVisible(any && m_plot->graphCount() > 1);
 }
 
 int ParetoPlot::plottedPoints() const

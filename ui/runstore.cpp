@@ -167,8 +167,10 @@ void RunStore::appendHistory(int index, const ConvergencePoint& point)
 
 void RunStore::setLive(int index, bool live)
 {
-    if (index >= 0 && index < layerCount())
-        m_layers[std::size_t(index)].live = live;
+    if (index < 0 || index >= layerCount() || m_layers[std::size_t(index)].live == live)
+        return;
+    m_layers[std::size_t(index)].live = live;
+    Q_EMIT layersChanged(); // the views say what a layer being written means (the plot's hint)
 }
 
 void RunStore::setEstimateQuality(int index, const lts::EstimateQuality& latency, const lts::EstimateQuality& memory)

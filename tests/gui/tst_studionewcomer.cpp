@@ -208,7 +208,8 @@ private Q_SLOTS:
 
         // CSV: the measured columns stay empty, the estimate has its own.
         const QString csv = m_dir.filePath(QStringLiteral("estimated.csv"));
-        QVERIFY(exportCandidates({ layer.candidates[1], layer.candidates[2] }, ExportFormat::Csv, csv).problems.isEmpty());
+        QVERIFY(
+            exportCandidates({ layer.candidates[1], layer.candidates[2] }, ExportFormat::Csv, csv).problems.isEmpty());
         QFile f(csv);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
@@ -230,12 +231,13 @@ private Q_SLOTS:
         RunStore store;
         ParetoPlot plot(&store);
         plot.resize(900, 600);
-        store.addLayer(layerWith({ measured(0, 256, 2, 100, 80), measured(1, 384, 3, 150, 300),
-            measured(2, 384, 3, 260, 120), measured(3, 512, 4, 300, 400), measured(4, 512, 4, 500, 150),
-            measured(5, 640, 5, 700, 700) }));
+        store.addLayer(
+            layerWith({ measured(0, 256, 2, 100, 80), measured(1, 384, 3, 150, 300), measured(2, 384, 3, 260, 120),
+                measured(3, 512, 4, 300, 400), measured(4, 512, 4, 500, 150), measured(5, 640, 5, 700, 700) }));
         const RunLayer& layer = store.layer(0);
         for (auto [x, y] : { std::pair { Metric::DecoderParams, Metric::Latency },
-                 std::pair { Metric::DecoderParams, Metric::PeakMemory }, std::pair { Metric::Latency, Metric::PeakMemory },
+                 std::pair { Metric::DecoderParams, Metric::PeakMemory },
+                 std::pair { Metric::Latency, Metric::PeakMemory },
                  std::pair { Metric::PeakMemory, Metric::TotalParams } }) {
             plot.setMetrics(x, y);
             const auto plottables = plot.layerPlottables(0);
@@ -260,9 +262,8 @@ private Q_SLOTS:
         }
         // With peak memory on y, the lean #2 and #4 are on the drawn frontier, the search's fast #1 is not.
         plot.setMetrics(Metric::DecoderParams, Metric::PeakMemory);
-        const std::set<int> drawn =
-            idsDrawn(qobject_cast<QCPGraph*>(plot.layerPlottables(0).back()), layer, Metric::DecoderParams,
-                Metric::PeakMemory);
+        const std::set<int> drawn = idsDrawn(
+            qobject_cast<QCPGraph*>(plot.layerPlottables(0).back()), layer, Metric::DecoderParams, Metric::PeakMemory);
         QCOMPARE(drawn, (std::set<int> { 0, 2, 4, 5 }));
     }
 
@@ -305,15 +306,24 @@ private Q_SLOTS:
         config->setOutputFolder(folder);
         // Before Start: ready, with the planned candidates; an empty plot says what to do.
         QCOMPARE(config->bannerText(), QStringLiteral("Ready to start."));
-        QVERIFY(labelText(w, "spacePreview").contains(QStringLiteral("Planned: about %1 candidates")
-                .arg(lts::plannedCandidates(config->config()))));
+        QVERIFY(labelText(w, "spacePreview")
+                    .contains(
+                        QStringLiteral("Planned: about %1 candidates").arg(lts::plannedCandidates(config->config()))));
         QVERIFY(w.plot()->canvas()->item(0)->visible());
+        QVERIFY(!w.plot()->canvas()->legend->visible()); // nothing to explain yet
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.plot()->canvas()->replot();
+        QVERIFY2(w.plot()->canvas()->axisRect()->rect().width() > w.plot()->canvas()->width() / 2,
+            "the empty plot's axes fill the canvas");
 
         QSignalSpy finished(&w, &MainWindow::searchFinished);
         QVERIFY(test::startFromAction(w));
         QTRY_VERIFY_WITH_TIMEOUT(w.store()->layer(0).candidates.size() >= 4, kSearchTimeoutMs);
         QVERIFY2(config->bannerText().startsWith(QStringLiteral("Search running")), qPrintable(config->bannerText()));
         QVERIFY(!w.plot()->canvas()->item(0)->visible());
+        QVERIFY(w.plot()->canvas()->legend->visible());
         w.stopAction()->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
 
