@@ -123,6 +123,7 @@ private:
 
     double elapsed() const;
     bool outOfTime() const;
+    bool budgetSpent() const; // the whole time budget, confirmation's reserve included, is used
     double confirmReserveS() const;
     void report(SearchEvent e);
     void progressEvent(SearchEvent::Kind kind);
@@ -227,6 +228,11 @@ SearchResult SearchEngine::run(SearchObserver* observer)
 double SearchRun::elapsed() const
 {
     return m_elapsedOffsetS + std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+}
+
+bool SearchRun::budgetSpent() const
+{
+    return m_params.timeBudgetS > 0 && elapsed() - m_elapsedOffsetS >= m_params.timeBudgetS;
 }
 
 bool SearchRun::outOfTime() const
@@ -723,10 +729,21 @@ bool SearchRun::confirmFrontier()
         }
         if (todo.empty())
             return true;
-        for (std::size_t i : todo) {
+        for (std::size_t k = 0; k < todo.size(); ++k) {
             if (cancelledNow())
                 return false;
-            confirmOne(i);
+            // The budget includes the confirmation: what it leaves unconfirmed is said, and
+            // shown unconfirmed; a resumed run confirms it.
+            const bool known = m_knownConfirmations.count(m_result.candidates[todo[k]].arch.key()) > 0;
+            if (!known && budgetSpent()) {
+                rebuildLiveFront();
+                note(std::to_string(todo.size() - k)
+                        + " frontier point(s) left unconfirmed: the time budget ran out "
+                          "(a resumed run confirms them)",
+                    true);
+                return false;
+            }
+            confirmOne(todo[k]);
         }
         rebuildLiveFront();
     }

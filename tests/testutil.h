@@ -72,6 +72,8 @@ public:
     {
         ++confirms;
         confirmed.push_back(arch);
+        if (onConfirm)
+            onConfirm(arch);
         Measurement m = make(arch, cancel, false);
         m.confirmed = m.status == Measurement::Status::Ok;
         return m;
@@ -113,6 +115,7 @@ public:
     double firstLuck = 0;
     double estimateNoise = 0; // latency estimates off by up to this fraction either way
     int estimates = 0;
+    std::function<void(const ArchConfig&)> onConfirm; // called at each confirmation (e.g. to take time)
     int confirms = 0;
     std::vector<ArchConfig> confirmed; // in the order asked
     std::vector<ArchConfig> estimated; // in the order asked

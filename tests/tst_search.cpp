@@ -74,6 +74,7 @@ private Q_SLOTS:
     void cancelFromAnotherThread();
     void pauseHoldsTheWorker();
     void timeBudget();
+    void timeBudgetIncludesTheConfirmation();
     void exactEstimatesChangeNothingButCost();
     void calibrationLearnsBias();
     void screeningOff();
@@ -384,6 +385,30 @@ void TestSearch::timeBudget()
     QVERIFY(r.candidates.size() >= 5);
     QVERIFY(r.candidates.size() < 60);
     QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+}
+
+void TestSearch::timeBudgetIncludesTheConfirmation()
+{
+    // Confirmations slower than the reserve kept for them: the search stops confirming when the
+    // budget is spent, says how many points it left unconfirmed, and overruns by one at most.
+    test::FakeMeasurer m;
+    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    static constexpr int kConfirmMs = 60;
+    m.onConfirm = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(kConfirmMs)); };
+    SearchParams p = smallParams();
+    p.timeBudgetS = 0.3;
+    Recorder rec;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
+    QVERIFY2(r.elapsedS < p.timeBudgetS + 2 * kConfirmMs / 1000.0, qPrintable(QString::number(r.elapsedS)));
+    int unconfirmed = 0;
+    for (std::size_t i : r.frontier)
+        unconfirmed += !r.candidates[i].measurement.confirmed;
+    QVERIFY(unconfirmed > 0);
+    const bool said = std::any_of(rec.events.begin(), rec.events.end(), [&](const SearchEvent& e) {
+        return e.kind == SearchEvent::Kind::Message && e.warning
+            && e.message.find("left unconfirmed: the time budget ran out") != std::string::npos;
+    });
+    QVERIFY(said);
 }
 
 void TestSearch::exactEstimatesChangeNothingButCost()
