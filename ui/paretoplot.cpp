@@ -153,30 +153,17 @@ namespace {
     constexpr int kExportWidth = 1200; // exported plots are this size whatever the window is
     constexpr int kExportHeight = 800;
 
-    // Iteration colours: a perceptually even dark-blue-to-yellow ramp, ending before the palest yellow
-    // so late iterations stay visible on a white background.
-    QCPColorGradient iterationGradient()
+    // Iteration colours, a perceptually even ramp for the theme: dark blue to yellow, ending
+    // before the palest yellow so late iterations stay visible on white; on a dark background
+    // the same ramp lifted, as the first iterations' dark purple would vanish there.
+    QCPColorGradient iterationGradient(bool dark)
     {
+        const QRgb light[] = { 0x440154, 0x3b528b, 0x21918c, 0x5ec962, 0xb5de2b };
+        const QRgb lifted[] = { 0xb38ce8, 0x6f9ceb, 0x2ec4b6, 0x7ad151, 0xfde725 };
         QCPColorGradient g;
         g.clearColorStops();
-        g.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
-        g.setColorStopAt(0.25, QColor(0x3b, 0x52, 0x8b));
-        g.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8c));
-        g.setColorStopAt(0.75, QColor(0x5e, 0xc9, 0x62));
-        g.setColorStopAt(1.0, QColor(0xb5, 0xde, 0x2b));
-        return g;
-    }
-
-    // The same ramp lifted for a dark background, where the first iterations' dark purple vanishes.
-    QCPColorGradient darkIterationGradient()
-    {
-        QCPColorGradient g;
-        g.clearColorStops();
-        g.setColorStopAt(0.0, QColor(0xb3, 0x8c, 0xe8));
-        g.setColorStopAt(0.25, QColor(0x6f, 0x9c, 0xeb));
-        g.setColorStopAt(0.5, QColor(0x2e, 0xc4, 0xb6));
-        g.setColorStopAt(0.75, QColor(0x7a, 0xd1, 0x51));
-        g.setColorStopAt(1.0, QColor(0xfd, 0xe7, 0x25));
+        for (int i = 0; i < 5; ++i)
+            g.setColorStopAt(i / 4.0, QColor(dark ? lifted[i] : light[i]));
         return g;
     }
 
@@ -348,7 +335,6 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_colorScale = new QCPColorScale(m_plot);
     m_colorScale->setType(QCPAxis::atRight);
     m_colorScale->setBarWidth(10);
-    m_colorScale->setGradient(iterationGradient());
     m_colorScale->axis()->setLabel(QStringLiteral("iteration"));
     auto wholeIterations = QSharedPointer<QCPAxisTickerFixed>::create();
     wholeIterations->setTickStep(1);
@@ -469,7 +455,7 @@ void ParetoPlot::applyAxes()
 void ParetoPlot::applyTheme()
 {
     applyPlotTheme(m_plot, m_dark, { m_colorScale->axis() });
-    m_gradient = m_dark ? darkIterationGradient() : iterationGradient();
+    m_gradient = iterationGradient(m_dark);
     m_colorScale->setGradient(m_gradient);
     m_hint->setColor(m_dark ? QColor(0xb0, 0xb0, 0xb0) : QColor(0x70, 0x70, 0x70));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
