@@ -747,21 +747,25 @@ void MainWindow::showAbout()
             .arg(QString::fromLatin1(LTS_VERSION)));
 }
 
+// One row per menu action with a shortcut, submenus included ("File → Export → …").
+static void addShortcutRows(const QMenu* menu, const QString& path, QString& rows)
+{
+    for (const QAction* a : menu->actions()) {
+        const QString name = path + QStringLiteral(" → ") + a->text().remove(QLatin1Char('&'));
+        if (a->menu())
+            addShortcutRows(a->menu(), name, rows);
+        else if (!a->shortcut().isEmpty())
+            rows += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>")
+                        .arg(a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(), name.toHtmlEscaped());
+    }
+}
+
 static QString shortcutsText(const QMenuBar* bar)
 {
     QString rows;
-    for (const QAction* menu : bar->actions()) {
-        if (!menu->menu())
-            continue;
-        for (const QAction* a : menu->menu()->actions()) {
-            if (a->shortcut().isEmpty())
-                continue;
-            rows += QStringLiteral("<tr><td>%1</td><td>%2 → %3</td></tr>")
-                        .arg(a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
-                            menu->text().remove(QLatin1Char('&')).toHtmlEscaped(),
-                            a->text().remove(QLatin1Char('&')).toHtmlEscaped());
-        }
-    }
+    for (const QAction* menu : bar->actions())
+        if (menu->menu())
+            addShortcutRows(menu->menu(), menu->text().remove(QLatin1Char('&')), rows);
     return QStringLiteral("<table cellpadding=3>%1</table><p>On the plot: drag to pan, wheel to zoom, click to "
                           "select, Ctrl+click to add, Shift+drag to select a box.</p>")
         .arg(rows);

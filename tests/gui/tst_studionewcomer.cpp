@@ -14,9 +14,11 @@
 #include "runfolder.h"
 #include "statusbar.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -488,6 +490,12 @@ private Q_SLOTS:
         QVERIFY(!w.openConfig(arch));
         QVERIFY2(w.lastError().contains(QStringLiteral("architecture file, not a search configuration")),
             qPrintable(w.lastError()));
+        // Help → Keyboard Shortcuts lists the menus' shortcuts, submenus included.
+        w.findChild<QAction*>(QStringLiteral("shortcutsAction"))->trigger();
+        auto* keys = w.findChild<QMessageBox*>();
+        QVERIFY(keys);
+        QVERIFY2(keys->text().contains(QStringLiteral("File → Export → Architecture JSON…")), qPrintable(keys->text()));
+        QVERIFY(keys->text().contains(QKeySequence(Qt::CTRL | Qt::Key_R).toString(QKeySequence::NativeText)));
         // Hypervolume with its units.
         QCOMPARE(hypervolumeText(4.974e10, { lts::Objective::DecoderParams, lts::Objective::Latency }),
             QStringLiteral("49.7 G params·ms"));
