@@ -21,14 +21,21 @@ namespace {
     using SetThreadsFn = void (*)(int);
     using GetConfigFn = char* (*)();
 
-    std::string readCpuModel()
+    // The value of the first /proc/cpuinfo line that starts with `key` ("model name", "flags").
+    std::string cpuInfo(const std::string& key)
     {
         std::ifstream in("/proc/cpuinfo");
         std::string line;
         while (std::getline(in, line))
-            if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
-                return line.substr(line.find(':') + 2);
-        return "unknown CPU";
+            if (line.rfind(key, 0) == 0 && line.find(':') != std::string::npos)
+                return line.substr(line.find(':') + 1);
+        return {};
+    }
+
+    std::string readCpuModel()
+    {
+        const std::string model = cpuInfo("model name");
+        return model.size() > 1 ? model.substr(1) : "unknown CPU";
     }
 
     double readMemInfoMb(const char* key)
@@ -110,12 +117,7 @@ std::string blasKernelNote()
             core = std::string(c + 1, std::strlen(c) - 2);
     if (core.empty())
         return {};
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    bool avx2 = false;
-    while (!avx2 && std::getline(in, line))
-        avx2 = line.rfind("flags", 0) == 0 && line.find(" avx2") != std::string::npos;
-    if (!avx2)
+    if ((cpuInfo("flags") + ' ').find(" avx2 ") == std::string::npos)
         return {};
     return "note: OpenBLAS runs its " + core
         + " kernels (no AVX) on this CPU, which has AVX2: it did not recognise the CPU model. Every latency is "

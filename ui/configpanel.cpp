@@ -652,7 +652,13 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("configTabs"));
     m_tabs->setDocumentMode(true);
-    auto addTab = [this](QWidget* page, const QString& title) {
+    // A tab: its group boxes stacked at the top of a scrolled page.
+    auto addTab = [this](const QString& title, std::initializer_list<QWidget*> boxes) {
+        auto* page = new QWidget;
+        auto* column = new QVBoxLayout(page);
+        for (QWidget* box : boxes)
+            column->addWidget(box);
+        column->addStretch(1);
         auto* scroll = new QScrollArea(m_tabs);
         scroll->setWidgetResizable(true);
         scroll->setFrameShape(QFrame::NoFrame);
@@ -660,8 +666,7 @@ ConfigPanel::ConfigPanel(QWidget* parent)
         m_tabs->addTab(scroll, title);
     };
 
-    auto* spacePage = new QWidget;
-    auto* spaceBox = new QGroupBox(QStringLiteral("Search space"), spacePage);
+    auto* spaceBox = new QGroupBox(QStringLiteral("Search space"));
     auto* space = new QFormLayout(spaceBox);
     m_preset = new QComboBox(spaceBox);
     m_preset->setObjectName(QStringLiteral("preset"));
@@ -681,21 +686,13 @@ ConfigPanel::ConfigPanel(QWidget* parent)
                                          "and the candidates the search plans to measure"));
     space->addRow(m_preview); // under the preset, in sight before the knobs
     addFields(space, Section::Space);
-    auto* spaceColumn = new QVBoxLayout(spacePage);
-    spaceColumn->addWidget(spaceBox);
-    spaceColumn->addStretch(1);
-    addTab(spacePage, QStringLiteral("Space"));
+    addTab(QStringLiteral("Space"), { spaceBox });
 
-    auto* searchPage = new QWidget;
-    auto* searchBox = new QGroupBox(QStringLiteral("Search"), searchPage);
+    auto* searchBox = new QGroupBox(QStringLiteral("Search"));
     addFields(new QFormLayout(searchBox), Section::Search);
-    auto* searchColumn = new QVBoxLayout(searchPage);
-    searchColumn->addWidget(searchBox);
-    searchColumn->addStretch(1);
-    addTab(searchPage, QStringLiteral("Search"));
+    addTab(QStringLiteral("Search"), { searchBox });
 
-    auto* devicePage = new QWidget;
-    auto* deviceBox = new QGroupBox(QStringLiteral("Target device"), devicePage);
+    auto* deviceBox = new QGroupBox(QStringLiteral("Target device"));
     auto* device = new QFormLayout(deviceBox);
     addFields(device, Section::Device);
     auto* deviceInfo = new QLabel(deviceInfoText(), deviceBox);
@@ -703,7 +700,7 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     deviceInfo->setWordWrap(true);
     device->insertRow(1, deviceInfo); // under the device it describes
 
-    auto* outBox = new QGroupBox(QStringLiteral("Run folder"), devicePage);
+    auto* outBox = new QGroupBox(QStringLiteral("Run folder"));
     auto* out = new QHBoxLayout(outBox);
     m_output = new QLineEdit(outBox);
     m_output->setObjectName(QStringLiteral("outputFolder"));
@@ -715,11 +712,7 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     browse->setToolTip(QStringLiteral("Choose the run folder"));
     out->addWidget(m_output, 1);
     out->addWidget(browse);
-    auto* deviceColumn = new QVBoxLayout(devicePage);
-    deviceColumn->addWidget(deviceBox);
-    deviceColumn->addWidget(outBox);
-    deviceColumn->addStretch(1);
-    addTab(devicePage, QStringLiteral("Device && folder"));
+    addTab(QStringLiteral("Device && folder"), { deviceBox, outBox });
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("configStatus"));

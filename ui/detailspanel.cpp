@@ -139,8 +139,7 @@ void DetailsPanel::refresh()
     const lts::Candidate& c = m_store->candidate(m_shown);
     const lts::ArchConfig& a = c.arch;
     const std::size_t selected = m_store->selection().size();
-    const bool onFrontier =
-        std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(m_shown.index)) != layer.frontier.end();
+    const bool onFrontier = m_store->onFrontier(m_shown);
     m_header->setText(
         QStringLiteral("Candidate #%1 of %2%3\n%4, n_layer %5, d_model %6\nd_embed %7, div_val %8\n"
                        "vocab %9, seq_len %10\nStatus: %11, iteration %12\n%13 the frontier")

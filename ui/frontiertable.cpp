@@ -112,14 +112,10 @@ QVariant FrontierModel::data(const QModelIndex& index, int role) const
         return layersSummary(c.arch.dInner);
     case Iteration:
         return c.iteration;
-    case Status: {
-        const RunLayer& layer = m_store->layer(ref.layer);
-        const bool onFront =
-            std::find(layer.frontier.begin(), layer.frontier.end(), std::size_t(ref.index)) != layer.frontier.end();
-        return estimated ? QStringLiteral("estimated, never measured")
-            : onFront    ? QStringLiteral("frontier")
-                         : statusText(c) + QStringLiteral(", off the frontier");
-    }
+    case Status:
+        return estimated               ? QStringLiteral("estimated, never measured")
+            : m_store->onFrontier(ref) ? QStringLiteral("frontier")
+                                       : statusText(c) + QStringLiteral(", off the frontier");
     case Confirmed:
         return m.confirmed ? QStringLiteral("yes") : QStringLiteral("no");
     }

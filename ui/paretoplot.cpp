@@ -821,21 +821,24 @@ void ParetoPlot::setFrontierData(int layer)
     const bool same = axesAreObjectives(layer);
     const std::vector<std::size_t> shown = same ? run.frontier : axesFrontier(layer);
     // Drawn along x, so the step line joins neighbours.
-    std::vector<std::pair<double, std::size_t>> order;
+    struct Drawn {
+        double x, y;
+        std::size_t index;
+        bool operator<(const Drawn& o) const { return x != o.x ? x < o.x : index < o.index; }
+    };
+    std::vector<Drawn> order;
     for (std::size_t i : shown) {
         double x = 0, y = 0;
         if (position(run.candidates[i], &x, &y))
-            order.push_back({ x, i });
+            order.push_back({ x, y, i });
     }
     std::sort(order.begin(), order.end());
     const bool latencyY = m_y == Metric::Latency, latencyX = m_x == Metric::Latency;
     QVector<double> fx, fy, minus, plus;
-    for (const auto& [x, i] : order) {
-        const lts::Measurement& m = run.candidates[i].measurement;
-        double px = 0, y = 0;
-        position(run.candidates[i], &px, &y);
-        fx << px;
-        fy << y;
+    for (const Drawn& d : order) {
+        const lts::Measurement& m = run.candidates[d.index].measurement;
+        fx << d.x;
+        fy << d.y;
         const bool quartiles = m.latencyQ3Ms > 0 && (latencyX || latencyY);
         minus << (quartiles ? std::max(0.0, m.latencyMs - m.latencyQ1Ms) : 0.0);
         plus << (quartiles ? std::max(0.0, m.latencyQ3Ms - m.latencyMs) : 0.0);

@@ -173,6 +173,14 @@ void RunStore::setLive(int index, bool live)
     Q_EMIT layersChanged(); // the views say what a layer being written means (the plot's hint)
 }
 
+bool RunStore::onFrontier(PointRef p) const
+{
+    if (!contains(p))
+        return false;
+    const auto& front = m_layers[std::size_t(p.layer)].frontier;
+    return std::find(front.begin(), front.end(), std::size_t(p.index)) != front.end();
+}
+
 void RunStore::setEstimateQuality(int index, const lts::EstimateQuality& latency, const lts::EstimateQuality& memory)
 {
     if (index < 0 || index >= layerCount())

@@ -62,6 +62,8 @@ public:
     const RunLayer& layer(int i) const { return m_layers[std::size_t(i)]; }
     const lts::Candidate& candidate(PointRef p) const;
     bool contains(PointRef p) const;
+    // On its layer's frontier (the search's objectives).
+    bool onFrontier(PointRef p) const;
     // Layer that the convergence plot and the status bar follow: the live one, else the newest.
     int primaryLayer() const;
 
