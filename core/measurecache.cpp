@@ -68,7 +68,7 @@ CachingMeasurer::CachingMeasurer(Measurer& inner, const QString& dir)
                 const Candidate c = candidateFromJson(parseJsonObject(line, "cache line"));
                 if (c.status != Candidate::Status::Ok)
                     throw InputError("status", "only measured architectures are cached");
-                m_known[c.arch.key()] = c.measurement;
+                keep(c.arch.key(), c.measurement);
             } catch (const InputError&) {
                 ++m_skipped; // a line cut by a kill, or not ours: measured again when needed
             }
@@ -114,7 +114,7 @@ Measurement CachingMeasurer::measure(const ArchConfig& arch, const std::atomic<b
 
 Measurement CachingMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
-    if (const auto it = m_known.find(arch.key()); it != m_known.end() && it->second.confirmed) {
+    if (const auto it = m_confirmed.find(arch.key()); it != m_confirmed.end()) {
         ++m_hits;
         Measurement m = it->second;
         m.fromDeviceCache = true;
@@ -128,7 +128,7 @@ Measurement CachingMeasurer::record(const ArchConfig& arch, const Measurement& m
 {
     if (m.status != Measurement::Status::Ok)
         return m; // failures may be passing (memory held by others): tried again next time
-    m_known[arch.key()] = m;
+    keep(arch.key(), m);
     Candidate c;
     c.arch = arch;
     const ParamBreakdown p = countParams(arch);
@@ -139,6 +139,24 @@ Measurement CachingMeasurer::record(const ArchConfig& arch, const Measurement& m
     o.insert(q("measured_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
     append(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
     return m;
+}
+
+// First measurements and confirmations are kept apart, so that a search that recalls them sees
+// what the search that took them saw: the first measurement, then, later, its confirmation.
+void CachingMeasurer::keep(const std::string& key, const Measurement& m)
+{
+    if (!m.confirmed) {
+        m_known[key] = m;
+        return;
+    }
+    m_confirmed[key] = m;
+    if (!m_known.count(key) && m.firstLatencyMs > 0) { // the first line was lost: its latency is known
+        Measurement first = m;
+        first.latencyMs = m.firstLatencyMs;
+        first.confirmed = false;
+        first.firstLatencyMs = 0;
+        m_known[key] = first;
+    }
 }
 
 void CachingMeasurer::append(const QByteArray& line)

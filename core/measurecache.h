@@ -52,13 +52,15 @@ public:
 
 private:
     Measurement record(const ArchConfig& arch, const Measurement& m);
+    void keep(const std::string& key, const Measurement& m);
     void append(const QByteArray& line);
     void saveEstimateTable();
 
     Measurer& m_inner;
     QFile m_file;
     QString m_partsPath;
-    std::unordered_map<std::string, Measurement> m_known;
+    std::unordered_map<std::string, Measurement> m_known; // first measurements
+    std::unordered_map<std::string, Measurement> m_confirmed; // their confirmations
     std::size_t m_partsSaved = 0;
     int m_hits = 0;
     int m_skipped = 0;
