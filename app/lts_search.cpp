@@ -4,6 +4,7 @@
 #include "measurecache.h"
 #include "paramcount.h"
 #include "profiler.h"
+#include "remote.h"
 #include "runfolder.h"
 #include "search.h"
 #include "searchjob.h"
@@ -47,6 +48,8 @@ const char* kUsage = R"(Usage:
   lts-search eval FILE [--no-measure] [--device D] [--threads N]
   lts-search export FILE --format json|hf --out FILE
   lts-search presets [NAME]
+  lts-search devices ssh://[user@]host[:port]/cpu ... [--remote-program PATH]
+  lts-search serve
   lts-search --help | --version
 
 Training-free, hardware-aware architecture search (LiteTransformerSearch) for GPT-2 and
@@ -58,7 +61,13 @@ run options:
   --space FILE           search configuration JSON (space, optional "search" and "device")
   --out DIR              run folder: candidates.jsonl, frontier.json, frontier.csv, session.json
   --resume DIR           continue the run in DIR without measuring anything twice
-  --device D             cpu, cuda or cuda:N (default cpu)
+  --device D             cpu, cuda or cuda:N (default cpu), or a remote device
+                         ssh://[user@]host[:port]/cpu (or /cuda:N) reached with your own ssh
+                         configuration and keys ($LTS_SSH_COMMAND replaces the ssh command);
+                         several --device of one kind form a pool that measures in parallel.
+                         With --resume, the remote devices to go on with
+  --remote-program PATH  the lts-search to start on remote devices (default: lts-search on
+                         the remote PATH)
   --threads N            CPU threads, BLAS included (default 1, as in the paper)
   --batch N              batch size of a measured forward pass (default 1)
   --seq-len N            tokens per forward pass (default: the architecture's seq_len)
@@ -88,6 +97,10 @@ run options:
                          judged by the estimate alone, before choosing a batch (default 0; in
                          side-by-side benchmarks they narrowed the search: docs/benchmarks.md)
 
+devices: connects to each remote device and prints what its agent reports (identity, versions).
+serve: the measurement agent that remote searches start over ssh: JSON lines on stdin and
+stdout (docs/architecture.md); it only measures.
+
 eval options:
   --no-measure           print parameter counts only
   --device, --threads, --batch, --seq-len, --warmup, --repeats as for run
@@ -102,7 +115,7 @@ struct Options {
     {
         for (const char* name : { "preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
                  "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives",
-                 "format", "presample", "estimate-rounds", "cache-dir" })
+                 "format", "presample", "estimate-rounds", "cache-dir", "remote-program" })
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("no-screening")));
@@ -132,10 +145,32 @@ struct Options {
     }
 };
 
+// The remote devices of --device (all ssh://, or none); empty when measuring here.
+std::vector<std::string> remoteDevices(const Options& o)
+{
+    std::vector<std::string> urls;
+    const QStringList values = o.parser.values(q("device"));
+    for (const QString& v : values) {
+        if (!isRemoteDevice(v.toStdString())) {
+            if (values.size() > 1)
+                throw InputError("--device",
+                    "several devices form a pool of remote ones (ssh://...); \"" + v.toStdString()
+                        + "\" is this computer's");
+            continue;
+        }
+        urls.push_back(DeviceSpec::parse(v.toStdString(), "--device").url());
+    }
+    if (urls.size() > std::size_t(kMaxRemoteDevices))
+        throw InputError("--device", "a pool holds at most " + std::to_string(kMaxRemoteDevices) + " devices");
+    return urls;
+}
+
 void applyProtocolOptions(const Options& o, MeasureProtocol& p)
 {
-    if (o.has("device"))
-        p.device = o.text("device");
+    if (o.has("device")) {
+        const std::vector<std::string> remote = remoteDevices(o);
+        p.device = remote.empty() ? o.text("device") : DeviceSpec::parse(remote.front(), "--device").device;
+    }
     if (o.has("threads"))
         p.threads = int(o.integer("threads", kThreadLimits.lo, kThreadLimits.hi));
     if (o.has("batch"))
@@ -151,6 +186,14 @@ void applyProtocolOptions(const Options& o, MeasureProtocol& p)
     if (o.has("tolerance"))
         p.tolerance = o.number("tolerance");
     p.validate();
+}
+
+RemoteOptions remoteOptions(const Options& o)
+{
+    RemoteOptions r;
+    if (o.has("remote-program"))
+        r.remoteProgram = o.text("remote-program");
+    return r;
 }
 
 std::string millions(std::int64_t n)
@@ -229,6 +272,17 @@ public:
                 e.evaluated, e.frontierSize, e.hypervolume);
             printEstimate("latency", e.estimate, true);
             printEstimate("peak memory", e.memoryEstimate, false);
+        } else if (e.kind == SearchEvent::Kind::Devices) {
+            for (const DeviceStatus& d : e.devices) {
+                std::string& was = m_deviceStates[d.url];
+                const std::string now = deviceStateName(d.state);
+                if ((d.state == DeviceState::Reconnecting || d.state == DeviceState::Lost) && was != now)
+                    std::fprintf(stderr, "warning: %s %s: %s\n", d.url.c_str(), now.c_str(), d.detail.c_str());
+                else if (d.state == DeviceState::Measuring && (was == "reconnecting" || was == "lost"))
+                    std::fprintf(stderr, "lts-search: %s is back\n", d.url.c_str());
+                if (d.state != DeviceState::Idle)
+                    was = now;
+            }
         } else if (e.kind == SearchEvent::Kind::Finished) {
             if (m_cached)
                 std::fprintf(stderr, "%d candidates taken from the earlier run without measuring\n", m_cached);
@@ -253,6 +307,7 @@ private:
 
     int m_cached = 0;
     bool m_started = false;
+    std::map<std::string, std::string> m_deviceStates; // the last state said of each remote device
 };
 
 void printFrontier(const SearchResult& r)
@@ -282,6 +337,12 @@ int commandRun(const Options& o)
                 "--resume", "takes the run's own configuration; do not combine it with --preset, --space or --out");
         job.folder = QString::fromStdString(o.text("resume"));
         job.folderField = "--resume";
+        if (o.has("device")) {
+            const std::vector<std::string> remote = remoteDevices(o);
+            if (remote.empty())
+                throw InputError("--device", "with --resume names the remote devices to go on with (ssh://...)");
+            job.remoteDevices = remote;
+        }
     } else {
         if (o.has("preset") == o.has("space"))
             throw InputError("--preset/--space", "give exactly one of them");
@@ -295,6 +356,8 @@ int commandRun(const Options& o)
         else
             config = searchConfigFromJson(readJsonFile(QString::fromStdString(o.text("space"))));
         applyProtocolOptions(o, config.protocol);
+        if (o.has("device"))
+            config.remoteDevices = remoteDevices(o);
         SearchParams& p = config.search;
         if (o.has("seed"))
             p.seed = std::uint64_t(o.integer("seed", 0, kMaxSeed));
@@ -316,6 +379,8 @@ int commandRun(const Options& o)
     job.cacheDir = o.has("no-cache") ? QString()
         : o.has("cache-dir")         ? QString::fromStdString(o.text("cache-dir"))
                                      : defaultMeasurementCacheDir();
+    if (o.has("remote-program"))
+        job.remoteProgram = o.text("remote-program");
     SearchJob search(std::move(job));
 
     std::signal(SIGINT, onInterrupt);
@@ -341,7 +406,23 @@ int commandRun(const Options& o)
         }
     } join { done, watcher };
     Progress progress;
-    printFrontier(search.run(&progress).search);
+    const SearchResult result = search.run(&progress).search;
+    printFrontier(result);
+    return result.devicesLost ? kExitFailure : 0;
+}
+
+int commandDevices(const Options& o, const QStringList& args)
+{
+    if (args.size() < 2)
+        throw InputError("devices", "give one or more ssh://[user@]host[:port]/cpu addresses");
+    QJsonArray all;
+    for (int i = 1; i < args.size(); ++i) {
+        const DeviceSpec spec = DeviceSpec::parse(args[i].toStdString(), "devices");
+        QJsonObject greeting = probeDevice(spec, remoteOptions(o));
+        greeting.insert(q("device"), QString::fromStdString(spec.url()));
+        all.append(greeting);
+    }
+    std::fputs(QJsonDocument(all).toJson().constData(), stdout);
     return 0;
 }
 
@@ -366,19 +447,29 @@ int commandEval(const Options& o, const QStringList& args)
     if (!o.has("no-measure")) {
         MeasureProtocol protocol;
         applyProtocolOptions(o, protocol);
-        printBlasNotes();
-        TorchMeasurer measurer(protocol);
+        std::unique_ptr<Measurer> measurer;
+        const std::vector<std::string> remote = remoteDevices(o);
+        if (remote.empty()) {
+            printBlasNotes();
+            measurer = std::make_unique<TorchMeasurer>(protocol);
+        } else {
+            measurer = std::make_unique<RemoteMeasurer>(
+                std::vector<DeviceSpec> { DeviceSpec::parse(remote.front(), "--device") }, protocol, remoteOptions(o));
+        }
         std::atomic<bool> never { false };
-        const Measurement m = measurer.measure(arch, never);
+        const Measurement m = measurer->measure(arch, never);
         QJsonObject mj = measurementToJson(m);
         mj.insert(q("status"), QString::fromStdString(statusName(m.status)));
         out.insert(q("measurement"), mj);
         out.insert(q("protocol"), protocolToJson(protocol));
         const RuntimeInfo rt = runtimeInfo();
-        out.insert(q("runtime"),
-            QJsonObject { { q("torch"), QString::fromStdString(rt.torchVersion) },
-                { q("blas"), QString::fromStdString(rt.blas) },
-                { q("cpu"), QString::fromStdString(rt.devices.front().name) } });
+        if (const auto* r = dynamic_cast<const RemoteMeasurer*>(measurer.get()))
+            out.insert(q("runtime"), r->identity());
+        else
+            out.insert(q("runtime"),
+                QJsonObject { { q("torch"), QString::fromStdString(rt.torchVersion) },
+                    { q("blas"), QString::fromStdString(rt.blas) },
+                    { q("cpu"), QString::fromStdString(rt.devices.front().name) } });
     }
     std::fwrite(QJsonDocument(out).toJson().constData(), 1, std::size_t(QJsonDocument(out).toJson().size()), stdout);
     return 0;
@@ -464,7 +555,14 @@ int main(int argc, char** argv)
             return commandExport(o, args);
         if (command == "presets")
             return commandPresets(args);
-        throw InputError("command", "unknown command \"" + command + "\" (run, eval, export, presets)");
+        if (command == "devices")
+            return commandDevices(o, args);
+        if (command == "serve") {
+            if (args.size() != 1)
+                throw InputError("serve", "takes no arguments");
+            return serveAgent(stdin, stdout);
+        }
+        throw InputError("command", "unknown command \"" + command + "\" (run, eval, export, presets, devices, serve)");
     } catch (const InputError& e) {
         std::fprintf(stderr, "lts-search: %s\n", e.what());
         return kExitBadInput;

@@ -23,6 +23,7 @@ inline constexpr int kMaxLayers = 1024;
 inline constexpr int kMaxWidth = 1 << 17; // d_model, d_inner, d_embed
 inline constexpr int kMaxVocab = 10'000'000;
 inline constexpr int kMaxSeqLen = 1 << 16;
+inline constexpr int kMaxRemoteDevices = 64; // of one pool
 inline constexpr Limits<int> kLayerLimits { 1, kMaxLayers };
 inline constexpr Limits<int> kWidthLimits { 1, kMaxWidth }; // also every n_head and d_inner choice
 inline constexpr Limits<int> kVocabLimits { 2, kMaxVocab }; // a softmax over one token predicts nothing

@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "paramcount.h"
+#include "remote.h"
 
 #include <QDir>
 #include <QFile>
@@ -469,7 +470,30 @@ SearchConfig searchConfigFromJson(const QJsonObject& o)
         if (o.contains(q(section)) && !o.value(q(section)).isObject())
             throw InputError(section, "must be an object");
     c.search = paramsFromJson(o.value(q("search")).toObject());
-    c.protocol = protocolFromJson(o.value(q("device")).toObject());
+    const QJsonObject device = o.value(q("device")).toObject();
+    c.protocol = protocolFromJson(device);
+    if (device.contains(q("remote"))) {
+        if (!device.value(q("remote")).isArray())
+            throw InputError("device.remote", "must be a list of ssh:// device addresses");
+        const QJsonArray remote = device.value(q("remote")).toArray();
+        if (remote.size() > kMaxRemoteDevices)
+            throw InputError("device.remote", "holds at most " + std::to_string(kMaxRemoteDevices) + " devices");
+        for (int i = 0; i < remote.size(); ++i) {
+            const std::string field = "device.remote[" + std::to_string(i) + "]";
+            if (!remote[i].isString())
+                throw InputError(field, "must be a string");
+            const DeviceSpec d = DeviceSpec::parse(remote[i].toString().toStdString(), field);
+            if (d.device != c.protocol.device)
+                throw InputError(field,
+                    "measures on " + d.device + " but device.device is " + c.protocol.device
+                        + "; give them alike (a pool is of one kind)");
+            c.remoteDevices.push_back(d.url());
+        }
+    }
+    c.remoteProgram = stringField(device, "remote_program", c.remoteProgram, "device.");
+    if (c.remoteProgram.empty() || c.remoteProgram.size() > 4096
+        || c.remoteProgram.find_first_of("\n\r") != std::string::npos)
+        throw InputError("device.remote_program", "must be a path or program name on one line");
     return c;
 }
 
@@ -477,7 +501,15 @@ QJsonObject searchConfigToJson(const SearchConfig& c)
 {
     QJsonObject o = spaceToJson(c.space);
     o.insert(q("search"), paramsToJson(c.search));
-    o.insert(q("device"), protocolToJson(c.protocol));
+    QJsonObject device = protocolToJson(c.protocol);
+    if (!c.remoteDevices.empty()) {
+        QJsonArray remote;
+        for (const auto& url : c.remoteDevices)
+            remote.append(QString::fromStdString(url));
+        device.insert(q("remote"), remote);
+        device.insert(q("remote_program"), QString::fromStdString(c.remoteProgram));
+    }
+    o.insert(q("device"), device);
     return o;
 }
 

@@ -100,27 +100,54 @@ CachingMeasurer::~CachingMeasurer()
     saveEstimateTable();
 }
 
+std::optional<Measurement> CachingMeasurer::recall(const ArchConfig& arch, bool confirmed)
+{
+    const auto& from = confirmed ? m_confirmed : m_known;
+    const auto it = from.find(arch.key());
+    if (it == from.end())
+        return std::nullopt;
+    ++m_hits;
+    Measurement m = it->second;
+    m.fromDeviceCache = true;
+    return m;
+}
+
 Measurement CachingMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
-    if (const auto it = m_known.find(arch.key()); it != m_known.end()) {
-        ++m_hits;
-        Measurement m = it->second;
-        m.fromDeviceCache = true;
-        return m;
-    }
+    if (auto m = recall(arch, false))
+        return *m;
     saveEstimateTable(); // parts timed for the estimates since the last measurement
     return record(arch, m_inner.measure(arch, cancel));
 }
 
 Measurement CachingMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
-    if (const auto it = m_confirmed.find(arch.key()); it != m_confirmed.end()) {
-        ++m_hits;
-        Measurement m = it->second;
-        m.fromDeviceCache = true;
-        return m;
-    }
+    if (auto m = recall(arch, true))
+        return *m;
     return record(arch, m_inner.confirm(arch, cancel));
+}
+
+std::vector<Measurement> CachingMeasurer::measureMany(
+    const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel)
+{
+    std::vector<Measurement> out(archs.size());
+    std::vector<ArchConfig> missing;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+        if (auto m = recall(archs[i], confirm)) {
+            out[i] = *m;
+        } else {
+            missing.push_back(archs[i]);
+            where.push_back(i);
+        }
+    }
+    if (missing.empty())
+        return out;
+    saveEstimateTable();
+    const std::vector<Measurement> measured = m_inner.measureMany(missing, confirm, cancel);
+    for (std::size_t k = 0; k < missing.size(); ++k)
+        out[where[k]] = record(missing[k], measured[k]);
+    return out;
 }
 
 // Keeps a good measurement (a later line for the same architecture replaces an earlier one).

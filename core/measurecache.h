@@ -33,6 +33,11 @@ public:
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     // A confirmed measurement from the cache, or the inner measurer's confirmation, recorded.
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    // What the cache holds, and the rest measured by the inner measurer at once, recorded.
+    std::vector<Measurement> measureMany(
+        const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel) override;
+    int parallelism() const override { return m_inner.parallelism(); }
+    void setStatusListener(StatusListener listener) override { m_inner.setStatusListener(std::move(listener)); }
     MeasureProtocol protocol() const override { return m_inner.protocol(); }
     std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
@@ -52,6 +57,7 @@ public:
 
 private:
     Measurement record(const ArchConfig& arch, const Measurement& m);
+    std::optional<Measurement> recall(const ArchConfig& arch, bool confirmed);
     void keep(const std::string& key, const Measurement& m);
     void append(const QByteArray& line);
     void saveEstimateTable();

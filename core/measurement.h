@@ -22,9 +22,11 @@ struct MeasureProtocol {
 };
 
 struct Measurement {
-    enum class Status { Ok, Failed, Cancelled };
+    // Lost: no device is left to measure on (every remote device of a pool is unreachable); the
+    // search stops, resumable, without recording the architecture.
+    enum class Status { Ok, Failed, Cancelled, Lost };
     Status status = Status::Ok;
-    std::string error; // set when Failed
+    std::string error; // set when Failed or Lost
     double latencyMs = 0; // median of the timed repeats
     double coldMs = 0; // the first pass, which faults its memory in and fills caches (not timed again)
     double latencyIqrMs = 0; // interquartile range of the timed repeats
@@ -50,5 +52,14 @@ struct Measurement {
 };
 
 std::string statusName(Measurement::Status s);
+
+// The state of one measuring device of a pool, for the user.
+enum class DeviceState { Idle, Measuring, Reconnecting, Lost };
+std::string deviceStateName(DeviceState s);
+struct DeviceStatus {
+    std::string url;
+    DeviceState state = DeviceState::Idle;
+    std::string detail; // why it is reconnecting or lost
+};
 
 } // namespace lts

@@ -206,6 +206,8 @@ std::string statusName(Measurement::Status s)
         return "failed";
     case Measurement::Status::Cancelled:
         return "cancelled";
+    case Measurement::Status::Lost:
+        return "lost";
     }
     return "ok";
 }

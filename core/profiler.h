@@ -35,10 +35,12 @@ public:
     std::map<std::string, double> estimateTable() const override { return m_table.entries(); }
     void loadEstimateTable(const std::map<std::string, double>& table) override { m_table.load(table); }
     std::string fingerprint() const override;
+    // Times one part of the estimate's table on the device (what a remote agent is asked for);
+    // nullopt when cancelled.
+    std::optional<PartCost> timePart(const PartToTime& part, const std::atomic<bool>& cancel);
 
 private:
     Measurement measureWith(const MeasureProtocol& protocol, const ArchConfig& arch, const std::atomic<bool>& cancel);
-    std::optional<PartCost> timePart(const PartToTime& part, const std::atomic<bool>& cancel);
 
     MeasureProtocol m_protocol;
     PartCostTable m_table;

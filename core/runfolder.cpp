@@ -77,6 +77,10 @@ namespace {
             { q("qt"), QString::fromStdString(rt.qtVersion) }, { q("blas"), QString::fromStdString(rt.blas) },
             { q("cpu"), QString::fromStdString(rt.devices.front().name) }, { q("cores"), rt.devices.front().cores },
             { q("lts_version"), q(LTS_VERSION) } };
+        if (!info.deviceIdentity.isEmpty()) { // measured there: its runtime is the one that counts
+            runtime = info.deviceIdentity;
+            runtime.insert(q("lts_version"), q(LTS_VERSION));
+        }
         QJsonArray ref;
         for (double r : info.hvReference)
             ref.append(r);

@@ -34,6 +34,8 @@ struct RunInfo {
     bool cancelled = false;
     EstimateQuality latencyEstimate; // as of the last finished iteration
     EstimateQuality memoryEstimate;
+    // What a remote device's agent said of itself; empty when this machine measured.
+    QJsonObject deviceIdentity;
 };
 
 struct LoadedRun {

@@ -160,6 +160,11 @@ private:
 
     bool evaluate(std::vector<Genes> batch, std::size_t size, int iteration);
     bool evaluateOne(const Genes& g, int iteration);
+    Candidate newCandidate(const ArchConfig& a, int iteration) const;
+    bool wouldMeasure(const Genes& g, int iteration);
+    void measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration);
+    void confirmAhead(const std::vector<std::size_t>& todo, std::size_t from);
+    bool stopOn(const Measurement& m);
     void judgeCeilings(Candidate& c) const;
     bool screenOut(Candidate& c);
     void addCandidate(const Candidate& c, const Genes& g, bool fromEarlierRun);
@@ -200,6 +205,11 @@ private:
     Trust m_trust = Trust::Pending; // too few full measurements to judge the estimates yet
     int m_screenedOut = 0;
     std::unordered_map<std::string, Estimate> m_estimates; // raw estimates of the batch being planned
+    // With a pool of devices: measurements taken in parallel, ahead of the course, of what it is
+    // expected to measure next. The course takes them as it reaches them in batch order and
+    // drops those it decides not to measure, so it is the one it would be on a single device.
+    std::unordered_map<std::string, Measurement> m_ahead, m_confirmedAhead;
+    int m_droppedAhead = 0;
     std::string m_stopReason;
 };
 
@@ -602,10 +612,72 @@ bool SearchRun::evaluate(std::vector<Genes> batch, std::size_t size, int iterati
 {
     if (usesEstimates())
         planBatch(batch, size, iteration);
-    for (const Genes& g : batch)
-        if (!evaluateOne(g, iteration))
-            return false;
-    return true;
+    bool goOn = true;
+    for (std::size_t i = 0; i < batch.size() && goOn; ++i) {
+        if (m_measurer.parallelism() > 1)
+            measureAhead(batch, i, iteration);
+        goOn = evaluateOne(batch[i], iteration);
+    }
+    m_droppedAhead += int(m_ahead.size());
+    m_ahead.clear();
+    return goOn;
+}
+
+Candidate SearchRun::newCandidate(const ArchConfig& a, int iteration) const
+{
+    Candidate c;
+    c.arch = a;
+    const ParamBreakdown p = countParams(a);
+    c.decoderParams = p.decoder();
+    c.totalParams = p.total();
+    c.iteration = iteration;
+    if (const auto e = m_estimates.find(a.key()); e != m_estimates.end()) {
+        c.latencyEstimateMs = e->second.latencyMs;
+        c.memoryEstimateMb = e->second.peakMemoryMb;
+    }
+    return c;
+}
+
+// Whether the course, as it stands, would measure `g` on the device.
+bool SearchRun::wouldMeasure(const Genes& g, int iteration)
+{
+    const ArchConfig a = m_breeder.arch(g);
+    if (m_known.count(a.key()) || m_ahead.count(a.key()) || m_measurer.hasMeasurement(a))
+        return false;
+    Candidate c = newCandidate(a, iteration);
+    return !(mayCull(iteration) && screenOut(c));
+}
+
+// When batch[from] is to be measured and is not yet, measures it together with the next ones
+// the course is expected to measure, one per device of the pool.
+void SearchRun::measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration)
+{
+    if (outOfTime() || !wouldMeasure(batch[from], iteration))
+        return;
+    std::vector<ArchConfig> archs { m_breeder.arch(batch[from]) };
+    for (std::size_t j = from + 1; j < batch.size() && int(archs.size()) < m_measurer.parallelism(); ++j)
+        if (wouldMeasure(batch[j], iteration))
+            archs.push_back(m_breeder.arch(batch[j]));
+    const std::vector<Measurement> ms = m_measurer.measureMany(archs, false, m_control.cancelFlag());
+    for (std::size_t k = 0; k < archs.size(); ++k)
+        m_ahead.emplace(archs[k].key(), ms[k]);
+}
+
+// A measurement that stops the search: cancelled by the user, or no device left.
+bool SearchRun::stopOn(const Measurement& m)
+{
+    if (m.status == Measurement::Status::Cancelled) {
+        m_result.cancelled = true;
+        m_stopReason = "cancelled";
+        return true;
+    }
+    if (m.status == Measurement::Status::Lost) {
+        m_result.cancelled = true;
+        m_result.devicesLost = true;
+        m_stopReason = "paused: " + m.error + "; resume the run once a device is back";
+        return true;
+    }
+    return false;
 }
 
 bool SearchRun::evaluateOne(const Genes& g, int iteration)
@@ -630,24 +702,17 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
         m_stopReason = "time budget reached";
         return false;
     }
-    Candidate c;
+    Candidate c = newCandidate(a, iteration);
     c.id = m_nextId++;
-    c.arch = a;
-    const ParamBreakdown p = countParams(a);
-    c.decoderParams = p.decoder();
-    c.totalParams = p.total();
-    c.iteration = iteration;
-    if (const auto e = m_estimates.find(a.key()); e != m_estimates.end()) {
-        c.latencyEstimateMs = e->second.latencyMs;
-        c.memoryEstimateMb = e->second.peakMemoryMb;
-    }
     if (!(mayCull(iteration) && screenOut(c))) {
-        c.measurement = m_measurer.measure(a, m_control.cancelFlag());
-        if (c.measurement.status == Measurement::Status::Cancelled) {
-            m_result.cancelled = true;
-            m_stopReason = "cancelled";
-            return false;
+        if (const auto ahead = m_ahead.find(a.key()); ahead != m_ahead.end()) {
+            c.measurement = ahead->second;
+            m_ahead.erase(ahead);
+        } else {
+            c.measurement = m_measurer.measure(a, m_control.cancelFlag());
         }
+        if (stopOn(c.measurement))
+            return false;
         c.elapsedS = elapsed();
         judgeCeilings(c);
     }
@@ -671,7 +736,8 @@ void SearchRun::judgeCeilings(Candidate& c) const
 // measured frontier on the chosen objectives. Nothing the measurer already knows is screened.
 bool SearchRun::screenOut(Candidate& c)
 {
-    if (m_measurer.hasMeasurement(c.arch))
+    // What was measured ahead is not known to the course until it takes it.
+    if (m_measurer.hasMeasurement(c.arch) && !m_ahead.count(c.arch.key()))
         return false;
     const double weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
     const double latency = c.latencyEstimateMs * m_latencyCal.calibration();
@@ -743,10 +809,32 @@ bool SearchRun::confirmFrontier()
                     true);
                 return false;
             }
+            if (m_measurer.parallelism() > 1)
+                confirmAhead(todo, k);
             confirmOne(todo[k]);
+            if (m_result.devicesLost)
+                return false;
         }
         rebuildLiveFront();
     }
+}
+
+// Confirms todo[from] together with the next ones, one per device of the pool.
+void SearchRun::confirmAhead(const std::vector<std::size_t>& todo, std::size_t from)
+{
+    auto needed = [&](std::size_t i) {
+        const std::string key = m_result.candidates[i].arch.key();
+        return !m_knownConfirmations.count(key) && !m_confirmedAhead.count(key);
+    };
+    if (!needed(todo[from]))
+        return;
+    std::vector<ArchConfig> archs;
+    for (std::size_t j = from; j < todo.size() && int(archs.size()) < m_measurer.parallelism(); ++j)
+        if (needed(todo[j]))
+            archs.push_back(m_result.candidates[todo[j]].arch);
+    const std::vector<Measurement> ms = m_measurer.measureMany(archs, true, m_control.cancelFlag());
+    for (std::size_t k = 0; k < archs.size(); ++k)
+        m_confirmedAhead.emplace(archs[k].key(), ms[k]);
 }
 
 void SearchRun::confirmOne(std::size_t index)
@@ -760,7 +848,18 @@ void SearchRun::confirmOne(std::size_t index)
         c.elapsedS = k->second.elapsedS;
         fromEarlierRun = true;
     } else {
-        Measurement m = m_measurer.confirm(c.arch, m_control.cancelFlag());
+        Measurement m;
+        if (const auto ahead = m_confirmedAhead.find(key); ahead != m_confirmedAhead.end()) {
+            m = ahead->second;
+            m_confirmedAhead.erase(ahead);
+        } else {
+            m = m_measurer.confirm(c.arch, m_control.cancelFlag());
+        }
+        if (m.status == Measurement::Status::Lost) {
+            stopOn(m);
+            m_confirmTried.erase(key); // a resumed run confirms it
+            return;
+        }
         if (m.status != Measurement::Status::Ok || !m.confirmed)
             return; // stays as first measured, shown unconfirmed
         m.firstLatencyMs = c.measurement.latencyMs;
@@ -841,6 +940,11 @@ SearchResult SearchRun::finish()
         c.onFrontier = false;
     for (std::size_t i : m_result.frontier)
         m_result.candidates[i].onFrontier = true;
+    if (m_droppedAhead > 0)
+        note(std::to_string(m_droppedAhead)
+                + " measurement(s) the device pool took ahead were not used: the course, as on one device, "
+                  "screened them out or stopped before them",
+            false);
     m_result.elapsedS = elapsed();
     m_result.estimate = latencyQuality();
     m_result.memoryEstimate = memoryQuality();

@@ -60,7 +60,8 @@ struct SearchEvent {
     // Message: something the user should read (the job's notes and warnings).
     // Confirmed: a candidate reported before, measured again as a frontier point: `candidate`
     // is its new record (same id), whose latency replaces the first one.
-    enum class Kind { Candidate, IterationDone, Paused, Resumed, Message, Finished, Confirmed };
+    // Devices: the state of the remote devices measuring changed (`devices`).
+    enum class Kind { Candidate, IterationDone, Paused, Resumed, Message, Finished, Confirmed, Devices };
     Kind kind = Kind::Message;
     Candidate candidate; // Kind::Candidate
     bool fromEarlierRun = false; // Candidate, Confirmed: recalled from the resumed run's file, not measured now
@@ -74,6 +75,7 @@ struct SearchEvent {
     // Kind::IterationDone and Finished: how good the estimates have been so far.
     EstimateQuality estimate; // of latency
     EstimateQuality memoryEstimate; // of peak memory
+    std::vector<DeviceStatus> devices; // Kind::Devices
 };
 
 // Receives events on the search's thread; implementations forward them as values. An observer
@@ -93,6 +95,8 @@ struct SearchResult {
     double hypervolume = 0;
     int iterationsDone = 0;
     bool cancelled = false;
+    // Stopped because every measuring device was lost: the run is resumable, like a cancelled one.
+    bool devicesLost = false;
     double elapsedS = 0;
     EstimateQuality estimate;
     EstimateQuality memoryEstimate;

@@ -15,6 +15,11 @@ struct SearchConfig {
     SearchSpace space;
     SearchParams search;
     MeasureProtocol protocol;
+    // Where to measure: empty for this computer, else remote devices (ssh://[user@]host[:port]/
+    // cpu or /cuda[:N], all of one kind: a pool measures in parallel) and the program that
+    // serves measurements there. protocol.device is then the remote devices' kind.
+    std::vector<std::string> remoteDevices;
+    std::string remoteProgram = "lts-search";
 };
 
 // Candidates a search evaluates when it runs every iteration: its first population, then each

@@ -3,8 +3,10 @@
 #include "errors.h"
 #include "measurecache.h"
 #include "profiler.h"
+#include "remote.h"
 
 #include <QDir>
+#include <QJsonArray>
 
 #include <stdexcept>
 
@@ -62,11 +64,21 @@ MeasurerFactory torchMeasurerFactory()
     return [](const MeasureProtocol& p) { return std::make_unique<TorchMeasurer>(p); };
 }
 
+MeasurerFactory deviceMeasurerFactory(const SearchConfig& config)
+{
+    if (config.remoteDevices.empty())
+        return torchMeasurerFactory();
+    std::vector<DeviceSpec> specs;
+    for (const auto& url : config.remoteDevices)
+        specs.push_back(DeviceSpec::parse(url, "device"));
+    RemoteOptions options;
+    options.remoteProgram = config.remoteProgram;
+    return [specs, options](const MeasureProtocol& p) { return std::make_unique<RemoteMeasurer>(specs, p, options); };
+}
+
 SearchJob::SearchJob(SearchJobParams params)
     : m_params(std::move(params))
 {
-    if (!m_params.makeMeasurer)
-        m_params.makeMeasurer = torchMeasurerFactory();
 }
 
 SearchJobResult SearchJob::run(SearchObserver* observer)
@@ -91,8 +103,39 @@ SearchJobResult SearchJob::run(SearchObserver* observer)
         p.timeBudgetS = *m_params.timeBudgetS;
     p.validate();
     info.config.space.validate();
+    if (m_params.remoteDevices) {
+        for (const auto& url : *m_params.remoteDevices)
+            if (DeviceSpec::parse(url, "--device").device != info.config.protocol.device && m_params.resume)
+                throw InputError("--device",
+                    url + " measures on another kind of device than the run did (" + info.config.protocol.device + ")");
+        info.config.remoteDevices = *m_params.remoteDevices;
+    }
+    if (m_params.remoteProgram)
+        info.config.remoteProgram = *m_params.remoteProgram;
 
-    const std::unique_ptr<Measurer> device = m_params.makeMeasurer(info.config.protocol);
+    const MeasurerFactory factory = m_params.makeMeasurer ? m_params.makeMeasurer : deviceMeasurerFactory(info.config);
+    if (!info.config.remoteDevices.empty())
+        note(observer, "connecting to " + std::to_string(info.config.remoteDevices.size()) + " remote device(s)");
+    const std::unique_ptr<Measurer> device = factory(info.config.protocol);
+    if (const auto* remote = dynamic_cast<const RemoteMeasurer*>(device.get())) {
+        info.deviceIdentity = remote->identity();
+        QJsonArray urls;
+        for (const auto& url : info.config.remoteDevices)
+            urls.append(QString::fromStdString(url));
+        info.deviceIdentity.insert(QStringLiteral("measured_on"), urls);
+        note(observer,
+            "measuring on " + remote->identity().value(QStringLiteral("cpu")).toString().toStdString() + " ("
+                + remote->identity().value(QStringLiteral("host")).toString().toStdString() + "), "
+                + std::to_string(remote->parallelism()) + " device(s) in parallel");
+    }
+    device->setStatusListener([observer](const std::vector<DeviceStatus>& devices) {
+        if (!observer)
+            return;
+        SearchEvent e;
+        e.kind = SearchEvent::Kind::Devices;
+        e.devices = devices;
+        observer->onEvent(e);
+    });
     std::unique_ptr<CachingMeasurer> cache;
     if (!m_params.cacheDir.isEmpty()) {
         try {

@@ -21,8 +21,10 @@ namespace lts {
 // Makes the measurer a job measures with, on the job's thread. A remote device or a test's fake
 // plugs in here; throws InputError when the protocol cannot be measured.
 using MeasurerFactory = std::function<std::unique_ptr<Measurer>(const MeasureProtocol&)>;
-// LibTorch on this machine (the default).
+// LibTorch on this machine.
 MeasurerFactory torchMeasurerFactory();
+// The remote devices of `config` (a RemoteMeasurer), or this machine when it names none.
+MeasurerFactory deviceMeasurerFactory(const SearchConfig& config);
 
 struct SearchJobParams {
     QString folder; // the run folder to write, or to continue with `resume`
@@ -32,7 +34,12 @@ struct SearchJobParams {
     std::optional<int> iterations;
     std::optional<double> timeBudgetS;
     QString cacheDir; // the device's measurement cache; empty: none
-    MeasurerFactory makeMeasurer; // empty: torchMeasurerFactory()
+    // When set, measure on these remote devices instead of the configuration's (a resumed run's
+    // devices may have moved); an empty list: on this computer.
+    std::optional<std::vector<std::string>> remoteDevices;
+    std::optional<std::string> remoteProgram;
+    // Empty: LibTorch on this machine, or the configuration's remote devices.
+    MeasurerFactory makeMeasurer;
     std::string folderField = "folder"; // how errors name the folder ("--out" in the CLI)
 };
 

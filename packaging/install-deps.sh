@@ -12,6 +12,7 @@ PACKAGES="
   libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth imagemagick
   clang-format
+  openssh-server openssh-client
 "
 
 PACKAGES="$PACKAGES $*"

@@ -175,4 +175,47 @@ private:
     Measurer& m_inner;
 };
 
+// A pool of `width` devices that all measure as `inner` does: measureMany() takes what a pool
+// would measure at once (recorded in `batches`) and measures it with `inner`, in order.
+class PoolMeasurer final : public Measurer {
+public:
+    PoolMeasurer(Measurer& inner, int width)
+        : m_inner(inner)
+        , m_width(width)
+    {
+    }
+    Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        batches.push_back(1);
+        return m_inner.measure(arch, cancel);
+    }
+    Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        batches.push_back(1);
+        return m_inner.confirm(arch, cancel);
+    }
+    std::vector<Measurement> measureMany(
+        const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel) override
+    {
+        batches.push_back(int(archs.size()));
+        std::vector<Measurement> out;
+        for (const auto& a : archs)
+            out.push_back(confirm ? m_inner.confirm(a, cancel) : m_inner.measure(a, cancel));
+        return out;
+    }
+    int parallelism() const override { return m_width; }
+    MeasureProtocol protocol() const override { return m_inner.protocol(); }
+    std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override
+    {
+        return m_inner.estimate(arch, cancel);
+    }
+    std::string fingerprint() const override { return m_inner.fingerprint(); }
+
+    std::vector<int> batches; // how many architectures each call measured
+
+private:
+    Measurer& m_inner;
+    int m_width;
+};
+
 } // namespace lts::test

@@ -86,6 +86,7 @@ private Q_SLOTS:
     void untrustedEstimatesTurnThemselvesOff();
     void frontierPointsAreConfirmed();
     void mutatedInnerWidthFitsTheChildsModelWidth();
+    void poolFollowsTheCourseOfOneDevice();
 };
 
 void TestSearch::reproducible()
@@ -754,6 +755,56 @@ void TestSearch::mutatedInnerWidthFitsTheChildsModelWidth()
     }
     QVERIFY(kept > 500);
     QCOMPARE(drawn, (std::set<int> { 1024, 2048 }));
+}
+
+void TestSearch::poolFollowsTheCourseOfOneDevice()
+{
+    // A pool measures ahead what the course is expected to measure; the course takes those
+    // measurements in batch order and drops what it screens out, so with the same measurements
+    // it is the same as on one device: candidates, statuses, latencies, confirmations, frontier.
+    auto configure = [](test::FakeMeasurer& m) {
+        m.estimateScale = 1.0;
+        m.estimateNoise = 0.12; // screening decisions that the batch's own measurements can change
+        m.firstLuck = 0.05;
+    };
+    test::FakeMeasurer one, inner;
+    configure(one);
+    configure(inner);
+    test::PoolMeasurer pool(inner, 3);
+    SearchParams p = smallParams(11);
+    Recorder single, pooled;
+    const SearchResult a = SearchEngine(gptSpace(), p, one).run(&single);
+    const SearchResult b = SearchEngine(gptSpace(), p, pool).run(&pooled);
+    QCOMPARE(keys(b), keys(a));
+    int estimated = 0;
+    for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+        QCOMPARE(b.candidates[i].status, a.candidates[i].status);
+        QCOMPARE(b.candidates[i].measurement.latencyMs, a.candidates[i].measurement.latencyMs);
+        QCOMPARE(b.candidates[i].measurement.confirmed, a.candidates[i].measurement.confirmed);
+        estimated += a.candidates[i].status == Candidate::Status::Estimated;
+    }
+    QCOMPARE(b.frontier, a.frontier);
+    QCOMPARE(b.hypervolume, a.hypervolume);
+    QVERIFY(estimated > 0); // the screening was exercised
+    std::vector<std::string> confirmedOne, confirmedPool;
+    for (const auto& x : one.confirmed)
+        confirmedOne.push_back(x.key());
+    for (const auto& x : inner.confirmed)
+        confirmedPool.push_back(x.key());
+    QCOMPARE(confirmedPool, confirmedOne);
+    // The pool measured three at a time, and what it measured ahead in vain is said.
+    QCOMPARE(*std::max_element(pool.batches.begin(), pool.batches.end()), 3);
+    QVERIFY(int(pool.batches.size()) < one.calls + one.confirms);
+    const int dropped = inner.calls - one.calls;
+    qInfo("pool calls %zu for %d measurements and %d confirmations; %d measured ahead in vain", pool.batches.size(),
+        one.calls, one.confirms, dropped);
+    QVERIFY(dropped > 0); // one the course screened out after all: the case that matters
+    bool said = false;
+    for (const auto& e : pooled.events)
+        said = said
+            || (e.kind == SearchEvent::Kind::Message
+                && e.message.find(std::to_string(dropped) + " measurement(s) the device pool took ahead") == 0);
+    QVERIFY(said);
 }
 
 QTEST_APPLESS_MAIN(TestSearch)

@@ -96,6 +96,7 @@ bool LiveSearch::launch(lts::SearchJobParams params, QString* error)
     m_hypervolume = m_store->layer(m_layer).history.empty() ? 0 : m_store->layer(m_layer).history.back().hypervolume;
     m_latencyEstimate = m_memoryEstimate = {};
     m_finishReason.clear();
+    m_devices.clear();
     m_failed = false;
     m_pauseRequested = m_enginePaused = false;
     m_pausedMs = 0;
@@ -186,6 +187,9 @@ void LiveSearch::onEvent(const lts::SearchEvent& e)
         else
             Q_EMIT message(QString::fromStdString(e.message));
         break;
+    case lts::SearchEvent::Kind::Devices:
+        m_devices = e.devices;
+        break;
     case lts::SearchEvent::Kind::Finished:
         flush();
         m_hypervolume = e.hypervolume;
@@ -246,6 +250,7 @@ SearchProgress LiveSearch::progress() const
     p.objectives = m_config.search.objectives;
     p.screening = m_config.search.screening && m_config.search.algorithm == lts::Algorithm::Evolution;
     p.finishReason = m_failed ? QStringLiteral("failed") : m_finishReason;
+    p.devices = m_devices;
     p.elapsedS = elapsedS();
     if (isRunning())
         p.state = m_enginePaused ? State::Paused : m_pauseRequested ? State::Pausing : State::Running;

@@ -35,6 +35,7 @@ struct SearchProgress {
     lts::EstimateQuality memoryEstimate;
     std::vector<lts::Objective> objectives;
     bool screening = false; // the search may screen and cull with the estimates
+    std::vector<lts::DeviceStatus> devices; // remote devices measuring, as last reported
 };
 
 class LiveSearch final : public QObject {
@@ -107,6 +108,7 @@ private:
     double m_hypervolume = 0;
     lts::EstimateQuality m_latencyEstimate, m_memoryEstimate;
     QString m_finishReason;
+    std::vector<lts::DeviceStatus> m_devices;
     bool m_failed = false;
 };
 
