@@ -85,6 +85,7 @@ private Q_SLOTS:
     void poolOfTwo();
     void agentKilledMidMeasurement();
     void serverStoppedMidSearch();
+    void agentDyingOnOneArchitecture();
     void connectionFailures_data();
     void connectionFailures();
     void hostileRequests();
@@ -289,6 +290,37 @@ void TestRemote::serverStoppedMidSearch()
     int after = 0;
     checkRecordedOnce(out, &after);
     QVERIFY(after > before);
+}
+
+void TestRemote::agentDyingOnOneArchitecture()
+{
+    // An agent killed by the board whenever it measures a 3-layer model (its memory ran out, as
+    // the kernel's OOM killer would have it): those are recorded failed after the second try, the
+    // rest measured, the search finishes.
+    const QString agent = agentScript("oom-agent.sh",
+        "while IFS= read -r line; do\n"
+        "  case \"$line\" in *'\"n_layer\":3'*'\"op\":\"measure\"'*) kill -9 0 ;; esac\n"
+        "  printf '%s\\n' \"$line\"\n"
+        "done | '"
+            + QByteArray(LTS_SEARCH_BIN) + "' \"$@\"");
+    const QString out = m_tmp.filePath(q("oom-run"));
+    const QString space = m_tmp.filePath(q("one-population.json"));
+    writeFile(space, tinyConfig(1));
+    const Result r = run({ q("run"), q("--space"), space, q("--out"), out, q("--device"), m_server.url(),
+        q("--remote-program"), agent, q("--no-cache"), q("--no-screening") });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    int failed = 0, ok = 0;
+    for (const QJsonObject& o : readLines(out + q("/candidates.jsonl"))) {
+        const bool deep = o.value(q("arch")).toObject().value(q("n_layer")).toInt() == 3;
+        QCOMPARE(o.value(q("status")).toString(), deep ? q("failed") : q("ok"));
+        if (deep)
+            QVERIFY2(
+                o.value(q("error")).toString().contains(q("ended twice")), qPrintable(o.value(q("error")).toString()));
+        failed += deep;
+        ok += !deep;
+    }
+    QVERIFY(failed >= 1);
+    QVERIFY(ok >= 3);
 }
 
 void TestRemote::connectionFailures_data()
