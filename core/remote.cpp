@@ -496,6 +496,8 @@ struct RemoteMeasurer::Device {
                 return true;
             } catch (const InputError& e) {
                 why = e.rule();
+                if (why.rfind(where() + ": ", 0) == 0)
+                    why.erase(0, where().size() + 2); // said once, by the caller
             }
         }
         return false;

@@ -165,8 +165,13 @@ SearchJobResult SearchJob::run(SearchObserver* observer)
     }
     writer->setMeasurer(&measurer);
     note(observer,
-        algorithmName(p.algorithm) + " search on " + info.config.space.name + " (" + info.config.protocol.device + "), "
-            + std::to_string(info.config.protocol.threads) + " thread(s), seed " + std::to_string(p.seed)
+        algorithmName(p.algorithm) + " search on " + info.config.space.name + " (" + info.config.protocol.device
+            + (info.config.remoteDevices.empty() ? std::string()
+                                                 : " of " + info.config.remoteDevices.front()
+                        + (info.config.remoteDevices.size() > 1
+                                ? " and " + std::to_string(info.config.remoteDevices.size() - 1) + " more"
+                                : ""))
+            + "), " + std::to_string(info.config.protocol.threads) + " thread(s), seed " + std::to_string(p.seed)
             + ", objectives " + objectivesString(p.objectives) + " -> " + native(m_params.folder));
 
     FolderObserver folder(*writer, observer);

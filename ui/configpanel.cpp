@@ -5,6 +5,8 @@
 #include "errors.h"
 #include "format.h"
 #include "jsonio.h"
+#include "remote.h"
+#include "remotedevices.h"
 #include "runtime.h"
 
 #include <QCheckBox>
@@ -557,6 +559,30 @@ namespace {
         }
     }
 
+    // Where the configuration measures, as the remote devices box says: their kind becomes the
+    // protocol's device. Throws InputError("device.remote", ...) for an empty pool or devices of
+    // different kinds.
+    void setRemote(Config& c, const RemoteDevicesBox& box)
+    {
+        c.remoteDevices = box.devices();
+        c.remoteProgram = box.remoteProgram();
+        if (!box.isRemote())
+            return;
+        if (c.remoteDevices.empty())
+            throw lts::InputError(
+                "device.remote", "add a device to the pool (user@host:port), or measure on this computer");
+        for (std::size_t i = 0; i < c.remoteDevices.size(); ++i) {
+            const lts::DeviceSpec d =
+                lts::DeviceSpec::parse(c.remoteDevices[i], "device.remote[" + std::to_string(i) + "]");
+            if (i == 0)
+                c.protocol.device = d.device;
+            else if (d.device != c.protocol.device)
+                throw lts::InputError("device.remote[" + std::to_string(i) + "]",
+                    "measures on " + d.device + " but the pool's first device on " + c.protocol.device
+                        + "; a pool is of one kind");
+        }
+    }
+
     QString deviceInfoText()
     {
         const lts::RuntimeInfo rt = lts::runtimeInfo();
@@ -699,6 +725,15 @@ ConfigPanel::ConfigPanel(QWidget* parent)
     deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
     deviceInfo->setWordWrap(true);
     device->insertRow(1, deviceInfo); // under the device it describes
+    m_remote = new RemoteDevicesBox(deviceBox);
+    device->insertRow(0, m_remote);
+    connect(m_remote, &RemoteDevicesBox::changed, this, [this, device, deviceInfo] {
+        // The remote devices' kind is in their addresses; the local device list is this machine's.
+        device->setRowVisible(deviceInfo, !m_remote->isRemote());
+        device->setRowVisible(m_fields.value(QStringLiteral("device.device")), !m_remote->isRemote());
+        if (!m_loading)
+            revalidate();
+    });
 
     auto* outBox = new QGroupBox(QStringLiteral("Run folder"));
     auto* out = new QHBoxLayout(outBox);
@@ -840,6 +875,7 @@ void ConfigPanel::setConfig(const lts::SearchConfig& c)
     m_preset->setCurrentIndex(preset >= 0 ? preset : m_preset->findText(QString::fromLatin1(kCustomPreset)));
     for (const Field& f : fields())
         showValue(f, m_fields.value(f.key), f.get(c));
+    m_remote->setDevices(c.remoteDevices, c.remoteProgram);
     m_loading = false;
     updateEnabled();
     revalidate();
@@ -854,6 +890,8 @@ lts::SearchConfig ConfigPanel::config() const
         for (const Field& f : fields())
             if (partOf(f) == part)
                 f.set(c, valueOf(f, m_fields.value(f.key)));
+        if (part == Part::Protocol)
+            setRemote(c, *m_remote);
         validate(c, part);
     }
     return c;
@@ -889,6 +927,8 @@ QWidget* ConfigPanel::widgetForField(const QString& field) const
     const int bracket = f.indexOf(QLatin1Char('['));
     if (bracket >= 0)
         f.truncate(bracket);
+    if (f == QLatin1String("device.remote"))
+        return m_remote->poolWidget();
     if (QWidget* w = m_fields.value(f))
         return w;
     const int slash = f.indexOf(QLatin1Char('/'));

@@ -16,6 +16,8 @@ class QTabWidget;
 
 namespace studio {
 
+class RemoteDevicesBox;
+
 // One entry of the panel's table of fields and the section it sits in (configpanel.cpp).
 struct ConfigField;
 enum class ConfigSection : int;
@@ -71,6 +73,7 @@ private:
     QComboBox* m_preset;
     QLabel* m_preview;
     QLineEdit* m_output;
+    RemoteDevicesBox* m_remote;
     QLabel* m_status;
     QString m_runState;
     bool m_running = false;

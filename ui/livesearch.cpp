@@ -258,6 +258,8 @@ SearchProgress LiveSearch::progress() const
         p.state = State::Failed;
     else if (m_finishReason == QLatin1String("cancelled"))
         p.state = State::Stopped;
+    else if (m_finishReason.startsWith(QLatin1String("paused:")))
+        p.state = State::DevicesLost;
     else if (p.hasRun && !m_finishReason.isEmpty())
         p.state = State::Finished;
     if (!p.hasRun)

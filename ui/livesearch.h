@@ -19,7 +19,8 @@ class SearchController;
 
 struct SearchProgress {
     // Pausing: asked to pause, the search thread has not blocked yet (it finishes its measurement).
-    enum class State { Idle, Running, Pausing, Paused, Finished, Stopped, Failed };
+    // DevicesLost: every remote device was lost; the run folder is resumable.
+    enum class State { Idle, Running, Pausing, Paused, Finished, Stopped, Failed, DevicesLost };
     State state = State::Idle;
     bool hasRun = false; // a search was started or resumed in this window
     int evaluated = 0;

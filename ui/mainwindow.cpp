@@ -493,6 +493,13 @@ void MainWindow::updateStatus()
     case State::Failed:
         banner = QStringLiteral("The search failed after %1 candidates (see the status bar).").arg(p.evaluated);
         break;
+    case State::DevicesLost:
+        // The engine's reason reads "paused: every measuring device was lost (…); resume the run…".
+        banner = QStringLiteral("Search paused after %1 candidates: %2. Once a device is back, File → Resume Run "
+                                "Folder… goes on with it.")
+                     .arg(p.evaluated)
+                     .arg(p.finishReason.mid(int(qstrlen("paused: "))).section(QStringLiteral("; resume"), 0, 0));
+        break;
     case State::Idle:
         break;
     }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <map>
 
 namespace studio {
 
@@ -67,6 +68,8 @@ SearchStatus::SearchStatus(QStatusBar* bar)
                        "reference point, in decoder parameters × the cost objectives' units. Larger is better; "
                        "compare it within one run, whose reference point it is."));
     m_estimate = label("statusEstimate", QString());
+    m_devices = label("statusDevices", QString());
+    m_devices->hide();
     m_progress = new QProgressBar(bar);
     m_progress->setObjectName(QStringLiteral("statusProgress"));
     m_progress->setRange(0, kProgressSteps);
@@ -91,6 +94,8 @@ QString stateText(const SearchProgress& p)
         return QStringLiteral("Stopped by the user");
     case State::Failed:
         return QStringLiteral("Failed");
+    case State::DevicesLost:
+        return QStringLiteral("Paused: devices lost");
     case State::Finished:
         break;
     }
@@ -114,6 +119,35 @@ void SearchStatus::show(const SearchProgress& p)
     m_estimate->setText(e.text);
     m_estimate->setToolTip(e.tooltip);
     m_progress->setValue(int(std::lround(p.fraction * kProgressSteps)));
+    const DeviceSummary d = deviceSummary(p.devices);
+    m_devices->setVisible(!d.text.isEmpty());
+    m_devices->setText(d.text);
+    m_devices->setToolTip(d.tooltip);
+    m_devices->setStyleSheet(d.trouble ? QStringLiteral("color: #d62728;") : QString());
+}
+
+DeviceSummary deviceSummary(const std::vector<lts::DeviceStatus>& devices)
+{
+    DeviceSummary out;
+    if (devices.empty())
+        return out;
+    std::map<lts::DeviceState, int> count;
+    QStringList tips;
+    for (const auto& d : devices) {
+        ++count[d.state];
+        QString line = QStringLiteral("%1: %2").arg(
+            QString::fromStdString(d.url), QString::fromStdString(lts::deviceStateName(d.state)));
+        if (!d.detail.empty())
+            line += QStringLiteral(" (%1)").arg(QString::fromStdString(d.detail));
+        tips << line;
+    }
+    QStringList parts;
+    for (const auto& [state, n] : count)
+        parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromStdString(lts::deviceStateName(state)));
+    out.text = QStringLiteral("Devices: %1").arg(parts.join(QStringLiteral(", ")));
+    out.tooltip = tips.join(QLatin1Char('\n'));
+    out.trouble = count.count(lts::DeviceState::Reconnecting) + count.count(lts::DeviceState::Lost) > 0;
+    return out;
 }
 
 QString hypervolumeText(double hv, const std::vector<lts::Objective>& objectives)

@@ -30,6 +30,7 @@ private:
     QLabel* m_eta;
     QLabel* m_hypervolume;
     QLabel* m_estimate;
+    QLabel* m_devices;
     QProgressBar* m_progress;
 };
 
@@ -48,5 +49,14 @@ struct EstimateSummary {
     QString tooltip;
 };
 EstimateSummary estimateSummary(const SearchProgress& p);
+
+// The remote devices measuring, as the status bar shows them: "Devices: 1 measuring, 1
+// reconnecting", each device's state and why in the tooltip. Empty when measuring here.
+struct DeviceSummary {
+    QString text;
+    QString tooltip;
+    bool trouble = false; // a device is reconnecting or lost
+};
+DeviceSummary deviceSummary(const std::vector<lts::DeviceStatus>& devices);
 
 } // namespace studio
