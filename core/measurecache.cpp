@@ -127,27 +127,10 @@ Measurement CachingMeasurer::confirm(const ArchConfig& arch, const std::atomic<b
     return record(arch, m_inner.confirm(arch, cancel));
 }
 
-std::vector<Measurement> CachingMeasurer::measureMany(
-    const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel)
+void CachingMeasurer::start(const ArchConfig& arch, bool confirm)
 {
-    std::vector<Measurement> out(archs.size());
-    std::vector<ArchConfig> missing;
-    std::vector<std::size_t> where;
-    for (std::size_t i = 0; i < archs.size(); ++i) {
-        if (auto m = recall(archs[i], confirm)) {
-            out[i] = *m;
-        } else {
-            missing.push_back(archs[i]);
-            where.push_back(i);
-        }
-    }
-    if (missing.empty())
-        return out;
-    saveEstimateTable();
-    const std::vector<Measurement> measured = m_inner.measureMany(missing, confirm, cancel);
-    for (std::size_t k = 0; k < missing.size(); ++k)
-        out[where[k]] = record(missing[k], measured[k]);
-    return out;
+    if (!(confirm ? m_confirmed : m_known).count(arch.key()))
+        m_inner.start(arch, confirm);
 }
 
 // Keeps a good measurement (a later line for the same architecture replaces an earlier one).

@@ -33,9 +33,9 @@ public:
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     // A confirmed measurement from the cache, or the inner measurer's confirmation, recorded.
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
-    // What the cache holds, and the rest measured by the inner measurer at once, recorded.
-    std::vector<Measurement> measureMany(
-        const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel) override;
+    // What the cache holds is not started: measure() answers it at once.
+    void start(const ArchConfig& arch, bool confirm) override;
+    void abandon(const ArchConfig& arch, bool confirm) override { m_inner.abandon(arch, confirm); }
     int parallelism() const override { return m_inner.parallelism(); }
     void setStatusListener(StatusListener listener) override { m_inner.setStatusListener(std::move(listener)); }
     MeasureProtocol protocol() const override { return m_inner.protocol(); }

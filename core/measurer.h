@@ -53,23 +53,18 @@ public:
     virtual std::string fingerprint() const { return {}; }
     // True when measure() would answer at once (from a cache), so estimating is pointless.
     virtual bool hasMeasurement(const ArchConfig& /*arch*/) const { return false; }
-    // How many measurements it takes at once: the devices of a pool. measureMany() is worth
-    // calling with up to this many architectures.
+    // A pool of devices measures ahead of the search: start() hands an architecture to the next
+    // free device and returns at once; measure() or confirm() of it then waits for that
+    // measurement; abandon() gives up on one started (cancelled where it is in progress). A
+    // measurer of one device has parallelism 1, ignores start() and abandon(), and measures when
+    // asked.
     virtual int parallelism() const { return 1; }
-    // Measures (or, with `confirm`, confirms) every architecture, at once where it can; the
-    // results are in the order of `archs`. By default one after the other.
+    virtual void start(const ArchConfig& /*arch*/, bool /*confirm*/) { }
+    virtual void abandon(const ArchConfig& /*arch*/, bool /*confirm*/) { }
     // Called on the search's thread whenever the state of one of its devices changes (a pool of
     // remote devices); a local measurer has none to report.
     using StatusListener = std::function<void(const std::vector<DeviceStatus>&)>;
     virtual void setStatusListener(StatusListener /*listener*/) { }
-    virtual std::vector<Measurement> measureMany(
-        const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel)
-    {
-        std::vector<Measurement> out;
-        for (const ArchConfig& a : archs)
-            out.push_back(confirm ? this->confirm(a, cancel) : measure(a, cancel));
-        return out;
-    }
 };
 
 } // namespace lts

@@ -11,13 +11,10 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <fcntl.h>
-#include <mutex>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -223,14 +220,6 @@ namespace {
         int m_exit = -1;
         std::string m_buffer, m_stderr;
     };
-
-    Measurement lostMeasurement(const std::string& why)
-    {
-        Measurement m;
-        m.status = Measurement::Status::Lost;
-        m.error = why;
-        return m;
-    }
 
     const char* partName(LatencyPart p)
     {
@@ -560,9 +549,36 @@ RemoteMeasurer::RemoteMeasurer(std::vector<DeviceSpec> devices, MeasureProtocol 
         }
         m_devices.push_back(std::move(d));
     }
+    m_live = int(m_devices.size());
+    for (auto& d : m_devices)
+        m_workers.emplace_back([this, dev = d.get()] { work(*dev); });
 }
 
-RemoteMeasurer::~RemoteMeasurer() = default;
+// One request for whichever device of the pool is free: a measurement, a confirmation or a part
+// to time. Guarded by the pool's mutex, except `cancel`.
+struct RemoteMeasurer::Job {
+    QJsonObject request;
+    std::string key;
+    std::atomic<bool> cancel { false }; // given up on, or the search cancelled: the agent is told
+    bool done = false;
+    bool answered = false; // `answer` holds the agent's answer
+    QJsonObject answer;
+    int drops = 0; // connections that ended while a device worked on it
+    std::string failure; // set when it is failed after the second drop
+};
+
+RemoteMeasurer::~RemoteMeasurer()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_shutdown.store(true);
+        for (auto& [key, job] : m_jobs)
+            job->cancel.store(true);
+        m_wake.notify_all();
+    }
+    for (auto& t : m_workers)
+        t.join();
+}
 
 int RemoteMeasurer::parallelism() const
 {
@@ -571,29 +587,155 @@ int RemoteMeasurer::parallelism() const
 
 std::vector<DeviceStatus> RemoteMeasurer::statuses() const
 {
+    std::lock_guard<std::mutex> lock(m_mutex);
     std::vector<DeviceStatus> out;
     for (const auto& d : m_devices)
         out.push_back(d->status);
     return out;
 }
 
-Measurement RemoteMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
+void RemoteMeasurer::setState(Device& d, DeviceState state, const std::string& detail)
 {
-    return measureMany({ arch }, false, cancel).front();
+    d.status.state = state;
+    d.status.detail = detail;
+    m_changed = true;
+    m_wake.notify_all();
 }
 
-Measurement RemoteMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
+// A device's thread: takes the next job of the queue, asks its agent, and on a drop puts the job
+// back at the front of the queue and reconnects with back-off, or gives up the device as lost.
+void RemoteMeasurer::work(Device& d)
 {
-    return measureMany({ arch }, true, cancel).front();
+    std::unique_lock<std::mutex> lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [&] { return m_shutdown.load() || !m_queue.empty(); });
+        if (m_shutdown.load())
+            return;
+        const std::shared_ptr<Job> job = m_queue.front();
+        m_queue.pop_front();
+        if (job->cancel.load()) { // given up on before a device took it
+            job->done = true;
+            m_wake.notify_all();
+            continue;
+        }
+        setState(d, DeviceState::Measuring, {});
+        lock.unlock();
+        QJsonObject answer;
+        std::string why;
+        const Device::Outcome outcome = d.call(job->request, job->cancel, answer, why);
+        lock.lock();
+        if (outcome == Device::Outcome::Answer) {
+            job->answer = answer;
+            job->answered = job->done = true;
+            setState(d, DeviceState::Idle, {});
+            continue;
+        }
+        m_lastDrop = d.where() + ": " + why;
+        if (job->cancel.load()) {
+            job->done = true;
+        } else if (++job->drops >= 2) {
+            // Agents that die on the same architecture twice ran out of memory on it, most likely.
+            job->failure = "the device's agent ended twice while measuring it (out of memory on the device, most "
+                           "likely): "
+                + why;
+            job->done = true;
+        } else {
+            m_queue.push_front(job);
+        }
+        setState(d, DeviceState::Reconnecting, why);
+        lock.unlock();
+        std::string failure = why;
+        const bool back = d.reconnect(m_shutdown, failure);
+        lock.lock();
+        if (!back) {
+            if (!m_shutdown.load())
+                m_lastDrop = d.where() + ": " + failure;
+            --m_live;
+            setState(d, DeviceState::Lost, failure);
+            return;
+        }
+        setState(d, DeviceState::Idle, {});
+    }
+}
+
+std::shared_ptr<RemoteMeasurer::Job> RemoteMeasurer::submit(
+    const std::string& key, const std::function<QJsonObject()>& request, bool first)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (const auto it = m_jobs.find(key); it != m_jobs.end()) {
+        if (first) { // needed now: ahead of what was started for later
+            const auto q = std::find(m_queue.begin(), m_queue.end(), it->second);
+            if (q != m_queue.end()) {
+                m_queue.erase(q);
+                m_queue.push_front(it->second);
+            }
+        }
+        return it->second;
+    }
+    auto job = std::make_shared<Job>();
+    job->request = request();
+    job->key = key;
+    m_jobs.emplace(key, job);
+    if (first)
+        m_queue.push_front(job);
+    else
+        m_queue.push_back(job);
+    m_wake.notify_all();
+    return job;
+}
+
+// Waits for `job`, telling the listener of the devices' states meanwhile; nullopt with `why`
+// when no device is left, or when cancelled (`why` empty).
+std::optional<QJsonObject> RemoteMeasurer::await(
+    const std::shared_ptr<Job>& job, const std::atomic<bool>& cancel, std::string& why)
+{
+    std::unique_lock<std::mutex> lock(m_mutex);
+    for (;;) {
+        if (m_changed && m_listener) {
+            m_changed = false;
+            std::vector<DeviceStatus> now;
+            for (const auto& d : m_devices)
+                now.push_back(d->status);
+            lock.unlock();
+            m_listener(now);
+            lock.lock();
+            continue;
+        }
+        if (job->done || m_live == 0)
+            break;
+        if (cancel.load())
+            job->cancel.store(true); // the agent ends it within a forward pass
+        m_wake.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    m_jobs.erase(job->key);
+    if (job->answered)
+        return job->answer;
+    if (!job->failure.empty()) {
+        QJsonObject failed;
+        failed.insert(q("failed"), qs(job->failure));
+        return failed;
+    }
+    why = job->cancel.load() ? std::string() : "every measuring device was lost (" + m_lastDrop + ")";
+    return std::nullopt;
 }
 
 namespace {
+
+    std::string jobKey(const ArchConfig& arch, bool confirm)
+    {
+        return (confirm ? "confirm|" : "measure|") + arch.key();
+    }
 
     // What an agent answered for a measurement of `arch`; throws InputError when the answer is
     // not one (checked like a file's line).
     Measurement measurementFromAnswer(const QJsonObject& answer, const ArchConfig& arch)
     {
         Measurement m;
+        if (answer.contains(q("failed"))) {
+            m.status = Measurement::Status::Failed;
+            m.error = answer.value(q("failed")).toString().toStdString();
+            return m;
+        }
         if (answer.value(q("cancelled")).toBool()) {
             m.status = Measurement::Status::Cancelled;
             return m;
@@ -612,123 +754,62 @@ namespace {
 
 } // namespace
 
-// Each device takes the next architecture of the queue in turn. An architecture whose device
-// dropped goes back to the front of the queue; the device reconnects with back-off, or is lost.
-std::vector<Measurement> RemoteMeasurer::measureMany(
-    const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel)
+void RemoteMeasurer::start(const ArchConfig& arch, bool confirm)
 {
-    std::vector<Measurement> out(archs.size());
-    std::vector<bool> done(archs.size(), false);
-    std::vector<int> drops(archs.size(), 0);
-    std::deque<std::size_t> queue;
-    for (std::size_t i = 0; i < archs.size(); ++i)
-        queue.push_back(i);
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool changed = false;
-    int running = 0;
-    std::string lastDrop;
+    submit(
+        jobKey(arch, confirm),
+        [&] {
+            return QJsonObject { { q("op"), q(confirm ? "confirm" : "measure") },
+                { q("protocol"), protocolToJson(m_protocol) }, { q("arch"), archToJson(arch) } };
+        },
+        false);
+}
 
-    auto setState = [&](Device& d, DeviceState s, const std::string& detail) {
-        d.status.state = s;
-        d.status.detail = detail;
-        changed = true;
-        wake.notify_all();
-    };
-    auto work = [&](Device& d) {
-        for (;;) {
-            std::size_t i = 0;
-            {
-                std::lock_guard<std::mutex> lock(mutex);
-                if (queue.empty() || cancel.load()) {
-                    setState(d, DeviceState::Idle, {});
-                    break;
-                }
-                i = queue.front();
-                queue.pop_front();
-                setState(d, DeviceState::Measuring, {});
-            }
-            const QJsonObject request { { q("op"), q(confirm ? "confirm" : "measure") },
-                { q("protocol"), protocolToJson(m_protocol) }, { q("arch"), archToJson(archs[i]) } };
-            QJsonObject answer;
-            std::string why;
-            if (d.call(request, cancel, answer, why) == Device::Outcome::Answer) {
-                Measurement m;
-                try {
-                    m = measurementFromAnswer(answer, archs[i]);
-                } catch (const InputError& e) {
-                    m.status = Measurement::Status::Failed;
-                    m.error = "the agent's answer is not a measurement (" + std::string(e.what()) + ")";
-                }
-                std::lock_guard<std::mutex> lock(mutex);
-                out[i] = m;
-                done[i] = true;
-                continue;
-            }
-            {
-                std::lock_guard<std::mutex> lock(mutex);
-                lastDrop = d.where() + ": " + why;
-                // Agents that die on the same architecture twice ran out of memory on it, most likely.
-                if (++drops[i] >= 2) {
-                    out[i].status = Measurement::Status::Failed;
-                    out[i].error = "the device's agent ended twice while measuring it (out of memory on the device, "
-                                   "most likely): "
-                        + why;
-                    done[i] = true;
-                } else {
-                    queue.push_front(i);
-                }
-                setState(d, DeviceState::Reconnecting, why);
-            }
-            std::string failure = why;
-            const bool back = d.reconnect(cancel, failure);
-            std::lock_guard<std::mutex> lock(mutex);
-            if (!back) {
-                if (!cancel.load())
-                    lastDrop = d.where() + ": " + failure;
-                setState(d, cancel.load() ? DeviceState::Reconnecting : DeviceState::Lost, failure);
-                break;
-            }
-            setState(d, DeviceState::Idle, {});
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        --running;
-        wake.notify_all();
-    };
+void RemoteMeasurer::abandon(const ArchConfig& arch, bool confirm)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const auto it = m_jobs.find(jobKey(arch, confirm));
+    if (it == m_jobs.end())
+        return;
+    it->second->cancel.store(true); // a device working on it tells its agent; a queued one is skipped
+    m_jobs.erase(it);
+}
 
-    std::vector<std::thread> workers;
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        for (auto& d : m_devices)
-            if (d->status.state != DeviceState::Lost) {
-                ++running;
-                workers.emplace_back(work, std::ref(*d));
-            }
+Measurement RemoteMeasurer::take(const ArchConfig& arch, bool confirm, const std::atomic<bool>& cancel)
+{
+    const auto job = submit(
+        jobKey(arch, confirm),
+        [&] {
+            return QJsonObject { { q("op"), q(confirm ? "confirm" : "measure") },
+                { q("protocol"), protocolToJson(m_protocol) }, { q("arch"), archToJson(arch) } };
+        },
+        true);
+    std::string why;
+    const std::optional<QJsonObject> answer = await(job, cancel, why);
+    if (!answer) {
+        Measurement m;
+        m.status = why.empty() ? Measurement::Status::Cancelled : Measurement::Status::Lost;
+        m.error = why;
+        return m;
     }
-    for (;;) {
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return changed || running == 0; });
-        const bool finished = running == 0;
-        if (changed && m_listener) {
-            changed = false;
-            const std::vector<DeviceStatus> now = statuses();
-            lock.unlock();
-            m_listener(now);
-        }
-        if (finished)
-            break;
+    try {
+        return measurementFromAnswer(*answer, arch);
+    } catch (const InputError& e) {
+        Measurement m;
+        m.status = Measurement::Status::Failed;
+        m.error = "the agent's answer is not a measurement (" + std::string(e.what()) + ")";
+        return m;
     }
-    for (auto& t : workers)
-        t.join();
-    for (std::size_t i = 0; i < archs.size(); ++i)
-        if (!done[i]) {
-            if (cancel.load())
-                out[i].status = Measurement::Status::Cancelled;
-            else
-                out[i] = lostMeasurement("every measuring device was lost ("
-                    + (lastDrop.empty() ? std::string("none was reachable") : lastDrop) + ")");
-        }
-    return out;
+}
+
+Measurement RemoteMeasurer::measure(const ArchConfig& arch, const std::atomic<bool>& cancel)
+{
+    return take(arch, false, cancel);
+}
+
+Measurement RemoteMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
+{
+    return take(arch, true, cancel);
 }
 
 std::optional<Estimate> RemoteMeasurer::estimate(const ArchConfig& arch, const std::atomic<bool>& cancel)
@@ -739,29 +820,25 @@ std::optional<Estimate> RemoteMeasurer::estimate(const ArchConfig& arch, const s
         context.nLayer = 1;
         context.nHead = { 1 };
         context.dInner = { 1 };
-        const QJsonObject request { { q("op"), q("time_part") }, { q("protocol"), protocolToJson(m_protocol) },
-            { q("arch"), archToJson(context) }, { q("part"), q(partName(part.part)) }, { q("width"), part.width },
-            { q("tokens"), part.tokens } };
-        for (auto& d : m_devices) {
-            QJsonObject answer;
-            std::string why;
-            // A dropped device is asked again once it is back; a lost one is skipped.
-            while (d->status.state != DeviceState::Lost
-                && d->call(request, cancel, answer, why) != Device::Outcome::Answer) {
-                if (cancel.load())
-                    return std::nullopt;
-                if (!d->reconnect(cancel, why))
-                    d->status.state = DeviceState::Lost;
-            }
-            if (d->status.state == DeviceState::Lost)
-                continue;
-            const QJsonObject r = answer.value(q("result")).toObject();
-            const double ms = r.value(q("ms")).toDouble(-1), mb = r.value(q("peak_mb")).toDouble(-1);
-            if (answer.value(q("cancelled")).toBool() || !(ms > 0) || !(mb >= 0))
-                return std::nullopt;
-            return PartCost { ms, mb };
-        }
-        return std::nullopt;
+        const std::string key = "part|" + context.key() + "|" + partName(part.part) + "|" + std::to_string(part.width)
+            + "|" + std::to_string(part.tokens);
+        const auto job = submit(
+            key,
+            [&] {
+                return QJsonObject { { q("op"), q("time_part") }, { q("protocol"), protocolToJson(m_protocol) },
+                    { q("arch"), archToJson(context) }, { q("part"), q(partName(part.part)) },
+                    { q("width"), part.width }, { q("tokens"), part.tokens } };
+            },
+            true);
+        std::string why;
+        const std::optional<QJsonObject> answer = await(job, cancel, why);
+        if (!answer)
+            return std::nullopt;
+        const QJsonObject r = answer->value(q("result")).toObject();
+        const double ms = r.value(q("ms")).toDouble(-1), mb = r.value(q("peak_mb")).toDouble(-1);
+        if (!(ms > 0) || !(mb >= 0))
+            return std::nullopt;
+        return PartCost { ms, mb };
     };
     return m_table.estimate(arch, m_protocol.batch, tokens, timer);
 }

@@ -19,10 +19,15 @@
 
 #include <QJsonObject>
 
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace lts {
@@ -76,10 +81,11 @@ public:
     RemoteMeasurer(std::vector<DeviceSpec> devices, MeasureProtocol protocol, RemoteOptions options = {});
     ~RemoteMeasurer() override;
 
+    // Waits for the measurement when start() handed it to a device, else asks the next free one.
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
-    std::vector<Measurement> measureMany(
-        const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel) override;
+    void start(const ArchConfig& arch, bool confirm) override;
+    void abandon(const ArchConfig& arch, bool confirm) override;
     int parallelism() const override;
     MeasureProtocol protocol() const override { return m_protocol; }
     std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
@@ -94,13 +100,32 @@ public:
     struct Device; // one connection (remote.cpp)
 
 private:
+    struct Job;
+    void work(Device& d);
+    void setState(Device& d, DeviceState state, const std::string& detail);
+    std::shared_ptr<Job> submit(const std::string& key, const std::function<QJsonObject()>& request, bool first);
+    std::optional<QJsonObject> await(
+        const std::shared_ptr<Job>& job, const std::atomic<bool>& cancel, std::string& why);
+    Measurement take(const ArchConfig& arch, bool confirm, const std::atomic<bool>& cancel);
+
     MeasureProtocol m_protocol;
     RemoteOptions m_options;
     std::vector<std::unique_ptr<Device>> m_devices;
     QJsonObject m_identity;
     std::string m_fingerprint;
-    PartCostTable m_table;
+    PartCostTable m_table; // used on the search's thread only
     StatusListener m_listener;
+
+    // The pool: one thread per device takes jobs from the queue.
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<std::shared_ptr<Job>> m_queue;
+    std::map<std::string, std::shared_ptr<Job>> m_jobs; // started and not yet taken, by key
+    std::vector<std::thread> m_workers;
+    std::atomic<bool> m_shutdown { false };
+    int m_live = 0; // devices not lost
+    bool m_changed = false; // a device's state changed since the listener was told
+    std::string m_lastDrop; // the last connection that ended, and why
 };
 
 } // namespace lts

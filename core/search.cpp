@@ -164,6 +164,7 @@ private:
     bool wouldMeasure(const Genes& g, int iteration);
     void measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration);
     void confirmAhead(const std::vector<std::size_t>& todo, std::size_t from);
+    void abandonAhead();
     bool stopOn(const Measurement& m);
     void judgeCeilings(Candidate& c) const;
     bool screenOut(Candidate& c);
@@ -205,10 +206,11 @@ private:
     Trust m_trust = Trust::Pending; // too few full measurements to judge the estimates yet
     int m_screenedOut = 0;
     std::unordered_map<std::string, Estimate> m_estimates; // raw estimates of the batch being planned
-    // With a pool of devices: measurements taken in parallel, ahead of the course, of what it is
-    // expected to measure next. The course takes them as it reaches them in batch order and
-    // drops those it decides not to measure, so it is the one it would be on a single device.
-    std::unordered_map<std::string, Measurement> m_ahead, m_confirmedAhead;
+    // With a pool of devices: architectures started ahead of the course, on the devices that are
+    // free, because the course as it stands expects to measure them next. The course takes their
+    // measurements as it reaches them in batch order and abandons those it decides not to
+    // measure, so it is the one it would be on a single device.
+    std::unordered_map<std::string, ArchConfig> m_ahead, m_confirmingAhead;
     int m_droppedAhead = 0;
     std::string m_stopReason;
 };
@@ -618,9 +620,18 @@ bool SearchRun::evaluate(std::vector<Genes> batch, std::size_t size, int iterati
             measureAhead(batch, i, iteration);
         goOn = evaluateOne(batch[i], iteration);
     }
-    m_droppedAhead += int(m_ahead.size());
-    m_ahead.clear();
+    abandonAhead();
     return goOn;
+}
+
+void SearchRun::abandonAhead()
+{
+    for (auto* ahead : { &m_ahead, &m_confirmingAhead }) {
+        for (const auto& [key, arch] : *ahead)
+            m_measurer.abandon(arch, ahead == &m_confirmingAhead);
+        m_droppedAhead += int(ahead->size());
+        ahead->clear();
+    }
 }
 
 Candidate SearchRun::newCandidate(const ArchConfig& a, int iteration) const
@@ -648,19 +659,19 @@ bool SearchRun::wouldMeasure(const Genes& g, int iteration)
     return !(mayCull(iteration) && screenOut(c));
 }
 
-// When batch[from] is to be measured and is not yet, measures it together with the next ones
-// the course is expected to measure, one per device of the pool.
+// Keeps every device of the pool busy: starts the architectures from batch[from] on that the
+// course expects to measure, until as many are under way as the pool has devices.
 void SearchRun::measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration)
 {
-    if (outOfTime() || !wouldMeasure(batch[from], iteration))
+    if (outOfTime())
         return;
-    std::vector<ArchConfig> archs { m_breeder.arch(batch[from]) };
-    for (std::size_t j = from + 1; j < batch.size() && int(archs.size()) < m_measurer.parallelism(); ++j)
-        if (wouldMeasure(batch[j], iteration))
-            archs.push_back(m_breeder.arch(batch[j]));
-    const std::vector<Measurement> ms = m_measurer.measureMany(archs, false, m_control.cancelFlag());
-    for (std::size_t k = 0; k < archs.size(); ++k)
-        m_ahead.emplace(archs[k].key(), ms[k]);
+    for (std::size_t j = from; j < batch.size() && int(m_ahead.size()) < m_measurer.parallelism(); ++j) {
+        if (!wouldMeasure(batch[j], iteration))
+            continue;
+        const ArchConfig a = m_breeder.arch(batch[j]);
+        m_measurer.start(a, false);
+        m_ahead.emplace(a.key(), a);
+    }
 }
 
 // A measurement that stops the search: cancelled by the user, or no device left.
@@ -704,17 +715,19 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
     }
     Candidate c = newCandidate(a, iteration);
     c.id = m_nextId++;
+    const auto ahead = m_ahead.find(a.key());
     if (!(mayCull(iteration) && screenOut(c))) {
-        if (const auto ahead = m_ahead.find(a.key()); ahead != m_ahead.end()) {
-            c.measurement = ahead->second;
+        c.measurement = m_measurer.measure(a, m_control.cancelFlag()); // waits for one started ahead
+        if (ahead != m_ahead.end())
             m_ahead.erase(ahead);
-        } else {
-            c.measurement = m_measurer.measure(a, m_control.cancelFlag());
-        }
         if (stopOn(c.measurement))
             return false;
         c.elapsedS = elapsed();
         judgeCeilings(c);
+    } else if (ahead != m_ahead.end()) { // screened out after all: its measurement is not taken
+        m_measurer.abandon(a, false);
+        m_ahead.erase(ahead);
+        ++m_droppedAhead;
     }
     addCandidate(c, g, false);
     return true;
@@ -736,8 +749,7 @@ void SearchRun::judgeCeilings(Candidate& c) const
 // measured frontier on the chosen objectives. Nothing the measurer already knows is screened.
 bool SearchRun::screenOut(Candidate& c)
 {
-    // What was measured ahead is not known to the course until it takes it.
-    if (m_measurer.hasMeasurement(c.arch) && !m_ahead.count(c.arch.key()))
+    if (m_measurer.hasMeasurement(c.arch))
         return false;
     const double weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
     const double latency = c.latencyEstimateMs * m_latencyCal.calibration();
@@ -819,22 +831,17 @@ bool SearchRun::confirmFrontier()
     }
 }
 
-// Confirms todo[from] together with the next ones, one per device of the pool.
+// Starts the confirmations from todo[from] on, until as many are under way as the pool has
+// devices.
 void SearchRun::confirmAhead(const std::vector<std::size_t>& todo, std::size_t from)
 {
-    auto needed = [&](std::size_t i) {
-        const std::string key = m_result.candidates[i].arch.key();
-        return !m_knownConfirmations.count(key) && !m_confirmedAhead.count(key);
-    };
-    if (!needed(todo[from]))
-        return;
-    std::vector<ArchConfig> archs;
-    for (std::size_t j = from; j < todo.size() && int(archs.size()) < m_measurer.parallelism(); ++j)
-        if (needed(todo[j]))
-            archs.push_back(m_result.candidates[todo[j]].arch);
-    const std::vector<Measurement> ms = m_measurer.measureMany(archs, true, m_control.cancelFlag());
-    for (std::size_t k = 0; k < archs.size(); ++k)
-        m_confirmedAhead.emplace(archs[k].key(), ms[k]);
+    for (std::size_t j = from; j < todo.size() && int(m_confirmingAhead.size()) < m_measurer.parallelism(); ++j) {
+        const ArchConfig& a = m_result.candidates[todo[j]].arch;
+        if (m_knownConfirmations.count(a.key()) || m_confirmingAhead.count(a.key()))
+            continue;
+        m_measurer.start(a, true);
+        m_confirmingAhead.emplace(a.key(), a);
+    }
 }
 
 void SearchRun::confirmOne(std::size_t index)
@@ -848,13 +855,8 @@ void SearchRun::confirmOne(std::size_t index)
         c.elapsedS = k->second.elapsedS;
         fromEarlierRun = true;
     } else {
-        Measurement m;
-        if (const auto ahead = m_confirmedAhead.find(key); ahead != m_confirmedAhead.end()) {
-            m = ahead->second;
-            m_confirmedAhead.erase(ahead);
-        } else {
-            m = m_measurer.confirm(c.arch, m_control.cancelFlag());
-        }
+        Measurement m = m_measurer.confirm(c.arch, m_control.cancelFlag()); // waits for one started ahead
+        m_confirmingAhead.erase(key);
         if (m.status == Measurement::Status::Lost) {
             stopOn(m);
             m_confirmTried.erase(key); // a resumed run confirms it
@@ -933,6 +935,7 @@ SearchResult SearchRun::finish()
     // user stopped the search.
     if (!m_result.cancelled)
         confirmFrontier();
+    abandonAhead(); // confirmations started for a confirmation cut short
     m_result.frontier = frontierOf(m_result.candidates, m_params.objectives);
     if (!m_result.hvReference.empty())
         m_result.hypervolume = frontierHypervolume();

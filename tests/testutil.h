@@ -175,8 +175,8 @@ private:
     Measurer& m_inner;
 };
 
-// A pool of `width` devices that all measure as `inner` does: measureMany() takes what a pool
-// would measure at once (recorded in `batches`) and measures it with `inner`, in order.
+// A pool of `width` devices that all measure as `inner` does: start() measures at once with
+// `inner` and keeps the result for the measure() or confirm() that takes it.
 class PoolMeasurer final : public Measurer {
 public:
     PoolMeasurer(Measurer& inner, int width)
@@ -186,22 +186,21 @@ public:
     }
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
-        batches.push_back(1);
-        return m_inner.measure(arch, cancel);
+        return take(arch, false, cancel);
     }
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
-        batches.push_back(1);
-        return m_inner.confirm(arch, cancel);
+        return take(arch, true, cancel);
     }
-    std::vector<Measurement> measureMany(
-        const std::vector<ArchConfig>& archs, bool confirm, const std::atomic<bool>& cancel) override
+    void start(const ArchConfig& arch, bool confirm) override
     {
-        batches.push_back(int(archs.size()));
-        std::vector<Measurement> out;
-        for (const auto& a : archs)
-            out.push_back(confirm ? m_inner.confirm(a, cancel) : m_inner.measure(a, cancel));
-        return out;
+        const std::atomic<bool> never { false };
+        m_started[key(arch, confirm)] = confirm ? m_inner.confirm(arch, never) : m_inner.measure(arch, never);
+        maxUnderWay = std::max(maxUnderWay, int(m_started.size()));
+    }
+    void abandon(const ArchConfig& arch, bool confirm) override
+    {
+        abandoned += int(m_started.erase(key(arch, confirm)));
     }
     int parallelism() const override { return m_width; }
     MeasureProtocol protocol() const override { return m_inner.protocol(); }
@@ -211,11 +210,26 @@ public:
     }
     std::string fingerprint() const override { return m_inner.fingerprint(); }
 
-    std::vector<int> batches; // how many architectures each call measured
+    int maxUnderWay = 0; // the most started and not yet taken at once
+    int abandoned = 0;
+    int takenAhead = 0; // measurements taken that were started ahead
 
 private:
+    static std::string key(const ArchConfig& arch, bool confirm) { return (confirm ? "c|" : "m|") + arch.key(); }
+    Measurement take(const ArchConfig& arch, bool confirm, const std::atomic<bool>& cancel)
+    {
+        const auto it = m_started.find(key(arch, confirm));
+        if (it == m_started.end())
+            return confirm ? m_inner.confirm(arch, cancel) : m_inner.measure(arch, cancel);
+        ++takenAhead;
+        Measurement m = it->second;
+        m_started.erase(it);
+        return m;
+    }
+
     Measurer& m_inner;
     int m_width;
+    std::map<std::string, Measurement> m_started;
 };
 
 } // namespace lts::test
