@@ -515,39 +515,63 @@ RemoteMeasurer::RemoteMeasurer(std::vector<DeviceSpec> devices, MeasureProtocol 
                     + devices.front().url() + " on " + devices.front().device);
     m_protocol.device = devices.front().device;
     m_protocol.validate();
-    std::string firstIdentity;
-    for (auto& s : devices) {
-        auto d = std::make_unique<Device>();
-        d->spec = s;
-        d->options = m_options;
-        d->status.url = s.url();
-        d->connect();
-        QJsonObject answer;
-        std::string why;
-        const std::atomic<bool> never { false };
-        if (d->call(
-                { { q("op"), q("fingerprint") }, { q("protocol"), protocolToJson(m_protocol) } }, never, answer, why)
-            != Device::Outcome::Answer)
-            throw InputError("device", s.url() + ": " + why);
-        if (answer.contains(q("error")))
-            throw InputError("device",
-                s.url() + ": " + answer.value(q("error")).toObject().value(q("message")).toString().toStdString());
-        const std::string fp = answer.value(q("result")).toObject().value(q("fingerprint")).toString().toStdString();
-        const QJsonObject identity = d->greeting.value(q("identity")).toObject();
+    // Every device connects at once (ssh and the agent's start take seconds each), then they are
+    // checked in the order given.
+    struct Connected {
+        std::unique_ptr<Device> device;
+        std::string fingerprint, error;
+    };
+    std::vector<Connected> connected(devices.size());
+    std::vector<std::thread> connecting;
+    for (std::size_t i = 0; i < devices.size(); ++i)
+        connecting.emplace_back([&, i] {
+            Connected& c = connected[i];
+            c.device = std::make_unique<Device>();
+            Device& d = *c.device;
+            d.spec = devices[i];
+            d.options = m_options;
+            d.status.url = devices[i].url();
+            try {
+                d.connect();
+            } catch (const InputError& e) {
+                c.error = e.rule();
+                return;
+            }
+            QJsonObject answer;
+            std::string why;
+            const std::atomic<bool> never { false };
+            if (d.call({ { q("op"), q("fingerprint") }, { q("protocol"), protocolToJson(m_protocol) } }, never, answer,
+                    why)
+                != Device::Outcome::Answer)
+                c.error = d.where() + ": " + why;
+            else if (answer.contains(q("error")))
+                c.error =
+                    d.where() + ": " + answer.value(q("error")).toObject().value(q("message")).toString().toStdString();
+            else
+                c.fingerprint = answer.value(q("result")).toObject().value(q("fingerprint")).toString().toStdString();
+        });
+    for (auto& t : connecting)
+        t.join();
+    for (Connected& c : connected) {
+        if (!c.error.empty())
+            throw InputError("device", c.error);
+        const std::string& fp = c.fingerprint;
+        const QJsonObject identity = c.device->greeting.value(q("identity")).toObject();
         if (m_devices.empty()) {
             m_fingerprint = fp;
             m_identity = identity;
         } else if (fp != m_fingerprint) {
             std::string differs;
-            for (const char* key : { "cpu", "cores", "blas", "torch", "devices" })
+            for (const char* key : { "cpu", "cores", "blas", "torch" })
                 if (identity.value(q(key)) != m_identity.value(q(key)))
                     differs += std::string(differs.empty() ? "" : ", ") + key;
             throw InputError("device",
-                "a pool needs devices alike, and " + s.url() + " differs from " + m_devices.front()->spec.url() + " in "
+                "a pool needs devices alike, and " + c.device->where() + " differs from " + m_devices.front()->where()
+                    + " in "
                     + (differs.empty() ? "how it measures (" + fp + " against " + m_fingerprint + ")" : differs)
                     + "; search on each kind separately");
         }
-        m_devices.push_back(std::move(d));
+        m_devices.push_back(std::move(c.device));
     }
     m_live = int(m_devices.size());
     for (auto& d : m_devices)

@@ -20,6 +20,8 @@ namespace {
     constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
     // A confirmation builds the model again and times a few more passes than a first measurement.
     constexpr double kConfirmCostFactor = 1.3;
+    // Measurements a pool has under way per device: one measuring, one waiting for it.
+    constexpr int kAheadPerDevice = 2;
 
 } // namespace
 
@@ -660,12 +662,14 @@ bool SearchRun::wouldMeasure(const Genes& g, int iteration)
 }
 
 // Keeps every device of the pool busy: starts the architectures from batch[from] on that the
-// course expects to measure, until as many are under way as the pool has devices.
+// course expects to measure, until two per device are under way: a device that finishes before
+// the course takes its measurement finds the next one waiting.
 void SearchRun::measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration)
 {
     if (outOfTime())
         return;
-    for (std::size_t j = from; j < batch.size() && int(m_ahead.size()) < m_measurer.parallelism(); ++j) {
+    for (std::size_t j = from; j < batch.size() && int(m_ahead.size()) < kAheadPerDevice * m_measurer.parallelism();
+         ++j) {
         if (!wouldMeasure(batch[j], iteration))
             continue;
         const ArchConfig a = m_breeder.arch(batch[j]);
@@ -831,11 +835,11 @@ bool SearchRun::confirmFrontier()
     }
 }
 
-// Starts the confirmations from todo[from] on, until as many are under way as the pool has
-// devices.
+// Starts the confirmations from todo[from] on, until two per device are under way.
 void SearchRun::confirmAhead(const std::vector<std::size_t>& todo, std::size_t from)
 {
-    for (std::size_t j = from; j < todo.size() && int(m_confirmingAhead.size()) < m_measurer.parallelism(); ++j) {
+    for (std::size_t j = from;
+         j < todo.size() && int(m_confirmingAhead.size()) < kAheadPerDevice * m_measurer.parallelism(); ++j) {
         const ArchConfig& a = m_result.candidates[todo[j]].arch;
         if (m_knownConfirmations.count(a.key()) || m_confirmingAhead.count(a.key()))
             continue;

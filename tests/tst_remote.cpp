@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcessEnvironment>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <set>
@@ -83,6 +84,7 @@ private Q_SLOTS:
     void devicesReportsTheAgent();
     void remoteSearchEndToEnd();
     void poolOfTwo();
+    void cacheKeyedByTheRemoteDevice();
     void agentKilledMidMeasurement();
     void serverStoppedMidSearch();
     void agentDyingOnOneArchitecture();
@@ -222,6 +224,38 @@ void TestRemote::poolOfTwo()
     QFile f(pids);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll().trimmed().split('\n').size(), 2); // two agents, no reconnection
+}
+
+void TestRemote::cacheKeyedByTheRemoteDevice()
+{
+    // The per-device cache works unchanged: its file is named by the device's own fingerprint
+    // (what the agent says it is), and a repeated remote search measures nothing again.
+    const QString cache = m_tmp.filePath(q("cache"));
+    QStringList args { q("run"), q("--space"), m_space, q("--device"), m_server.url(), q("--remote-program"),
+        q(LTS_SEARCH_BIN), q("--cache-dir"), cache, q("--out") };
+    const Result first = run(args + QStringList { m_tmp.filePath(q("cached-1")) });
+    QVERIFY2(first.code == 0, qPrintable(first.err));
+    const Result second = run(args + QStringList { m_tmp.filePath(q("cached-2")) });
+    QVERIFY2(second.code == 0, qPrintable(second.err));
+    std::set<int> measured; // the first run's full measurements
+    for (const QJsonObject& o : readLines(m_tmp.filePath(q("cached-1/candidates.jsonl"))))
+        if (o.value(q("status")).toString() == q("ok"))
+            measured.insert(o.value(q("id")).toInt());
+    QVERIFY(measured.size() >= 4);
+    const QRegularExpressionMatch hits =
+        QRegularExpression(q("(\\d+) measurements taken from the device's cache")).match(second.err);
+    QVERIFY2(hits.hasMatch(), qPrintable(second.err));
+    QVERIFY2(hits.captured(1).toInt() >= int(measured.size()), qPrintable(second.err));
+    for (const QJsonObject& o : readLines(m_tmp.filePath(q("cached-2/candidates.jsonl"))))
+        if (o.value(q("status")).toString() == q("ok"))
+            QVERIFY(o.value(q("from_cache")).toBool()); // nothing measured again
+    const QStringList files = QDir(cache).entryList({ q("*.jsonl") });
+    QCOMPARE(files.size(), 1);
+    QFile f(QDir(cache).filePath(files.first()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject header = QJsonDocument::fromJson(f.readLine()).object();
+    const QString fingerprint = header.value(q("fingerprint")).toString();
+    QVERIFY2(fingerprint.startsWith(q("cpu ")) && fingerprint.contains(q("threads 1")), qPrintable(fingerprint));
 }
 
 void TestRemote::agentKilledMidMeasurement()

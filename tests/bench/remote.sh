@@ -99,6 +99,10 @@ done
 python3 - "$out" "$rounds" <<'PY'
 import json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
+# Steady state: the first measurements of the 48 architectures, from the search's start (its
+# clock starts once the devices are connected) to the last of them; the confirmations of the
+# frontier that follow depend on the measured values and are left out. Start-up: wall time
+# before the search's clock started (LibTorch, ssh, the agents' greetings).
 def load(way, r):
     d = f"{out}/{way}-{r}"
     t0, t1 = map(float, open(d + ".time").read().split())
@@ -106,18 +110,24 @@ def load(way, r):
     first = {}
     for o in lines:
         first.setdefault(o["id"], o)
-    return len(lines), t1 - t0, {json.dumps(o["arch"], sort_keys=True): o["latency_ms"] for o in first.values()}
-rate, lat = {}, {}
+    last = max(o["elapsed_s"] for o in first.values())
+    session = json.load(open(d + "/session.json"))
+    startup = (t1 - t0) - session["elapsed_s"]
+    lat = {json.dumps(o["arch"], sort_keys=True): o["latency_ms"] for o in first.values()}
+    return len(first), last, startup, lat, session["hypervolume"]
+rate, lat, start, hv = {}, {}, {}, {}
 for way in ("local", "ssh1", "ssh2"):
-    rate[way], lat[way] = [], []
+    rate[way], lat[way], start[way], hv[way] = [], [], [], []
     for r in range(1, rounds + 1):
-        n, wall, l = load(way, r)
-        rate[way].append(60 * n / wall)
+        n, span, startup, l, h = load(way, r)
+        rate[way].append(60 * n / span)
         lat[way].append(l)
-        print(f"{way} round {r}: {n} measurements in {wall:.1f} s = {60 * n / wall:.1f}/min")
+        start[way].append(startup)
+        hv[way].append(h)
+        print(f"{way} round {r}: {n} first measurements in {span:.1f} s = {60 * n / span:.1f}/min; start-up {startup:.2f} s")
 med = {w: statistics.median(v) for w, v in rate.items()}
 for w in med:
-    print(f"median {w}: {med[w]:.1f} measurements/min")
+    print(f"median {w}: {med[w]:.1f} measurements/min, start-up {statistics.median(start[w]):.2f} s")
 print(f"SSH overhead: ssh1/local = {med['ssh1'] / med['local']:.3f} ({100 * (1 - med['ssh1'] / med['local']):+.1f}% fewer per minute)")
 print(f"pool of two: ssh2/ssh1 = {med['ssh2'] / med['ssh1']:.2f}x measurements per minute")
 def ratio(a, b):
@@ -127,5 +137,6 @@ def ratio(a, b):
     return statistics.median(rs), len(rs)
 for a, b in (("ssh1", "local"), ("ssh2", "ssh1")):
     m, n = ratio(a, b)
-    print(f"latency of the same architectures, {a}/{b}: median ratio {m:.3f} over {n}")
+    print(f"latency of the same architectures, {a}/{b}: median ratio {m:.3f} over {n}; "
+          f"final hypervolume {a}/{b}: {statistics.median(hv[a]) / statistics.median(hv[b]):.3f}")
 PY
