@@ -314,10 +314,19 @@ QJsonObject agentIdentity()
     for (const auto& d : rt.devices)
         devices.append(QJsonObject { { q("id"), qs(d.id) }, { q("name"), qs(d.name) }, { q("cores"), d.cores },
             { q("memory_mb"), d.memoryMb } });
+    // Variables that change how the BLAS runs (its kernels, its blocking, its threads): the agent
+    // starts with the board's login environment, which may not be the one of an interactive shell.
+    QJsonObject environment;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const std::size_t eq = entry.find('=');
+        if (eq != std::string::npos && (entry.rfind("OPENBLAS_", 0) == 0 || entry.rfind("OMP_", 0) == 0))
+            environment.insert(qs(entry.substr(0, eq)), qs(entry.substr(eq + 1)));
+    }
     return { { q("host"), QSysInfo::machineHostName() }, { q("cpu"), qs(rt.devices.front().name) },
-        { q("cores"), rt.devices.front().cores }, { q("blas"), qs(rt.blas) }, { q("blas_note"), qs(blasKernelNote()) },
-        { q("torch"), qs(rt.torchVersion) }, { q("qt"), qs(rt.qtVersion) }, { q("cuda"), rt.cudaAvailable },
-        { q("devices"), devices } };
+        { q("blas_environment"), environment }, { q("cores"), rt.devices.front().cores }, { q("blas"), qs(rt.blas) },
+        { q("blas_note"), qs(blasKernelNote()) }, { q("torch"), qs(rt.torchVersion) }, { q("qt"), qs(rt.qtVersion) },
+        { q("cuda"), rt.cudaAvailable }, { q("devices"), devices } };
 }
 
 // One connection to one agent.

@@ -8,7 +8,7 @@
 #   tests/bench/remote.sh [OUT] [ROUNDS]   (defaults: /tmp/lts-remote-bench, 3)
 #
 # The agent is started by sshd with the login environment, not this shell's; so that both sides
-# run the same BLAS kernels, ssh sends OPENBLAS_CORETYPE along (SendEnv/AcceptEnv) when it is set.
+# run the same BLAS kernels and blocking, ssh sends the OPENBLAS_* variables along (SendEnv/AcceptEnv).
 set -eu
 out=${1:-/tmp/lts-remote-bench}
 rounds=${2:-3}
@@ -38,7 +38,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin prohibit-password
-AcceptEnv OPENBLAS_CORETYPE
+AcceptEnv OPENBLAS_*
 LogLevel ERROR
 CONF
 echo "[127.0.0.1]:$port $(cat "$tmp/host_key.pub")" >"$tmp/known_hosts"
@@ -49,7 +49,7 @@ Host *
   UserKnownHostsFile $tmp/known_hosts
   GlobalKnownHostsFile /dev/null
   StrictHostKeyChecking yes
-  SendEnv OPENBLAS_CORETYPE
+  SendEnv OPENBLAS_*
   LogLevel ERROR
 CONF
 mkdir -p /run/sshd 2>/dev/null || true
@@ -60,11 +60,11 @@ export LTS_SSH_COMMAND="ssh -F $tmp/ssh_config"
 url="ssh://127.0.0.1:$port/cpu"
 
 # A random search of 48 architectures (its course does not depend on the measurements, so every
-# way measures the same ones) of models that take tens to hundreds of milliseconds to measure.
+# way measures the same ones) of models that take a tenth of a second to a second to measure.
 cat >"$out/space.json" <<'JSON'
 { "name": "bench-remote", "backbone": "gpt2",
-  "n_layer": {"min": 2, "max": 6}, "d_model": [128, 256, 384], "n_head": [2, 4, 8],
-  "d_inner": [256, 512, 1024, 1536], "min_inner_ratio": 1.0, "div_val": 1, "d_embed": 128,
+  "n_layer": {"min": 2, "max": 6}, "d_model": [256, 384, 512], "n_head": [2, 4, 8],
+  "d_inner": [512, 1024, 1536, 2048], "min_inner_ratio": 1.0, "div_val": 1, "d_embed": 128,
   "vocab_size": 8000, "seq_len": 128, "params_min": 0, "params_max": 0,
   "search": {"algorithm": "random", "iterations": 1, "parents": 8, "mutants": 20, "crossovers": 20, "seed": 3,
              "screening": false},
