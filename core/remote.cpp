@@ -736,8 +736,14 @@ std::optional<QJsonObject> RemoteMeasurer::await(
         }
         if (job->done || m_live == 0)
             break;
-        if (cancel.load())
+        if (cancel.load()) {
             job->cancel.store(true); // the agent ends it within a forward pass
+            if (const auto q = std::find(m_queue.begin(), m_queue.end(), job); q != m_queue.end()) {
+                m_queue.erase(q); // not begun (its device may be waiting to reconnect): ended at once
+                job->done = true;
+                continue;
+            }
+        }
         m_wake.wait_for(lock, std::chrono::milliseconds(50));
     }
     m_jobs.erase(job->key);

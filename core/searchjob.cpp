@@ -103,9 +103,9 @@ SearchJobResult SearchJob::run(SearchObserver* observer)
         p.timeBudgetS = *m_params.timeBudgetS;
     p.validate();
     info.config.space.validate();
-    if (m_params.remoteDevices) {
+    if (m_params.remoteDevices) { // a resumed run's devices may have moved, not changed kind
         for (const auto& url : *m_params.remoteDevices)
-            if (DeviceSpec::parse(url, "--device").device != info.config.protocol.device && m_params.resume)
+            if (DeviceSpec::parse(url, "--device").device != info.config.protocol.device)
                 throw InputError("--device",
                     url + " measures on another kind of device than the run did (" + info.config.protocol.device + ")");
         info.config.remoteDevices = *m_params.remoteDevices;

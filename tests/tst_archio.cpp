@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "jsonio.h"
 #include "paramcount.h"
+#include "remote.h"
 #include "testutil.h"
 
 #include <QJsonArray>
@@ -32,6 +33,7 @@ private Q_SLOTS:
     void badArchitecture();
     void searchConfigRoundTrip();
     void searchConfigPresetBase();
+    void remoteDevicesRoundTrip();
     void badSearchConfig_data();
     void badSearchConfig();
     void candidateRoundTrip();
@@ -224,6 +226,27 @@ void TestArchIo::searchConfigRoundTrip()
         searchConfigToJson(c).value(QStringLiteral("d_model")).toObject().value(QStringLiteral("step")).toInt(), 64);
 }
 
+void TestArchIo::remoteDevicesRoundTrip()
+{
+    const SearchConfig c = searchConfigFromJson(parse(R"({"preset": "gpt2-lts", "device": {"device": "cuda:1",
+        "remote": ["ssh://me@board.local:2222/cuda:1", "ssh://board2/cuda:1"], "remote_program": "/opt/lts/bin/lts-search"}})"));
+    QCOMPARE(c.remoteDevices, (std::vector<std::string> { "ssh://me@board.local:2222/cuda:1", "ssh://board2/cuda:1" }));
+    QCOMPARE(c.remoteProgram, std::string("/opt/lts/bin/lts-search"));
+    const DeviceSpec d = DeviceSpec::parse(c.remoteDevices.front(), "x");
+    QCOMPARE(d.user, std::string("me"));
+    QCOMPARE(d.host, std::string("board.local"));
+    QCOMPARE(d.port, 2222);
+    QCOMPARE(d.device, std::string("cuda:1"));
+    const SearchConfig back = searchConfigFromJson(searchConfigToJson(c));
+    QCOMPARE(back.remoteDevices, c.remoteDevices);
+    QCOMPARE(back.remoteProgram, c.remoteProgram);
+    // This computer: nothing remote written.
+    QVERIFY(!searchConfigToJson(SearchConfig {})
+                 .value(QStringLiteral("device"))
+                 .toObject()
+                 .contains(QStringLiteral("remote")));
+}
+
 void TestArchIo::searchConfigPresetBase()
 {
     const SearchConfig c = searchConfigFromJson(parse(R"({"preset": "gpt2-lts", "n_layer": {"min": 3, "max": 5},
@@ -266,6 +289,21 @@ void TestArchIo::badSearchConfig_data()
                                 << "device.device";
     QTest::newRow("no n_layer") << R"({"backbone": "gpt2", "d_model": [64]})"
                                 << "n_layer";
+    QTest::newRow("remote not a list") << R"({"preset": "gpt2-lts", "device": {"remote": "ssh://pi/cpu"}})"
+                                       << "device.remote";
+    QTest::newRow("remote not ssh") << R"({"preset": "gpt2-lts", "device": {"remote": ["http://pi/cpu"]}})"
+                                    << "device.remote[0]";
+    QTest::newRow("remote option injection")
+        << R"({"preset": "gpt2-lts", "device": {"remote": ["ssh://-oProxyCommand=x/cpu"]}})"
+        << "device.remote[0]";
+    QTest::newRow("remote port") << R"({"preset": "gpt2-lts", "device": {"remote": ["ssh://pi:99999/cpu"]}})"
+                                 << "device.remote[0]";
+    QTest::newRow("remote of another kind")
+        << R"({"preset": "gpt2-lts", "device": {"device": "cpu", "remote": ["ssh://pi/cpu", "ssh://gpu/cuda:0"]}})"
+        << "device.remote[1]";
+    QTest::newRow("remote program on two lines")
+        << R"({"preset": "gpt2-lts", "device": {"remote": ["ssh://pi/cpu"], "remote_program": "a\nb"}})"
+        << "device.remote_program";
     QTest::newRow("cutoff beyond vocab") << R"({"preset": "gpt2-lts", "vocab_size": 30000})"
                                          << "cutoffs[1]";
 }

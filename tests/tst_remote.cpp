@@ -88,6 +88,7 @@ private Q_SLOTS:
     void agentKilledMidMeasurement();
     void serverStoppedMidSearch();
     void agentDyingOnOneArchitecture();
+    void stopWhileReconnecting();
     void connectionFailures_data();
     void connectionFailures();
     void hostileRequests();
@@ -355,6 +356,38 @@ void TestRemote::agentDyingOnOneArchitecture()
     }
     QVERIFY(failed >= 1);
     QVERIFY(ok >= 3);
+}
+
+void TestRemote::stopWhileReconnecting()
+{
+    // Stop (SIGINT) while the only device waits to reconnect: the search ends at once, cancelled,
+    // instead of sitting out the back-off.
+    const QString out = m_tmp.filePath(q("stop-reconnecting"));
+    QFile spaceFile(m_tmp.filePath(q("slow3.json")));
+    writeFile(spaceFile.fileName(), tinyConfig(2, 100));
+    bool stopped = false, interrupted = false;
+    QElapsedTimer sinceInterrupt;
+    const Result r = run({ q("run"), q("--space"), spaceFile.fileName(), q("--out"), out, q("--device"), m_server.url(),
+                             q("--remote-program"), q(LTS_SEARCH_BIN), q("--no-cache") },
+        [&](QProcess& p, const QString& err) {
+            if (!stopped && err.contains(q("[iter  0 |    2"))) {
+                m_server.stop();
+                stopped = true;
+            }
+            if (stopped && !interrupted && err.contains(q("reconnecting"))) {
+                ::kill(pid_t(p.processId()), SIGINT);
+                interrupted = true;
+                sinceInterrupt.start();
+            }
+        });
+    const qint64 took = sinceInterrupt.isValid() ? sinceInterrupt.elapsed() : -1;
+    QString error;
+    const bool back = m_server.start(&error);
+    QVERIFY(interrupted);
+    QVERIFY2(back, qPrintable(error));
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.contains(q("search cancelled")), qPrintable(r.err));
+    QVERIFY2(took >= 0 && took < 3000, qPrintable(QString::number(took)));
 }
 
 void TestRemote::connectionFailures_data()
