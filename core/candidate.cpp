@@ -1,6 +1,7 @@
 #include "candidate.h"
 
 #include "errors.h"
+#include "paramcount.h"
 #include "pareto.h"
 
 #include <sstream>
@@ -25,6 +26,16 @@ std::vector<double> Candidate::point(const std::vector<Objective>& objectives) c
         }
     }
     return p;
+}
+
+Candidate candidateOf(const ArchConfig& arch)
+{
+    Candidate c;
+    c.arch = arch;
+    const ParamBreakdown p = countParams(arch);
+    c.decoderParams = p.decoder();
+    c.totalParams = p.total();
+    return c;
 }
 
 std::string candidateStatusName(Candidate::Status s)

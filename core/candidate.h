@@ -33,6 +33,9 @@ struct Candidate {
     std::vector<double> point(const std::vector<Objective>& objectives) const;
 };
 
+// A candidate of `arch` with its parameter counts, not measured yet.
+Candidate candidateOf(const ArchConfig& arch);
+
 std::string candidateStatusName(Candidate::Status s);
 std::string objectiveName(Objective o);
 // Parses "params,latency[,memory]"; throws InputError naming `field`.

@@ -1,7 +1,8 @@
 #include "jsonio.h"
 
+#include "jsonfields.h"
+
 #include "errors.h"
-#include "paramcount.h"
 #include "remote.h"
 
 #include <QDir>
@@ -26,6 +27,10 @@ namespace {
     {
         return QString::fromLatin1(key);
     }
+
+} // namespace
+
+namespace jsonfield {
 
     std::string typeName(const QJsonValue& v)
     {
@@ -66,19 +71,19 @@ namespace {
     }
 
     // A required or defaulted integer member.
-    int intField(const QJsonObject& o, const char* key, const std::string& prefix = {})
+    int intField(const QJsonObject& o, const char* key, const std::string& prefix)
     {
         if (!o.contains(q(key)))
             throw InputError(prefix + key, "is required");
         return toInt(o.value(q(key)), prefix + key);
     }
 
-    int intField(const QJsonObject& o, const char* key, int fallback, const std::string& prefix = {})
+    int intField(const QJsonObject& o, const char* key, int fallback, const std::string& prefix)
     {
         return o.contains(q(key)) ? toInt(o.value(q(key)), prefix + key) : fallback;
     }
 
-    double numberField(const QJsonObject& o, const char* key, double fallback, const std::string& prefix = {})
+    double numberField(const QJsonObject& o, const char* key, double fallback, const std::string& prefix)
     {
         if (!o.contains(q(key)))
             return fallback;
@@ -89,7 +94,7 @@ namespace {
     }
 
     std::string stringField(
-        const QJsonObject& o, const char* key, const std::string& fallback, const std::string& prefix = {})
+        const QJsonObject& o, const char* key, const std::string& fallback, const std::string& prefix)
     {
         if (!o.contains(q(key)))
             return fallback;
@@ -99,7 +104,7 @@ namespace {
         return v.toString().toStdString();
     }
 
-    bool boolField(const QJsonObject& o, const char* key, bool fallback, const std::string& prefix = {})
+    bool boolField(const QJsonObject& o, const char* key, bool fallback, const std::string& prefix)
     {
         if (!o.contains(q(key)))
             return fallback;
@@ -108,6 +113,12 @@ namespace {
             throw InputError(prefix + key, "must be true or false, got " + typeName(v));
         return v.toBool();
     }
+
+} // namespace jsonfield
+
+using namespace jsonfield;
+
+namespace {
 
     std::vector<int> intList(const QJsonValue& v, const std::string& field)
     {
@@ -568,14 +579,10 @@ QJsonObject candidateToJson(const Candidate& c)
 
 Candidate candidateFromJson(const QJsonObject& o)
 {
-    Candidate c;
-    c.id = intField(o, "id", 0);
     if (!o.value(q("arch")).isObject())
         throw InputError("arch", "must be an architecture object");
-    c.arch = archFromJson(o.value(q("arch")).toObject());
-    const ParamBreakdown p = countParams(c.arch);
-    c.decoderParams = p.decoder();
-    c.totalParams = p.total();
+    Candidate c = candidateOf(archFromJson(o.value(q("arch")).toObject()));
+    c.id = intField(o, "id", 0);
     if (o.contains(q("decoder_params")) && toInteger(o.value(q("decoder_params")), "decoder_params") != c.decoderParams)
         throw InputError("decoder_params", "does not match the architecture (" + std::to_string(c.decoderParams) + ")");
     const std::string status = stringField(o, "status", "ok");

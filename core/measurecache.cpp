@@ -2,7 +2,6 @@
 
 #include "errors.h"
 #include "jsonio.h"
-#include "paramcount.h"
 #include "runfolder.h"
 
 #include <QCryptographicHash>
@@ -139,11 +138,7 @@ Measurement CachingMeasurer::record(const ArchConfig& arch, const Measurement& m
     if (m.status != Measurement::Status::Ok)
         return m; // failures may be passing (memory held by others): tried again next time
     keep(arch.key(), m);
-    Candidate c;
-    c.arch = arch;
-    const ParamBreakdown p = countParams(arch);
-    c.decoderParams = p.decoder();
-    c.totalParams = p.total();
+    Candidate c = candidateOf(arch);
     c.measurement = m;
     QJsonObject o = candidateToJson(c);
     o.insert(q("measured_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate));

@@ -638,11 +638,7 @@ void SearchRun::abandonAhead()
 
 Candidate SearchRun::newCandidate(const ArchConfig& a, int iteration) const
 {
-    Candidate c;
-    c.arch = a;
-    const ParamBreakdown p = countParams(a);
-    c.decoderParams = p.decoder();
-    c.totalParams = p.total();
+    Candidate c = candidateOf(a);
     c.iteration = iteration;
     if (const auto e = m_estimates.find(a.key()); e != m_estimates.end()) {
         c.latencyEstimateMs = e->second.latencyMs;
