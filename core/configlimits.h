@@ -53,6 +53,15 @@ inline constexpr Limits<int> kRepeatLimits { 1, 10'000 }; // repeats and min_rep
 // any spread).
 inline constexpr Limits<double> kToleranceLimits { 0, 1 };
 
+// Proxy audit: brief training of a sample of a run's architectures.
+inline constexpr Limits<int> kAuditArchLimits { 2, 64 }; // a rank correlation needs two
+inline constexpr Limits<double> kTrainTokenLimits { 1024, 1e11 }; // per architecture
+inline constexpr Limits<double> kTrainSecondLimits { 1, 7 * 86400 }; // per architecture
+inline constexpr Limits<int> kTrainBatchLimits { 1, 1024 };
+inline constexpr Limits<int> kTrainContextLimits { 0, 8192 }; // 0: the architecture's seq_len
+inline constexpr Limits<double> kLearningRateLimits { 1e-6, 1 };
+inline constexpr Limits<double> kEvalTokenLimits { 256, 1e9 };
+
 // Throws InputError(field, "must be between lo and hi, got value") when `value` is outside.
 inline void requireRange(const std::string& field, long long value, Limits<int> limits)
 {
