@@ -1,4 +1,5 @@
 // lts-search: the headless LiteTransformerSearch, for target devices without a display.
+#include "audit.h"
 #include "errors.h"
 #include "jsonio.h"
 #include "measurecache.h"
@@ -16,6 +17,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -48,6 +50,8 @@ const char* kUsage = R"(Usage:
   lts-search eval FILE [--no-measure] [--device D] [--threads N]
   lts-search export FILE --format json|hf --out FILE
   lts-search presets [NAME]
+  lts-search audit RUN_DIR --text FILE [--archs K] [--tokens N | --time-budget S]
+                     [--threads N] [--device D] [--seed S]
   lts-search devices ssh://[user@]host[:port]/cpu ... [--remote-program PATH]
   lts-search serve
   lts-search --help | --version
@@ -97,6 +101,20 @@ run options:
                          judged by the estimate alone, before choosing a batch (default 0; in
                          side-by-side benchmarks they narrowed the search: docs/benchmarks.md)
 
+audit: checks the proxy on your own text. Trains K architectures of the run (default 8: pairs of
+nearly equal decoder parameters but different depth, the rest spread over the frontier) briefly
+on FILE (UTF-8; the last tenth validates; byte-level tokens, so the embedding and head are sized
+for 256 bytes while the decoder layers are trained exactly as searched) and prints Spearman's rho
+and Kendall's tau between decoder parameters and validation perplexity, with 95% bootstrap
+intervals. Writes audit.json and audit.csv in RUN_DIR after every architecture; interrupted, the
+same command resumes it.
+  --text FILE            the corpus (required)
+  --archs K              architectures to train (default 8)
+  --tokens N             training tokens per architecture (default 262144)
+  --time-budget S        instead of --tokens: S seconds of training in all, shared equally
+  --batch N, --seq-len N sequences per step (default 8) and their length (default: seq_len)
+  --threads N, --device D, --seed S as for run (cpu or cuda[:N]; default seed 1)
+
 devices: connects to each remote device and prints what its agent reports (identity, versions).
 serve: the measurement agent that remote searches start over ssh: JSON lines on stdin and
 stdout (docs/architecture.md); it only measures.
@@ -115,7 +133,7 @@ struct Options {
     {
         for (const char* name : { "preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
                  "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives",
-                 "format", "presample", "estimate-rounds", "cache-dir", "remote-program" })
+                 "format", "presample", "estimate-rounds", "cache-dir", "remote-program", "text", "archs", "tokens" })
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("no-screening")));
@@ -426,6 +444,108 @@ int commandDevices(const Options& o, const QStringList& args)
     return 0;
 }
 
+// Audit progress on stderr: a line per architecture and ten per training.
+void printAuditEvent(const AuditEvent& e)
+{
+    const AuditReport& r = *e.report;
+    const int n = int(r.entries.size());
+    if (e.kind == AuditEvent::Kind::Planned) {
+        int done = 0;
+        for (const AuditEntry& a : r.entries)
+            done += a.done;
+        const TrainConfig& t = r.config.train;
+        std::fprintf(stderr, "audit: %d architectures (%d already trained) on %s, %lld bytes; %s; %s\n", n, done,
+            r.config.text.c_str(), static_cast<long long>(r.corpusBytes),
+            r.config.timeBudgetS > 0 ? ("time budget " + std::to_string(int(r.config.timeBudgetS)) + " s").c_str()
+                                     : (std::to_string(t.tokens) + " tokens each").c_str(),
+            r.runtime.c_str());
+        return;
+    }
+    if (e.index < 0)
+        return;
+    const AuditEntry& a = r.entries[std::size_t(e.index)];
+    if (e.kind == AuditEvent::Kind::Started) {
+        std::fprintf(stderr, "[%d/%d] id %d (%s): L=%d d=%d, decoder params %s\n", e.index + 1, n, a.pick.candidateId,
+            a.pick.reason.c_str(), a.pick.arch.nLayer, a.pick.arch.dModel, millions(a.pick.decoderParams).c_str());
+    } else if (e.kind == AuditEvent::Kind::Step) {
+        const TrainProgress& p = e.progress;
+        if (p.step % std::max(1, p.steps / 10) == 0 || p.step == p.steps)
+            std::fprintf(stderr, "        step %5d/%d  loss %.3f  %.0f tokens/s  %s\n", p.step, p.steps, p.loss,
+                p.tokensPerS, clock(p.elapsedS).c_str());
+    } else if (e.kind == AuditEvent::Kind::Done) {
+        const TrainResult& t = a.result;
+        if (t.status == TrainResult::Status::Ok)
+            std::fprintf(stderr, "[%d/%d] id %d: validation perplexity %.3f (%.3f bits per byte), %.0f tokens/s\n",
+                e.index + 1, n, a.pick.candidateId, t.valPpl, t.valBitsPerByte, t.tokensPerS);
+        else
+            std::fprintf(stderr, "[%d/%d] id %d: failed (%s)\n", e.index + 1, n, a.pick.candidateId, t.error.c_str());
+    }
+}
+
+void printAgreement(const char* what, const RankAgreement& a)
+{
+    std::printf("%-16s Spearman rho %6.3f [%6.3f, %6.3f]  Kendall tau %6.3f [%6.3f, %6.3f]\n", what, a.spearman,
+        a.spearmanInterval.lo, a.spearmanInterval.hi, a.kendall, a.kendallInterval.lo, a.kendallInterval.hi);
+}
+
+int commandAudit(const Options& o, const QStringList& args)
+{
+    if (args.size() != 2)
+        throw InputError("RUN_DIR", "audit takes exactly one run folder");
+    if (!o.has("text"))
+        throw InputError("--text", "is required: the text file to train on");
+    if (o.has("tokens") && o.has("time-budget"))
+        throw InputError("--tokens", "give --tokens or --time-budget, not both");
+    AuditConfig c;
+    c.text = o.text("text");
+    if (o.has("archs"))
+        c.archs = int(o.integer("archs", kAuditArchLimits.lo, kAuditArchLimits.hi));
+    if (o.has("tokens"))
+        c.train.tokens = o.integer(
+            "tokens", static_cast<long long>(kTrainTokenLimits.lo), static_cast<long long>(kTrainTokenLimits.hi));
+    if (o.has("time-budget"))
+        c.timeBudgetS = o.number("time-budget");
+    if (o.has("batch"))
+        c.train.batch = int(o.integer("batch", kTrainBatchLimits.lo, kTrainBatchLimits.hi));
+    if (o.has("seq-len"))
+        c.train.context = int(o.integer("seq-len", kTrainContextLimits.lo, kTrainContextLimits.hi));
+    if (o.has("threads"))
+        c.train.threads = int(o.integer("threads", kThreadLimits.lo, kThreadLimits.hi));
+    if (o.has("seed"))
+        c.train.seed = std::uint64_t(o.integer("seed", 0, kMaxSeed));
+    if (o.has("device")) {
+        if (isRemoteDevice(o.text("device")))
+            throw InputError(
+                "--device", "an audit trains on this computer (cpu, cuda or cuda:N); remote devices measure");
+        c.train.device = o.text("device");
+    }
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    printBlasNotes();
+    const AuditReport r = runAudit(args[1], c, printAuditEvent, g_interrupted);
+    if (!r.finished) {
+        std::fprintf(stderr,
+            "audit stopped: %d of %zu architectures trained and kept in %s; the same command resumes it\n",
+            int(std::count_if(r.entries.begin(), r.entries.end(), [](const AuditEntry& e) { return e.done; })),
+            r.entries.size(), kAuditJsonFile);
+        return kExitFailure;
+    }
+    std::printf("Proxy audit of %d architectures trained (%zu picked), validation perplexity ranked by:\n", r.trained(),
+        r.entries.size());
+    printAgreement("decoder params", r.decoderParams);
+    printAgreement("total params", r.totalParams);
+    printAgreement("depth", r.depth);
+    std::printf("(+1: more of it always came with lower perplexity; intervals: 95%% bootstrap)\n");
+    for (const auto& [more, fewer] : r.misranked) {
+        const AuditEntry& a = r.entries[std::size_t(more)];
+        const AuditEntry& b = r.entries[std::size_t(fewer)];
+        std::printf("misranked: id %d (L=%d, %s, ppl %.3f) has more decoder params than id %d (L=%d, %s, ppl %.3f)\n",
+            a.pick.candidateId, a.pick.arch.nLayer, millions(a.pick.decoderParams).c_str(), a.result.valPpl,
+            b.pick.candidateId, b.pick.arch.nLayer, millions(b.pick.decoderParams).c_str(), b.result.valPpl);
+    }
+    return 0;
+}
+
 int commandEval(const Options& o, const QStringList& args)
 {
     if (args.size() != 2)
@@ -557,12 +677,15 @@ int main(int argc, char** argv)
             return commandPresets(args);
         if (command == "devices")
             return commandDevices(o, args);
+        if (command == "audit")
+            return commandAudit(o, args);
         if (command == "serve") {
             if (args.size() != 1)
                 throw InputError("serve", "takes no arguments");
             return serveAgent(stdin, stdout);
         }
-        throw InputError("command", "unknown command \"" + command + "\" (run, eval, export, presets, devices, serve)");
+        throw InputError(
+            "command", "unknown command \"" + command + "\" (run, eval, export, presets, audit, devices, serve)");
     } catch (const InputError& e) {
         std::fprintf(stderr, "lts-search: %s\n", e.what());
         return kExitBadInput;

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void version();
     void presets();
     void runTinySearch();
+    void auditTheTinyRun();
     void resumeAddsWithoutRemeasuring();
     void cacheMeasuresNothingTwice();
     void evalCounts();
@@ -203,6 +204,42 @@ void TestCli::runTinySearch()
     const double within10 = latency.value(QStringLiteral("within_10pct")).toDouble(-1);
     QVERIFY(within10 >= 0 && within10 <= 1);
     QVERIFY(r.err.contains(QStringLiteral("%1% within +-10%").arg(std::lround(100 * within10))));
+}
+
+void TestCli::auditTheTinyRun()
+{
+    const QString run = m_tmp.filePath(QStringLiteral("run")); // runTinySearch's
+    const QString text = m_tmp.filePath(QStringLiteral("corpus.txt"));
+    QByteArray corpus;
+    for (unsigned i = 0; corpus.size() < 30000; ++i)
+        corpus += QByteArray::number((i * 2654435761u) % 97) + (i % 11 == 10 ? ".\n" : " ");
+    writeFile(text, corpus);
+    const QStringList audit { QStringLiteral("audit"), run, QStringLiteral("--text"), text, QStringLiteral("--archs"),
+        QStringLiteral("3"), QStringLiteral("--tokens"), QStringLiteral("2048") };
+    const Result r = runCli(audit);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("decoder params   Spearman rho")), qPrintable(r.out));
+    QVERIFY(r.err.contains(QStringLiteral("[3/3] id ")));
+    const QJsonObject o = readJsonFile(QDir(run).filePath(QStringLiteral("audit.json")));
+    QCOMPARE(o.value(QStringLiteral("architectures")).toArray().size(), 3);
+    QVERIFY(o.value(QStringLiteral("finished")).toBool());
+    const double rho = o.value(QStringLiteral("spearman")).toObject().value(QStringLiteral("rho")).toDouble();
+    QVERIFY(r.out.contains(QString::asprintf("Spearman rho %6.3f", rho)));
+    // Run again with the same settings: nothing is trained twice. With others: refused, exit 2.
+    const Result again = runCli(audit);
+    QCOMPARE(again.code, 0);
+    QVERIFY(again.err.contains(QStringLiteral("(3 already trained)")));
+    QVERIFY(!again.err.contains(QStringLiteral("[1/3] id ")));
+    const Result other = runCli(audit + QStringList { QStringLiteral("--seed"), QStringLiteral("9") });
+    QCOMPARE(other.code, 2);
+    QVERIFY2(other.err.contains(QStringLiteral("audit.json: holds an audit with other settings (train")),
+        qPrintable(other.err));
+    const Result both = runCli(audit + QStringList { QStringLiteral("--time-budget"), QStringLiteral("60") });
+    QCOMPARE(both.code, 2);
+    QVERIFY(both.err.contains(QStringLiteral("--tokens: give --tokens or --time-budget, not both")));
+    const Result noText = runCli({ QStringLiteral("audit"), run });
+    QCOMPARE(noText.code, 2);
+    QVERIFY(noText.err.contains(QStringLiteral("--text: is required")));
 }
 
 void TestCli::resumeAddsWithoutRemeasuring()
