@@ -26,6 +26,7 @@
 #include <QtGlobal>
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <time.h>
 
 #include <chrono>
@@ -51,6 +52,12 @@ namespace {
     // again (about 4 ms per MB on some virtual machines): the machine's cost, not the model's.
     // Smaller blocks stay in the system allocator's heap anyway.
     constexpr std::size_t kReuseMinBytes = 128 * 1024; // glibc's default mmap threshold
+    // Memory glibc keeps at the top of its heap when it shrinks it. Without it, whether a freed
+    // model's heap is handed back to the kernel depends on what else the process allocated after
+    // it: lts-search run kept it by accident (the search's records sit above it), the remote agent
+    // did not, and each of its candidates faulted its memory in again before its first pass
+    // (docs/benchmarks.md, remote devices). Set once, in every process that measures.
+    constexpr int kHeapTopPadBytes = 256 * 1024 * 1024;
 
     // Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark,
     // and to reuse large freed blocks within a measurement. Thread-safe: tensors are freed on
@@ -147,6 +154,7 @@ namespace {
     TrackingAllocator& trackingAllocator()
     {
         static TrackingAllocator* allocator = [] {
+            mallopt(M_TOP_PAD, kHeapTopPadBytes);
             auto* a = new TrackingAllocator(c10::GetCPUAllocator()); // lives as long as the process
             c10::SetCPUAllocator(a, /*priority=*/1);
             return a;
