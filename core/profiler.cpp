@@ -174,25 +174,6 @@ namespace {
         return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
     }
 
-    struct ParsedDevice {
-        bool cuda = false;
-        int index = 0;
-    };
-
-    ParsedDevice parseDevice(const std::string& device)
-    {
-        if (device == "cpu")
-            return {};
-        if (device == "cuda")
-            return { true, 0 };
-        if (device.rfind("cuda:", 0) == 0) {
-            const std::string rest = device.substr(5);
-            if (!rest.empty() && rest.size() < 4 && rest.find_first_not_of("0123456789") == std::string::npos)
-                return { true, std::stoi(rest) };
-        }
-        throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
-    }
-
     std::int64_t bytesOf(torch::nn::Module& m)
     {
         std::int64_t n = 0;
@@ -222,7 +203,7 @@ std::string statusName(Measurement::Status s)
 
 void MeasureProtocol::validate() const
 {
-    parseDevice(device);
+    parseComputeDevice(device);
     requireRange("threads", threads, kThreadLimits);
     requireRange("batch", batch, kBatchLimits);
     if (!kProtocolSeqLenLimits.contains(seqLen))
@@ -240,22 +221,14 @@ TorchMeasurer::TorchMeasurer(MeasureProtocol protocol)
     : m_protocol(std::move(protocol))
 {
     m_protocol.validate();
-    const ParsedDevice d = parseDevice(m_protocol.device);
-    if (d.cuda) {
-#ifdef LTS_HAVE_CUDA
-        if (!torch::cuda::is_available() || d.index >= int(torch::cuda::device_count()))
-            throw InputError("device", "no CUDA device " + std::to_string(d.index) + " on this machine");
-#else
-        throw InputError("device", "this LibTorch build has no CUDA support; use \"cpu\"");
-#endif
-    }
+    requireComputeDevice(parseComputeDevice(m_protocol.device));
     trackingAllocator();
 }
 
 std::string TorchMeasurer::fingerprint() const
 {
     const RuntimeInfo& r = runtimeInfo();
-    const ParsedDevice d = parseDevice(m_protocol.device);
+    const ComputeDevice d = parseComputeDevice(m_protocol.device);
     std::string name = m_protocol.device;
     for (const auto& dev : r.devices)
         if (dev.id == (d.cuda ? "cuda:" + std::to_string(d.index) : std::string("cpu")))
@@ -298,7 +271,7 @@ namespace {
 
     // The high-water mark of memory on the device during one call of `pass`: the peak, and what
     // the pass allocated above what was held before it (its activations), in MB.
-    PartCost peakOf(const std::function<void()>& pass, const ParsedDevice& dev, double& peakMb)
+    PartCost peakOf(const std::function<void()>& pass, const ComputeDevice& dev, double& peakMb)
     {
         PartCost c;
         const auto t0 = std::chrono::steady_clock::now();
@@ -401,7 +374,7 @@ Measurement TorchMeasurer::measureWith(
     m.status = Measurement::Status::Cancelled;
     if (cancel.load())
         return m;
-    const ParsedDevice dev = parseDevice(protocol.device);
+    const ComputeDevice dev = parseComputeDevice(protocol.device);
     const int tokens = protocol.seqLen > 0 ? protocol.seqLen : arch.seqLen;
     const FreeBlocksOnExit freeBlocks; // declared before the model, so it runs after the model is gone
     try {
@@ -503,7 +476,7 @@ std::optional<PartCost> TorchMeasurer::timePart(const PartToTime& part, const st
     const FreeBlocksOnExit freeBlocks; // declared before the part's module and tensors
     const ArchConfig& arch = part.arch;
     const int tokens = part.tokens;
-    const ParsedDevice dev = parseDevice(m_protocol.device);
+    const ComputeDevice dev = parseComputeDevice(m_protocol.device);
     const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
     const std::int64_t b = m_protocol.batch, d = arch.dModel;
     const bool xl = arch.backbone == Backbone::TransformerXL;

@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include "errors.h"
+
 #include <ATen/Context.h>
 #include <ATen/Version.h>
 #include <torch/cuda.h>
@@ -55,6 +57,32 @@ namespace {
 double availableMemoryMb()
 {
     return readMemInfoMb("MemAvailable:");
+}
+
+ComputeDevice parseComputeDevice(const std::string& device)
+{
+    if (device == "cpu")
+        return {};
+    if (device == "cuda")
+        return { true, 0 };
+    if (device.rfind("cuda:", 0) == 0) {
+        const std::string rest = device.substr(5);
+        if (!rest.empty() && rest.size() < 4 && rest.find_first_not_of("0123456789") == std::string::npos)
+            return { true, std::stoi(rest) };
+    }
+    throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
+}
+
+void requireComputeDevice(const ComputeDevice& d)
+{
+    if (!d.cuda)
+        return;
+#ifdef LTS_HAVE_CUDA
+    if (!torch::cuda::is_available() || d.index >= int(torch::cuda::device_count()))
+        throw InputError("device", "no CUDA device " + std::to_string(d.index) + " on this machine");
+#else
+    throw InputError("device", "this LibTorch build has no CUDA support; use \"cpu\"");
+#endif
 }
 
 void setComputeThreads(int threads)

@@ -33,6 +33,17 @@ std::string blasWarning();
 // the slower code path, and how a deployment would choose the faster one.
 std::string blasKernelNote();
 
+// A compute device as configurations name it: "cpu", "cuda" or "cuda:N".
+struct ComputeDevice {
+    bool cuda = false;
+    int index = 0;
+};
+// Throws InputError("device", ...) when `device` is none of those names.
+ComputeDevice parseComputeDevice(const std::string& device);
+// Throws InputError("device", ...) unless this process can compute on `d` (a CUDA device needs a
+// LibTorch built with CUDA and the device present).
+void requireComputeDevice(const ComputeDevice& d);
+
 // Binds every CPU compute thread of this process: LibTorch's intra-op pool and OpenBLAS's own.
 void setComputeThreads(int threads);
 

@@ -48,18 +48,9 @@ namespace {
 
     torch::Device trainingDevice(const std::string& device)
     {
-        if (device == "cpu")
-            return torch::kCPU;
-        if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
-            const std::string rest = device == "cuda" ? "0" : device.substr(5);
-            if (rest.empty() || rest.size() > 3 || rest.find_first_not_of("0123456789") != std::string::npos)
-                throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
-            const int index = std::stoi(rest);
-            if (!torch::cuda::is_available() || index >= int(torch::cuda::device_count()))
-                throw InputError("device", "no CUDA device " + rest + " on this machine");
-            return { torch::kCUDA, c10::DeviceIndex(index) };
-        }
-        throw InputError("device", "must be \"cpu\", \"cuda\" or \"cuda:N\", not \"" + device + "\"");
+        const ComputeDevice d = parseComputeDevice(device);
+        requireComputeDevice(d);
+        return d.cuda ? torch::Device(torch::kCUDA, c10::DeviceIndex(d.index)) : torch::Device(torch::kCPU);
     }
 
     // GPT-2's initialisation (as Hugging Face's GPT2PreTrainedModel): matrices and tables
