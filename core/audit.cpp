@@ -214,7 +214,7 @@ namespace {
         for (const auto& d : r.devices)
             if (d.id == (t.device == "cuda" ? "cuda:0" : t.device))
                 where += " (" + d.name + ")";
-        return where + "; threads " + std::to_string(t.threads) + "; LibTorch " + r.torchVersion + "; " + r.blas;
+        return where + "; " + threadBindingText(t.threads) + "; LibTorch " + r.torchVersion + "; " + r.blas;
     }
 
     void writeAudit(const QString& dir, const AuditReport& r)

@@ -233,7 +233,7 @@ std::string TorchMeasurer::fingerprint() const
     for (const auto& dev : r.devices)
         if (dev.id == (d.cuda ? "cuda:" + std::to_string(d.index) : std::string("cpu")))
             name += " " + dev.name;
-    return name + "; threads " + std::to_string(m_protocol.threads) + "; batch " + std::to_string(m_protocol.batch)
+    return name + "; " + threadBindingText(m_protocol.threads) + "; batch " + std::to_string(m_protocol.batch)
         + "; seq_len " + std::to_string(m_protocol.seqLen) + "; LibTorch " + r.torchVersion + "; " + r.blas;
 }
 

@@ -44,7 +44,16 @@ ComputeDevice parseComputeDevice(const std::string& device);
 // LibTorch built with CUDA and the device present).
 void requireComputeDevice(const ComputeDevice& d);
 
-// Binds every CPU compute thread of this process: LibTorch's intra-op pool and OpenBLAS's own.
+// How `threads` CPU threads are shared between LibTorch's intra-op pool and OpenBLAS's own pool
+// (0 when the BLAS has none): one of them owns the cores, the other runs on one thread.
+struct ThreadBinding {
+    int intraOp = 1;
+    int blas = 0;
+};
+ThreadBinding threadBinding(int threads);
+// "threads 2 (OpenBLAS 2, LibTorch intra-op 1)": the binding as fingerprints and reports name it.
+std::string threadBindingText(int threads);
+// Binds every CPU compute thread of this process as threadBinding() says.
 void setComputeThreads(int threads);
 
 // MemAvailable of /proc/meminfo in MB; 0 when unknown.
