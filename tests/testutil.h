@@ -7,14 +7,48 @@
 #include "profiler.h"
 #include "searchspace.h"
 
+#include <QByteArray>
+
+#include <array>
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace lts::test {
+
+// Text from a small random language: 40 made-up words of 3 to 7 letters, each followed by one of
+// three others. Spelling a word out is predictable once its first letters are known, which a
+// model needs some capacity (context and width) to learn; the choice of the next word is not.
+inline QByteArray markovText(int bytes, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::vector<std::string> words;
+    for (int w = 0; w < 40; ++w) {
+        std::string s;
+        const int len = 3 + int(rng() % 5);
+        for (int i = 0; i < len; ++i)
+            s += char('a' + rng() % 26);
+        words.push_back(s);
+    }
+    std::vector<std::array<int, 3>> next(words.size());
+    for (auto& n : next)
+        for (int& k : n)
+            k = int(rng() % words.size());
+    QByteArray out;
+    int w = 0, inSentence = 0;
+    while (out.size() < bytes) {
+        out += words[std::size_t(w)].c_str();
+        out += ++inSentence % 9 == 0 ? ".\n" : " ";
+        w = next[std::size_t(w)][rng() % 3];
+    }
+    out.truncate(bytes);
+    return out;
+}
 
 inline ArchConfig gpt2(int nLayer, int dModel, int nHead, int dInner, int vocab = 1000, int seqLen = 32)
 {

@@ -35,35 +35,6 @@ void writeFile(const QString& path, const QByteArray& bytes)
     QCOMPARE(f.write(bytes), bytes.size());
 }
 
-// Text from a small random language: 40 made-up words of 3 to 7 letters, each followed by one of
-// three others. Spelling a word out is predictable once its first letters are known, which a
-// model needs some capacity (context and width) to learn; the choice of the next word is not.
-QByteArray markovText(int bytes, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::vector<std::string> words;
-    for (int w = 0; w < 40; ++w) {
-        std::string s;
-        const int len = 3 + int(rng() % 5);
-        for (int i = 0; i < len; ++i)
-            s += char('a' + rng() % 26);
-        words.push_back(s);
-    }
-    std::vector<std::array<int, 3>> next(words.size());
-    for (auto& n : next)
-        for (int& k : n)
-            k = int(rng() % words.size());
-    QByteArray out;
-    int w = 0, inSentence = 0;
-    while (out.size() < bytes) {
-        out += words[std::size_t(w)].c_str();
-        out += ++inSentence % 9 == 0 ? ".\n" : " ";
-        w = next[std::size_t(w)][rng() % 3];
-    }
-    out.truncate(bytes);
-    return out;
-}
-
 Corpus corpusOf(const QByteArray& text)
 {
     Corpus c;
@@ -190,7 +161,7 @@ void TestAudit::corpusRules()
 
 void TestAudit::trainerLearnsBothBackbones()
 {
-    const Corpus c = corpusOf(markovText(60000, 1));
+    const Corpus c = corpusOf(test::markovText(60000, 1));
     const double uniform = std::log(256.0);
     for (const ArchConfig& a : { test::gpt2(2, 32, 2, 64, 1000, 32), xl(2, 32, 2, 64, 32, 32) }) {
         const TrainResult r = train(a, c, quick(8 * 32 * 120));
@@ -215,7 +186,7 @@ void TestAudit::trainerLearnsBothBackbones()
 
 void TestAudit::capacityHelpsWhereTheTextNeedsIt()
 {
-    const Corpus c = corpusOf(markovText(80000, 2));
+    const Corpus c = corpusOf(test::markovText(80000, 2));
     TrainConfig t = quick(8 * 32 * 250);
     const TrainResult small = train(test::gpt2(1, 8, 1, 8, 1000, 32), c, t);
     const TrainResult large = train(test::gpt2(2, 64, 4, 128, 1000, 32), c, t);
@@ -228,7 +199,7 @@ void TestAudit::capacityHelpsWhereTheTextNeedsIt()
 
 void TestAudit::trainingIsSeeded()
 {
-    const Corpus c = corpusOf(markovText(30000, 3));
+    const Corpus c = corpusOf(test::markovText(30000, 3));
     const ArchConfig a = test::gpt2(1, 16, 2, 32, 1000, 16);
     TrainConfig t = quick(8 * 16 * 30);
     const TrainResult one = train(a, c, t), two = train(a, c, t);
@@ -239,7 +210,7 @@ void TestAudit::trainingIsSeeded()
 
 void TestAudit::trainConfigRules()
 {
-    const Corpus c = corpusOf(markovText(30000, 4));
+    const Corpus c = corpusOf(test::markovText(30000, 4));
     const ArchConfig a = test::gpt2(1, 16, 2, 32, 1000, 16);
     auto fieldOf = [&](auto change) {
         TrainConfig t = quick(4096);
@@ -263,7 +234,7 @@ void TestAudit::trainConfigRules()
 
 void TestAudit::outOfMemoryIsAResultNotACrash()
 {
-    const Corpus c = corpusOf(markovText(30000, 5));
+    const Corpus c = corpusOf(test::markovText(30000, 5));
     // About 1.1e12 parameters: refused before anything is allocated.
     const TrainResult r = train(test::gpt2(1000, 16384, 8, 16384, 1000, 16), c, quick(4096));
     QCOMPARE(r.status, TrainResult::Status::Failed);
@@ -335,7 +306,7 @@ void TestAudit::auditEndToEndKilledAndResumed()
     all.push_back(candidate(id++, test::gpt2(1000, 16384, 8, 16384, 500, 16))); // too large to train
     writeRun(run, all);
     const QString text = dir.filePath(q("text.txt"));
-    writeFile(text, markovText(40000, 6));
+    writeFile(text, test::markovText(40000, 6));
 
     AuditConfig config;
     config.text = text.toStdString();

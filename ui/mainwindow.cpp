@@ -8,6 +8,8 @@
 #include "jsonio.h"
 #include "livesearch.h"
 #include "paretoplot.h"
+#include "proxycheck.h"
+#include "remote.h"
 #include "statusbar.h"
 #include "theme.h"
 
@@ -290,6 +292,66 @@ void MainWindow::buildSearchMenu()
     m_stop->setToolTip(
         QStringLiteral("Stop within the current measurement; everything measured stays in the run folder"));
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopSearch);
+    search->addSeparator();
+    m_checkProxy = search->addAction(QStringLiteral("Check &Proxy…"));
+    m_checkProxy->setObjectName(QStringLiteral("checkProxyAction"));
+    m_checkProxy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
+    m_checkProxy->setToolTip(QStringLiteral("Train a sample of the run's architectures on your own text and see how "
+                                            "well decoder parameters rank them"));
+    connect(m_checkProxy, &QAction::triggered, this, [this] {
+        if (!showProxyCheck())
+            showError(QStringLiteral("Check Proxy"), m_lastError);
+    });
+}
+
+ProxyCheckDialog* MainWindow::showProxyCheck()
+{
+    const int primary = m_store->primaryLayer();
+    if (primary < 0) {
+        m_lastError =
+            QStringLiteral("Open a run folder or run a search first: the check trains architectures of a run.");
+        return nullptr;
+    }
+    if (!m_proxy) {
+        m_proxy = new ProxyCheckDialog(this);
+        m_proxy->setDark(m_dark->isChecked());
+        connect(m_proxy, &ProxyCheckDialog::candidatesSelected, this, &MainWindow::selectCandidates);
+        connect(m_proxy, &ProxyCheckDialog::runningChanged, this, [this] { updateActions(); });
+    }
+    const QString folder = m_store->layer(primary).folder;
+    if (!m_proxy->isRunning() && m_proxy->runFolder() != folder)
+        m_proxy->setRun(folder);
+    updateActions();
+    m_proxy->show();
+    m_proxy->raise();
+    m_proxy->activateWindow();
+    return m_proxy;
+}
+
+bool MainWindow::auditAllowsSearch(const lts::SearchConfig& config)
+{
+    if (m_proxy && m_proxy->isRunning() && !lts::isRemoteDevice(config.protocol.device)) {
+        m_lastError = QStringLiteral("a proxy check is training on this computer; its training would slow every "
+                                     "measurement. Stop it (Search > Check Proxy…) or measure on a remote device.");
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::selectCandidates(const QString& folder, const std::vector<int>& ids)
+{
+    for (int l = 0; l < m_store->layerCount(); ++l) {
+        if (QFileInfo(m_store->layer(l).folder) != QFileInfo(folder))
+            continue;
+        const auto& candidates = m_store->layer(l).candidates;
+        std::vector<PointRef> refs;
+        for (int id : ids)
+            for (int i = 0; i < int(candidates.size()); ++i)
+                if (candidates[std::size_t(i)].id == id)
+                    refs.push_back({ l, i });
+        m_store->setSelection(refs);
+        return;
+    }
 }
 
 void MainWindow::buildViewMenu()
@@ -360,6 +422,8 @@ bool MainWindow::startSearch()
         m_lastError = QString::fromStdString(e.what());
         return false;
     }
+    if (!auditAllowsSearch(config))
+        return false;
     QString folder = m_config->outputFolder();
     if (folder.isEmpty()) {
         folder = automaticRunFolder();
@@ -387,6 +451,17 @@ bool MainWindow::resumeSearch(const QString& folder)
         m_lastError = QStringLiteral("%1 is not a run folder (it has no %2)")
                           .arg(QDir::toNativeSeparators(folder), QString::fromLatin1(lts::kSessionFile));
         return false;
+    }
+    if (m_proxy && m_proxy->isRunning()) {
+        try {
+            if (!auditAllowsSearch(lts::searchConfigFromJson(
+                    lts::readJsonFile(QDir(folder).filePath(QString::fromLatin1(lts::kSessionFile)))
+                        .value(QStringLiteral("config"))
+                        .toObject())))
+                return false;
+        } catch (const std::exception&) {
+            // The resume below names what is wrong with the folder.
+        }
     }
     m_lastError.clear();
     m_status->setProblem(QString());
@@ -465,6 +540,12 @@ void MainWindow::updateActions()
     m_stop->setEnabled(running);
     m_resume->setEnabled(!running);
     m_config->setEnabled(!running);
+    if (m_proxy) {
+        const bool local = running && !lts::isRemoteDevice(m_live->config().protocol.device);
+        m_proxy->setSearchRunning(local);
+        if (m_proxy->isRunning() && !running)
+            m_start->setToolTip(QStringLiteral("A proxy check is training; a search on this computer waits for it"));
+    }
 }
 
 void MainWindow::updateStatus()
@@ -566,6 +647,19 @@ bool MainWindow::openRun(const QString& folder, bool overlay)
         QStringLiteral("Opened %1: %2 candidates").arg(QDir::toNativeSeparators(folder)).arg(run.candidates.size());
     if (!run.warnings.empty())
         message += QStringLiteral(" (%1 damaged lines skipped)").arg(run.warnings.size());
+    try {
+        lts::AuditReport audit;
+        if (lts::loadAudit(folder, audit))
+            message += audit.decoderParams.n >= 2
+                ? QStringLiteral("; proxy check: Spearman ρ %1 over %2 trained architectures (Search > Check Proxy…)")
+                      .arg(audit.decoderParams.spearman, 0, 'f', 3)
+                      .arg(audit.decoderParams.n)
+                : QStringLiteral("; a proxy check was started (Search > Check Proxy…)");
+    } catch (const std::exception& e) {
+        message += QStringLiteral("; its proxy check cannot be read: %1").arg(QString::fromStdString(e.what()));
+    }
+    if (m_proxy && !m_proxy->isRunning() && !overlay)
+        m_proxy->setRun(QFileInfo(folder).absoluteFilePath());
     statusBar()->showMessage(message, 8000);
     addRecent(QFileInfo(folder).absoluteFilePath());
     return true;
@@ -711,6 +805,8 @@ void MainWindow::setDark(bool dark)
     m_start->setIcon(mediaIcon(MediaIcon::Start, dark));
     m_pause->setIcon(mediaIcon(MediaIcon::Pause, dark));
     m_stop->setIcon(mediaIcon(MediaIcon::Stop, dark));
+    if (m_proxy)
+        m_proxy->setDark(dark);
     const QSignalBlocker block(m_dark);
     m_dark->setChecked(dark);
 }
@@ -823,6 +919,10 @@ void MainWindow::closeEvent(QCloseEvent* event)
         }
         m_live->stop();
         m_live->waitForStop();
+    }
+    if (m_proxy && m_proxy->isRunning()) {
+        m_proxy->stop(); // every trained architecture is in audit.json already
+        m_proxy->waitForStop();
     }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());

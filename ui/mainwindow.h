@@ -20,6 +20,7 @@ class ConvergencePlot;
 class DetailsPanel;
 class FrontierTable;
 class ParetoPlot;
+class ProxyCheckDialog;
 class LiveSearch;
 class SearchStatus;
 
@@ -65,6 +66,10 @@ public:
     // `decoderParams` decoder parameters, over every shown run; false when there is none.
     bool selectFastestAbove(double decoderParams);
     void setDark(bool dark);
+    // Search > Check Proxy…: the dialog, showing the run the plot follows; null (with lastError())
+    // when no run is shown.
+    ProxyCheckDialog* showProxyCheck();
+    ProxyCheckDialog* proxyCheck() const { return m_proxy; }
     QString lastError() const { return m_lastError; }
 
 Q_SIGNALS:
@@ -100,6 +105,9 @@ private:
     void openGuide();
     // Points the plot's vertical axis at a measured objective of `config` when it shows the other one.
     void alignAxesWith(const lts::SearchConfig& config);
+    // False (with lastError()) while a proxy check trains on this computer and the search would too.
+    bool auditAllowsSearch(const lts::SearchConfig& config);
+    void selectCandidates(const QString& folder, const std::vector<int>& ids);
 
     RunStore* m_store;
     LiveSearch* m_live;
@@ -108,12 +116,14 @@ private:
     FrontierTable* m_table;
     DetailsPanel* m_details;
     ConvergencePlot* m_convergence;
+    ProxyCheckDialog* m_proxy = nullptr; // made on first use
 
     QAction* m_start = nullptr;
     QAction* m_pause = nullptr;
     QAction* m_stop = nullptr;
     QAction* m_resume = nullptr;
     QAction* m_dark = nullptr;
+    QAction* m_checkProxy = nullptr;
     QMenu* m_recentMenu = nullptr;
 
     SearchStatus* m_status = nullptr;

@@ -1,7 +1,8 @@
-// The core value types that cross from the search thread to the GUI thread over queued
+// The core value types that cross from the search and audit threads to the GUI thread over queued
 // connections, declared to Qt's meta-type system.
 #pragma once
 
+#include "audit.h"
 #include "candidate.h"
 #include "search.h"
 
@@ -9,6 +10,8 @@
 
 Q_DECLARE_METATYPE(lts::Candidate)
 Q_DECLARE_METATYPE(lts::SearchEvent)
+Q_DECLARE_METATYPE(lts::AuditReport)
+Q_DECLARE_METATYPE(lts::TrainProgress)
 
 namespace studio {
 

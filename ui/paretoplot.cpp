@@ -145,8 +145,6 @@ namespace {
     // each: a replot then costs one pass over the points, not 100,000 ellipses.
     constexpr int kDenseThreshold = 4000;
     constexpr int kOtherRunsAlpha = 110; // other runs' points recede behind their frontiers
-    constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
-    constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
     constexpr double kLinearMargin = 0.06; // fraction of the data span left around it when fitting
     constexpr double kLogMargin = 1.25; // factor left around the data on a log axis when fitting
     constexpr double kFailedInset = 0.02; // failed points sit this fraction above the axis' lower edge
@@ -165,6 +163,11 @@ namespace {
         for (int i = 0; i < 5; ++i)
             g.setColorStopAt(i / 4.0, QColor(dark ? lifted[i] : light[i]));
         return g;
+    }
+
+    bool isParams(Metric m)
+    {
+        return m == Metric::DecoderParams || m == Metric::TotalParams;
     }
 
     // Log ticks at 1, 2 and 5 times the powers of ten while the axis spans few decades (at the
@@ -189,12 +192,12 @@ namespace {
         QVector<double> createSubTickVector(int, const QVector<double>&) override { return {}; }
     };
 
-    bool isParams(Metric m)
-    {
-        return m == Metric::DecoderParams || m == Metric::TotalParams;
-    }
-
 } // namespace
+
+QSharedPointer<QCPAxisTicker> decadeTicker()
+{
+    return QSharedPointer<QCPAxisTicker>(new DecadeTicker);
+}
 
 QString metricLabel(Metric m)
 {
@@ -444,7 +447,7 @@ void ParetoPlot::applyAxes()
         axis->setLabel(metricLabel(m));
         axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
         if (log)
-            axis->setTicker(QSharedPointer<DecadeTicker>::create());
+            axis->setTicker(decadeTicker());
         else
             axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
     };

@@ -25,6 +25,13 @@ namespace studio {
 
 class DotCloud;
 
+inline constexpr double kPickRadiusPx = 8; // close enough to a marker to mean it
+inline constexpr int kDragThresholdPx = 4; // a press that moves less than this is a click
+
+// Log ticks at 1, 2 and 5 times the powers of ten while the axis spans few decades (at the powers
+// alone beyond), so a range such as 15 to 120 still reads 20, 50, 100.
+QSharedPointer<QCPAxisTicker> decadeTicker();
+
 enum class Metric { DecoderParams, TotalParams, Latency, PeakMemory };
 QString metricLabel(Metric m);
 // The value drawn for `c` (parameters in millions); false when `c` has none (a failed one).
