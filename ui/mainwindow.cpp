@@ -544,7 +544,9 @@ void MainWindow::updateActions()
         const bool local = running && !lts::isRemoteDevice(m_live->config().protocol.device);
         m_proxy->setSearchRunning(local);
         if (m_proxy->isRunning() && !running)
-            m_start->setToolTip(QStringLiteral("A proxy check is training; a search on this computer waits for it"));
+            m_start->setToolTip(
+                QStringLiteral("A proxy check is training on this computer: a search here is refused until it "
+                               "ends (a remote device can measure beside it)"));
     }
 }
 

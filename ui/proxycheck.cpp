@@ -531,8 +531,10 @@ void ProxyCheckDialog::stop()
 
 void ProxyCheckDialog::waitForStop()
 {
-    if (m_thread)
+    if (m_thread) {
+        m_thread->quit(); // its event loop ends once the worker's run() has returned
         m_thread->wait();
+    }
 }
 
 void ProxyCheckDialog::setSearchRunning(bool running)

@@ -26,6 +26,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <memory>
 
 using namespace studio;
 
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void reopenedRunShowsItsCheck();
     void stopKeepsTrainedAndStartResumes();
     void refusesBadInputAndBusyComputer();
+    void closingTheWindowStopsTheCheck();
 
 private:
     QString runCopy(const char* name); // a fresh copy of the run, without a check
@@ -299,6 +301,26 @@ void TestStudioProxy::refusesBadInputAndBusyComputer()
     d->stop();
     QTRY_VERIFY_WITH_TIMEOUT(!d->isRunning(), kAuditTimeoutMs);
     QVERIFY2(d->statusText().startsWith(QStringLiteral("Stopped: ")), qPrintable(d->statusText()));
+}
+
+void TestStudioProxy::closingTheWindowStopsTheCheck()
+{
+    const QString run = runCopy("closed");
+    auto w = std::make_unique<MainWindow>();
+    w->show();
+    QVERIFY(w->openRun(run));
+    ProxyCheckDialog* d = w->showProxyCheck();
+    QVERIFY(d);
+    fillForm(d, m_text, 4, 65536);
+    QVERIFY(d->start());
+    QTRY_VERIFY_WITH_TIMEOUT(doneCount(d->report()) >= 1, kAuditTimeoutMs);
+    // Quitting stops the check within a step and waits for it; what was trained is kept.
+    QVERIFY(w->close());
+    w.reset();
+    lts::AuditReport kept;
+    QVERIFY(lts::loadAudit(run, kept));
+    QVERIFY(!kept.finished);
+    QVERIFY(doneCount(kept) >= 1 && doneCount(kept) < 4);
 }
 
 QTEST_MAIN(TestStudioProxy)
