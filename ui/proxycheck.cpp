@@ -14,6 +14,7 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -22,6 +23,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -213,6 +215,17 @@ ProxyCheckDialog::ProxyCheckDialog(QWidget* parent)
             setStatus(m_lastError, true);
     });
     connect(m_stop, &QPushButton::clicked, this, &ProxyCheckDialog::stop);
+    m_startOver = new QPushButton(QStringLiteral("Start O&ver…"), this);
+    m_startOver->setObjectName(QStringLiteral("auditStartOver"));
+    m_startOver->setToolTip(
+        QStringLiteral("Keep this check under a dated name and start a new one with these settings"));
+    connect(m_startOver, &QPushButton::clicked, this, [this] {
+        const auto answer = QMessageBox::question(this, QStringLiteral("Start over"),
+            QStringLiteral("Keep the run's check as audit-<date>.json and audit-<date>.csv and start a new one with "
+                           "these settings?"));
+        if (answer == QMessageBox::Yes && !startOver())
+            setStatus(m_lastError, true);
+    });
     connect(close, &QPushButton::clicked, this, &QDialog::close);
 
     auto* resultBox = new QWidget(this);
@@ -233,6 +246,7 @@ ProxyCheckDialog::ProxyCheckDialog(QWidget* parent)
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_eta, 1);
+    buttons->addWidget(m_startOver);
     buttons->addWidget(m_start);
     buttons->addWidget(m_stop);
     buttons->addWidget(close);
@@ -523,6 +537,37 @@ bool ProxyCheckDialog::start()
     return true;
 }
 
+bool ProxyCheckDialog::startOver()
+{
+    if (isRunning()) {
+        m_lastError = QStringLiteral("a proxy check is running; stop it first");
+        return false;
+    }
+    try {
+        settings(); // the new settings are valid before the old check is moved away
+    } catch (const lts::InputError& e) {
+        m_lastError = q(e.what());
+        return false;
+    }
+    const QDir dir(m_folder);
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    for (const char* name : { lts::kAuditJsonFile, lts::kAuditCsvFile }) {
+        const QString from = dir.filePath(QString::fromLatin1(name));
+        const QString to = dir.filePath(
+            QString::fromLatin1(name).replace(QStringLiteral("audit."), QStringLiteral("audit-%1.").arg(stamp)));
+        if (QFile::exists(from) && !QFile::rename(from, to)) {
+            m_lastError = QStringLiteral("cannot rename %1 to %2")
+                              .arg(QDir::toNativeSeparators(from), QDir::toNativeSeparators(to));
+            return false;
+        }
+    }
+    m_report = lts::AuditReport {};
+    m_haveReport = false;
+    m_selected.clear();
+    showReport();
+    return start();
+}
+
 void ProxyCheckDialog::stop()
 {
     if (m_worker)
@@ -551,6 +596,7 @@ void ProxyCheckDialog::updateButtons()
                                                          "would distort its measurements")
                                         : QStringLiteral("Train the sample; a stopped check resumes"));
     m_stop->setEnabled(running);
+    m_startOver->setEnabled(!running && !m_searchRunning && !m_report.entries.empty());
     for (QWidget* w :
         std::initializer_list<QWidget*> { m_text, m_browse, m_archs, m_budgetKind, m_budgetStack, m_device, m_threads })
         w->setEnabled(!running);

@@ -74,6 +74,9 @@ public:
     lts::AuditConfig settings() const;
     // Starts (or resumes) the audit of the run folder; false with lastError() when it cannot.
     bool start();
+    // Keeps the run's check as audit-<date>.json (and .csv) and starts a new one with the form's
+    // settings; false with lastError() when it cannot.
+    bool startOver();
     // Takes effect within the current training step; finished architectures stay in audit.json.
     void stop();
     bool isRunning() const { return m_thread != nullptr; }
@@ -169,6 +172,7 @@ private:
     QLabel* m_eta = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_stop = nullptr;
+    QPushButton* m_startOver = nullptr;
     QPoint m_pressPos;
 
     std::unique_ptr<QThread, ThreadDeleter> m_thread;

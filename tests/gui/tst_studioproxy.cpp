@@ -7,6 +7,7 @@
 #include "configpanel.h"
 #include "format.h"
 #include "guitestutil.h"
+#include "jsonio.h"
 #include "mainwindow.h"
 #include "paretoplot.h"
 #include "proxycheck.h"
@@ -212,6 +213,26 @@ void TestStudioProxy::reopenedRunShowsItsCheck()
     QCOMPARE(child<QSpinBox>(d, "auditArchs")->value(), 4);
     QCOMPARE(child<QDoubleSpinBox>(d, "auditTokens")->value(), 4096.0);
     QVERIFY(d->lossGraph(0) && d->lossGraph(0)->dataCount() > 0);
+
+    // Other settings do not resume this check: Start says what differs, Start Over keeps it
+    // under a dated name and trains anew.
+    child<QSpinBox>(d, "auditArchs")->setValue(3);
+    QVERIFY(d->start());
+    QTRY_VERIFY_WITH_TIMEOUT(!d->isRunning(), kAuditTimeoutMs);
+    QVERIFY2(
+        d->lastError().contains(QStringLiteral("other settings (archs: 4 there, 3 now)")), qPrintable(d->lastError()));
+    QCOMPARE(int(d->report().entries.size()), 4);
+    QVERIFY(child<QPushButton>(d, "auditStartOver")->isEnabled());
+    QVERIFY2(d->startOver(), qPrintable(d->lastError()));
+    QTRY_VERIFY_WITH_TIMEOUT(!d->isRunning(), kAuditTimeoutMs);
+    QVERIFY(d->report().finished);
+    QCOMPARE(int(d->report().entries.size()), 3);
+    const QStringList kept = QDir(m_run).entryList({ QStringLiteral("audit-*.json") });
+    QCOMPARE(kept.size(), 1);
+    lts::AuditReport old;
+    QVERIFY(lts::loadAudit(m_run, old));
+    QCOMPARE(int(old.entries.size()), 3);
+    QCOMPARE(int(lts::auditFromJson(lts::readJsonFile(QDir(m_run).filePath(kept.front()))).entries.size()), 4);
 }
 
 void TestStudioProxy::stopKeepsTrainedAndStartResumes()
