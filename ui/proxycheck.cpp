@@ -77,6 +77,11 @@ namespace {
         return QStringLiteral("#%1 L%2 d%3").arg(e.pick.candidateId).arg(e.pick.arch.nLayer).arg(e.pick.arch.dModel);
     }
 
+    int doneCount(const lts::AuditReport& r)
+    {
+        return int(std::count_if(r.entries.begin(), r.entries.end(), [](const lts::AuditEntry& e) { return e.done; }));
+    }
+
     bool trainedOk(const lts::AuditEntry& e)
     {
         return e.done && e.result.status == lts::TrainResult::Status::Ok;
@@ -475,8 +480,7 @@ bool ProxyCheckDialog::setRun(const QString& folder)
     else
         setStatus(QStringLiteral("Stopped: %1 of %2 architectures trained and kept; Start resumes with the same "
                                  "settings.")
-                      .arg(std::count_if(m_report.entries.begin(), m_report.entries.end(),
-                          [](const lts::AuditEntry& e) { return e.done; }))
+                      .arg(doneCount(m_report))
                       .arg(m_report.entries.size()));
     m_progress->setValue(0);
     m_eta->clear();
@@ -624,8 +628,7 @@ void ProxyCheckDialog::onPlanned(const lts::AuditReport& report)
     m_haveReport = true;
     m_selected.clear();
     showReport();
-    const int done = int(std::count_if(
-        m_report.entries.begin(), m_report.entries.end(), [](const lts::AuditEntry& e) { return e.done; }));
+    const int done = doneCount(m_report);
     setStatus(QStringLiteral("%1 architectures picked%2; %3 bytes of text (%4 to train on); %5.")
                   .arg(m_report.entries.size())
                   .arg(done > 0 ? QStringLiteral(", %1 already trained").arg(done) : QString())
@@ -700,8 +703,7 @@ void ProxyCheckDialog::onDone(const lts::AuditReport& report, const QString& fai
         }
         showReport();
     }
-    const int done = int(std::count_if(
-        m_report.entries.begin(), m_report.entries.end(), [](const lts::AuditEntry& e) { return e.done; }));
+    const int done = doneCount(m_report);
     if (!failure.isEmpty()) {
         m_lastError = failure;
         setStatus(failure, true);
