@@ -171,6 +171,22 @@ torch::Tensor Gpt2BlockImpl::attentionPart(const torch::Tensor& x, const torch::
     return x + cProj(y);
 }
 
+torch::Tensor Gpt2BlockImpl::forwardCached(
+    const torch::Tensor& x, torch::Tensor& kCache, torch::Tensor& vCache, std::int64_t pos, const torch::Tensor& causal)
+{
+    const auto b = x.size(0), t = x.size(1), d = x.size(2);
+    auto qkv = cAttn(ln1(x)).split(d, -1);
+    auto heads = [&](const torch::Tensor& z) { return z.view({ b, t, nHead, d / nHead }).transpose(1, 2); };
+    auto q = heads(qkv[0]);
+    kCache.narrow(2, pos, t).copy_(heads(qkv[1]));
+    vCache.narrow(2, pos, t).copy_(heads(qkv[2]));
+    auto k = kCache.narrow(2, 0, pos + t), v = vCache.narrow(2, 0, pos + t);
+    auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d / nHead));
+    att = att.masked_fill(causal.narrow(0, pos, t).narrow(1, 0, pos + t), -INFINITY).softmax(-1);
+    auto y = torch::matmul(att, v).transpose(1, 2).reshape({ b, t, d });
+    return mlpPart(x + cProj(y));
+}
+
 torch::Tensor Gpt2BlockImpl::mlpPart(const torch::Tensor& x)
 {
     return x + mlpProj(F::gelu(cFc(ln2(x)), F::GELUFuncOptions().approximate("tanh")));
@@ -201,6 +217,34 @@ torch::Tensor Gpt2ModelImpl::forward(const torch::Tensor& ids)
         h = blocks[i]->as<Gpt2Block>()->forward(h, causal);
     h = lnF(h);
     return head(h.reshape({ -1, h.size(-1) }));
+}
+
+void Gpt2ModelImpl::startDecoding(std::int64_t batch, std::int64_t capacity, const torch::Device& device)
+{
+    TORCH_CHECK(capacity <= causal.size(0), "a GPT-2 model has ", causal.size(0), " positions, not ", capacity);
+    cacheK.clear();
+    cacheV.clear();
+    for (std::size_t i = 0; i < blocks->size(); ++i) {
+        const auto* block = blocks[i]->as<Gpt2Block>();
+        const std::int64_t d = emb->dModel;
+        const auto shape = std::vector<std::int64_t> { batch, block->nHead, capacity, d / block->nHead };
+        cacheK.push_back(torch::empty(shape, torch::TensorOptions().device(device)));
+        cacheV.push_back(torch::empty(shape, torch::TensorOptions().device(device)));
+    }
+    cached = 0;
+}
+
+torch::Tensor Gpt2ModelImpl::decode(const torch::Tensor& ids)
+{
+    const auto t = ids.size(1);
+    TORCH_CHECK(!cacheK.empty() && cached + t <= cacheK[0].size(2), "the key/value cache holds ",
+        cacheK.empty() ? 0 : cacheK[0].size(2), " positions; ", cached + t, " asked for");
+    auto pos = torch::arange(cached, cached + t, torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
+    auto h = emb(ids) + wpe(pos);
+    for (std::size_t i = 0; i < blocks->size(); ++i)
+        h = blocks[i]->as<Gpt2Block>()->forwardCached(h, cacheK[i], cacheV[i], cached, causal);
+    cached += t;
+    return head(lnF(h.select(1, t - 1)));
 }
 
 std::int64_t Gpt2ModelImpl::decoderParamCount()
@@ -299,9 +343,20 @@ torch::Tensor TransformerXlModelImpl::causalMask(
 
 torch::Tensor TransformerXlModelImpl::forward(const torch::Tensor& ids)
 {
+    return head(hidden(ids).reshape({ -1, dModel }));
+}
+
+torch::Tensor TransformerXlModelImpl::decode(const torch::Tensor& ids)
+{
+    auto x = hidden(ids);
+    return head(x.select(0, x.size(0) - 1));
+}
+
+torch::Tensor TransformerXlModelImpl::hidden(const torch::Tensor& ids)
+{
     auto x = emb(ids.t()); // [qlen, B, d]
     if (skipLayers)
-        return head(x.reshape({ -1, dModel }));
+        return x;
     const auto qlen = x.size(0);
     const auto mlen = mems.empty() ? 0 : mems[0].size(0);
     const auto posEmb = positions(mlen + qlen, x.options());
@@ -321,7 +376,7 @@ torch::Tensor TransformerXlModelImpl::forward(const torch::Tensor& ids)
         }
         mems = std::move(next);
     }
-    return head(x.reshape({ -1, dModel }));
+    return x;
 }
 
 std::int64_t TransformerXlModelImpl::decoderParamCount()

@@ -82,6 +82,10 @@ public:
     // The two halves of forward(), timed separately by the latency table.
     torch::Tensor attentionPart(const torch::Tensor& x, const torch::Tensor& causal);
     torch::Tensor mlpPart(const torch::Tensor& x);
+    // forward() of `x` [B, t, d], at positions [pos, pos + t), after the keys and values of the
+    // positions before it in `k` and `v` ([B, n_head, capacity, d_head]), which it extends.
+    torch::Tensor forwardCached(
+        const torch::Tensor& x, torch::Tensor& k, torch::Tensor& v, std::int64_t pos, const torch::Tensor& causal);
 
     int nHead;
     torch::nn::LayerNorm ln1 { nullptr }, ln2 { nullptr };
@@ -127,6 +131,13 @@ public:
     // When set, forward() runs everything but the decoder layers (embedding, final norm, head):
     // the latency table times that part once per d_model.
     bool skipLayers = false;
+
+    // Incremental decoding. startDecoding() empties the cache (GPT-2: keys and values for
+    // `capacity` positions of `batch` sequences, allocated at once; Transformer-XL: its memory);
+    // decode() runs ids [B, t] after everything decoded since and returns the scores of the
+    // last position only, [B, vocab] (logits, or log-probabilities for an adaptive softmax).
+    virtual void startDecoding(std::int64_t batch, std::int64_t capacity, const torch::Device& device) = 0;
+    virtual torch::Tensor decode(const torch::Tensor& ids) = 0;
 };
 
 class Gpt2ModelImpl final : public LanguageModel {
@@ -134,6 +145,8 @@ public:
     explicit Gpt2ModelImpl(const ArchConfig& a);
     torch::Tensor forward(const torch::Tensor& ids) override;
     std::int64_t decoderParamCount() override;
+    void startDecoding(std::int64_t batch, std::int64_t capacity, const torch::Device& device) override;
+    torch::Tensor decode(const torch::Tensor& ids) override;
 
     AdaptiveEmbedding emb { nullptr };
     Embedding wpe { nullptr };
@@ -141,6 +154,10 @@ public:
     torch::nn::LayerNorm lnF { nullptr };
     TiedHead head { nullptr };
     torch::Tensor causal;
+    // The key/value cache: one [B, n_head, capacity, d_head] pair per layer (layers may differ in
+    // n_head), and how many positions it holds.
+    std::vector<torch::Tensor> cacheK, cacheV;
+    std::int64_t cached = 0;
 };
 
 class TransformerXlModelImpl final : public LanguageModel {
@@ -150,6 +167,10 @@ public:
     torch::Tensor forward(const torch::Tensor& ids) override;
     std::int64_t decoderParamCount() override;
     void resetState() override { mems.clear(); }
+    // Generation runs on the segment memory, one step at a time, as Transformer-XL generates:
+    // each step attends over the memory (at most mem_len positions) and itself.
+    void startDecoding(std::int64_t, std::int64_t, const torch::Device&) override { mems.clear(); }
+    torch::Tensor decode(const torch::Tensor& ids) override;
 
     int memLen;
     int dModel;
@@ -159,6 +180,8 @@ public:
     torch::Tensor invFreq;
     std::vector<torch::Tensor> mems; // one [mlen, B, d] per layer
 
+    // The last layer's output [qlen, B, d] for ids [B, qlen], after the memory, which it updates.
+    torch::Tensor hidden(const torch::Tensor& ids);
     // Relative position embeddings [klen, d] and the causal mask [qlen, klen] over memory.
     torch::Tensor positions(std::int64_t klen, const torch::TensorOptions& options) const;
     static torch::Tensor causalMask(std::int64_t qlen, std::int64_t mlen, const torch::TensorOptions& options);

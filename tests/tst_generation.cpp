@@ -1,0 +1,98 @@
+// Incremental decoding: the prompt at once, then one token at a time with GPT-2's key/value cache
+// or Transformer-XL's memory, gives the next-token log-probabilities of one full forward pass
+// over the same tokens, for both backbones, heterogeneous layers and every embedding variant.
+#include "errors.h"
+#include "generation.h"
+#include "testutil.h"
+
+#include <QtTest>
+
+using namespace lts;
+
+Q_DECLARE_METATYPE(lts::ArchConfig)
+
+namespace {
+
+ArchConfig heterogeneous(ArchConfig a)
+{
+    a.nHead = { 2, 4, 8 };
+    a.dInner = { 96, 256, 160 };
+    a.nLayer = 3;
+    return a;
+}
+
+ArchConfig adaptive(ArchConfig a, int divVal)
+{
+    a.divVal = divVal;
+    a.dEmbed = 2 * a.dModel;
+    a.vocabSize = 1200;
+    a.cutoffs = { 100, 400 };
+    return a;
+}
+
+ArchConfig transformerXl(ArchConfig a, int memLen)
+{
+    a.backbone = Backbone::TransformerXL;
+    a.memLen = memLen;
+    return a;
+}
+
+} // namespace
+
+class TestGeneration final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void decodingMatchesOneFullPass_data();
+    void decodingMatchesOneFullPass();
+    void lengthsThatDoNotFitAreRefused();
+};
+
+void TestGeneration::decodingMatchesOneFullPass_data()
+{
+    QTest::addColumn<ArchConfig>("arch");
+    QTest::addColumn<int>("prompt");
+    const ArchConfig base = test::gpt2(2, 64, 4, 128, 500, 48);
+    QTest::newRow("gpt2") << base << 16;
+    QTest::newRow("gpt2 prompt of one") << base << 1;
+    QTest::newRow("gpt2 heterogeneous") << heterogeneous(base) << 12;
+    ArchConfig projected = heterogeneous(base);
+    projected.dEmbed = 96; // a plain table of another width, projected to d_model
+    QTest::newRow("gpt2 projected embedding") << projected << 12;
+    QTest::newRow("gpt2 adaptive div_val 2") << adaptive(heterogeneous(base), 2) << 12;
+    QTest::newRow("gpt2 adaptive div_val 4") << adaptive(base, 4) << 20;
+    QTest::newRow("xl") << transformerXl(base, 48) << 16;
+    QTest::newRow("xl heterogeneous") << transformerXl(heterogeneous(base), 64) << 12;
+    QTest::newRow("xl adaptive div_val 4") << transformerXl(adaptive(heterogeneous(base), 4), 48) << 8;
+}
+
+void TestGeneration::decodingMatchesOneFullPass()
+{
+    QFETCH(ArchConfig, arch);
+    QFETCH(int, prompt);
+    const int tokens = 40;
+    const DecodeCheck c = checkIncrementalDecoding(arch, prompt, tokens, 7);
+    qInfo("%d positions: max |diff| %.2e, max relative %.2e", c.positions, c.maxAbsDiff, c.maxRelDiff);
+    QCOMPARE(c.positions, tokens - prompt + 1);
+    QVERIFY2(c.maxRelDiff < 1e-4, qPrintable(QString::number(c.maxRelDiff)));
+}
+
+void TestGeneration::lengthsThatDoNotFitAreRefused()
+{
+    auto fieldOf = [](const ArchConfig& a, int prompt, int tokens) {
+        try {
+            checkIncrementalDecoding(a, prompt, tokens, 1);
+        } catch (const InputError& e) {
+            return std::string(e.field());
+        }
+        return std::string();
+    };
+    const ArchConfig base = test::gpt2(1, 32, 2, 64, 200, 16);
+    QCOMPARE(fieldOf(base, 8, 17), std::string("seq_len")); // more tokens than positions
+    QCOMPARE(fieldOf(base, 0, 8), std::string("prompt"));
+    QCOMPARE(fieldOf(base, 9, 8), std::string("prompt"));
+    QCOMPARE(fieldOf(transformerXl(base, 8), 4, 12), std::string("mem_len"));
+    QCOMPARE(fieldOf(base, 8, 16), std::string()); // fits
+}
+
+QTEST_GUILESS_MAIN(TestGeneration)
+#include "tst_generation.moc"
