@@ -43,6 +43,13 @@ template <typename T> T* child(const QWidget* w, const char* name)
     return c;
 }
 
+// Shows `w` with run folder `run` and opens its Check Proxy dialog; null when either fails.
+ProxyCheckDialog* openCheck(MainWindow& w, const QString& run)
+{
+    w.show();
+    return w.openRun(run) ? w.showProxyCheck() : nullptr;
+}
+
 int doneCount(const lts::AuditReport& r)
 {
     return int(std::count_if(r.entries.begin(), r.entries.end(), [](const lts::AuditEntry& e) { return e.done; }));
@@ -239,10 +246,8 @@ void TestStudioProxy::stopKeepsTrainedAndStartResumes()
 {
     const QString run = runCopy("stopped");
     MainWindow w;
-    w.show();
-    QVERIFY(w.openRun(run));
-    ProxyCheckDialog* d = w.showProxyCheck();
-    QVERIFY(d);
+    ProxyCheckDialog* d = openCheck(w, run);
+    QVERIFY2(d, qPrintable(w.lastError()));
     fillForm(d, m_text, 4, 65536);
     QVERIFY2(d->start(), qPrintable(d->lastError()));
     // The time left is estimated once this session has trained a little.
@@ -275,10 +280,8 @@ void TestStudioProxy::refusesBadInputAndBusyComputer()
 {
     const QString run = runCopy("refusals");
     MainWindow w;
-    w.show();
-    QVERIFY(w.openRun(run));
-    ProxyCheckDialog* d = w.showProxyCheck();
-    QVERIFY(d);
+    ProxyCheckDialog* d = openCheck(w, run);
+    QVERIFY2(d, qPrintable(w.lastError()));
 
     fillForm(d, QString(), 4, 4096);
     QVERIFY(!d->start());
@@ -328,10 +331,8 @@ void TestStudioProxy::closingTheWindowStopsTheCheck()
 {
     const QString run = runCopy("closed");
     auto w = std::make_unique<MainWindow>();
-    w->show();
-    QVERIFY(w->openRun(run));
-    ProxyCheckDialog* d = w->showProxyCheck();
-    QVERIFY(d);
+    ProxyCheckDialog* d = openCheck(*w, run);
+    QVERIFY2(d, qPrintable(w->lastError()));
     fillForm(d, m_text, 4, 65536);
     QVERIFY(d->start());
     QTRY_VERIFY_WITH_TIMEOUT(doneCount(d->report()) >= 1, kAuditTimeoutMs);
