@@ -48,6 +48,7 @@ const char* kUsage = R"(Usage:
   lts-search run (--preset NAME | --space FILE) --out DIR [options]
   lts-search run --resume DIR [--time-budget S] [--iterations N]
   lts-search eval FILE [--no-measure] [--device D] [--threads N]
+  lts-search eval FILE --generate [--prompt N] [--new-tokens N] [--batch N] [--threads N]
   lts-search export FILE --format json|hf --out FILE
   lts-search presets [NAME]
   lts-search audit RUN_DIR --text FILE [--archs K] [--tokens N | --time-budget S]
@@ -133,9 +134,11 @@ struct Options {
     {
         for (const char* name : { "preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
                  "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives",
-                 "format", "presample", "estimate-rounds", "cache-dir", "remote-program", "text", "archs", "tokens" })
+                 "format", "presample", "estimate-rounds", "cache-dir", "remote-program", "text", "archs", "tokens",
+                 "prompt", "new-tokens" })
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
+        parser.addOption(QCommandLineOption(q("generate")));
         parser.addOption(QCommandLineOption(q("no-screening")));
         parser.addOption(QCommandLineOption(q("no-cache")));
         parser.addOption(QCommandLineOption(QStringList { q("h"), q("help") }));
@@ -564,6 +567,39 @@ int commandEval(const Options& o, const QStringList& args)
                 { q("layer_norm"), double(p.layerNorm) }, { q("relative_position"), double(p.relativePosition) },
                 { q("final_norm"), double(p.finalNorm) }, { q("embedding"), double(p.embedding) },
                 { q("positional"), double(p.positional) }, { q("head"), double(p.head) } } } };
+    if (o.has("generate")) {
+        if (o.has("no-measure"))
+            throw InputError("--generate", "measures; it cannot go with --no-measure");
+        if (!remoteDevices(o).empty())
+            throw InputError("--generate", "measures on this computer (cpu or cuda:N) for now");
+        MeasureProtocol protocol;
+        applyProtocolOptions(o, protocol);
+        GenerationProtocol g;
+        if (o.has("prompt"))
+            g.prompt = int(o.integer("prompt", 1, kMaxSeqLen));
+        if (o.has("new-tokens"))
+            g.generate = int(o.integer("new-tokens", 1, kMaxSeqLen));
+        g.batch = protocol.batch;
+        printBlasNotes();
+        std::atomic<bool> never { false };
+        const GenerationProfile r = measureGeneration(arch, protocol, g, never);
+        QJsonObject gj { { q("status"), QString::fromStdString(statusName(r.status)) },
+            { q("prompt_tokens"), g.prompt }, { q("generated_tokens"), g.generate }, { q("batch"), g.batch },
+            { q("cache"),
+                q("allocated for prompt + generated tokens at start (GPT-2); segment memory (Transformer-XL)") },
+            { q("prefill_ms"), r.prefillMs }, { q("prefill_iqr_ms"), r.prefillIqrMs },
+            { q("decode_ms_per_token"), r.decodeMsPerToken }, { q("decode_iqr_ms"), r.decodeIqrMs },
+            { q("tokens_per_s"), r.tokensPerS }, { q("generation_peak_memory_mb"), r.peakMemoryMb },
+            { q("weights_mb"), r.weightsMb }, { q("cache_mb"), r.cacheMb }, { q("runs"), r.runs },
+            { q("decode_steps"), r.decodeSteps } };
+        if (!r.error.empty())
+            gj.insert(q("error"), QString::fromStdString(r.error));
+        out.insert(q("generation"), gj);
+        out.insert(q("protocol"), protocolToJson(protocol));
+        std::fwrite(
+            QJsonDocument(out).toJson().constData(), 1, std::size_t(QJsonDocument(out).toJson().size()), stdout);
+        return r.status == Measurement::Status::Ok ? 0 : kExitFailure;
+    }
     if (!o.has("no-measure")) {
         MeasureProtocol protocol;
         applyProtocolOptions(o, protocol);

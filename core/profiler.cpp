@@ -454,6 +454,114 @@ Measurement TorchMeasurer::measureWith(
     return m;
 }
 
+void GenerationProtocol::validate(const ArchConfig& arch) const
+{
+    if (prompt < 1 || prompt > kMaxSeqLen)
+        throw InputError("prompt", "must be between 1 and " + std::to_string(kMaxSeqLen) + " tokens");
+    if (generate < 1 || generate > kMaxSeqLen)
+        throw InputError("generate", "must be between 1 and " + std::to_string(kMaxSeqLen) + " tokens");
+    if (batch < kBatchLimits.lo || batch > kBatchLimits.hi)
+        throw InputError(
+            "batch", "must be between " + std::to_string(kBatchLimits.lo) + " and " + std::to_string(kBatchLimits.hi));
+    if (arch.backbone == Backbone::Gpt2 && prompt + generate > arch.seqLen)
+        throw InputError("prompt",
+            "prompt (" + std::to_string(prompt) + ") + new tokens (" + std::to_string(generate)
+                + ") tokens exceed the model's seq_len of " + std::to_string(arch.seqLen) + " positions");
+}
+
+GenerationProfile measureGeneration(const ArchConfig& arch, const MeasureProtocol& protocol,
+    const GenerationProtocol& g, const std::atomic<bool>& cancel)
+{
+    validate(arch);
+    g.validate(arch);
+    protocol.validate();
+    requireComputeDevice(parseComputeDevice(protocol.device));
+    GenerationProfile r;
+    r.status = Measurement::Status::Cancelled;
+    const ComputeDevice dev = parseComputeDevice(protocol.device);
+    const FreeBlocksOnExit freeBlocks; // declared before the model, so it runs after the model is gone
+    try {
+        trackingAllocator(); // installed before the weights are allocated, so the peak counts them
+        setComputeThreads(protocol.threads);
+        std::shared_ptr<torchmodels::LanguageModel> model;
+        {
+            torch::NoGradGuard noGrad;
+            model = torchmodels::buildModel(arch, torchmodels::Init::None);
+            model->eval();
+        }
+        const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
+        if (dev.cuda)
+            model->to(device);
+        r.weightsMb = double(bytesOf(*model)) / kMb;
+        c10::InferenceMode inference;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
+        const auto prompt = torch::randint(arch.vocabSize, { g.batch, g.prompt }, gen, torch::kLong).to(device);
+        auto sync = [&] {
+            if (dev.cuda)
+                torch::cuda::synchronize(dev.index);
+        };
+        using Clock = std::chrono::steady_clock;
+        auto ms = [](Clock::time_point t0) {
+            return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        };
+        double prefill = 0;
+        std::vector<double> steps;
+        auto run = [&] {
+            steps.clear();
+            model->startDecoding(g.batch, g.prompt + g.generate, device);
+            auto t0 = Clock::now();
+            auto next = model->decode(prompt).argmax(-1, true);
+            sync();
+            prefill = ms(t0);
+            for (int i = 1; i < g.generate && !cancel.load(); ++i) {
+                t0 = Clock::now();
+                next = model->decode(next).argmax(-1, true);
+                sync();
+                steps.push_back(ms(t0));
+            }
+        };
+        for (int i = 0; i < std::max(protocol.warmup, 1); ++i) {
+            if (cancel.load())
+                return r;
+            run();
+        }
+        peakOf(run, dev, r.peakMemoryMb);
+        std::vector<double> prefills, decodes;
+        while (int(prefills.size()) < protocol.repeats
+            && !medianKnown(prefills, protocol.minRepeats, protocol.tolerance)) {
+            if (cancel.load())
+                return r;
+            run();
+            prefills.push_back(prefill);
+            decodes.insert(decodes.end(), steps.begin(), steps.end());
+        }
+        const SampleSummary p = summarize(prefills);
+        r.prefillMs = p.median;
+        r.prefillIqrMs = p.iqr();
+        r.runs = int(prefills.size());
+        r.decodeSteps = int(decodes.size());
+        if (!decodes.empty()) {
+            const SampleSummary d = summarize(decodes);
+            r.decodeMsPerToken = d.median;
+            r.decodeIqrMs = d.iqr();
+            r.tokensPerS = d.median > 0 ? 1000.0 * g.batch / d.median : 0;
+        }
+        const std::int64_t positions = arch.backbone == Backbone::Gpt2
+            ? g.prompt + g.generate
+            : std::min<std::int64_t>(arch.memLen, g.prompt + g.generate - 1);
+        r.cacheMb = double(arch.backbone == Backbone::Gpt2 ? 2 : 1) * arch.nLayer * g.batch * positions * arch.dModel
+            * sizeof(float) / kMb;
+        r.status = Measurement::Status::Ok;
+    } catch (const c10::Error& e) {
+        r.status = Measurement::Status::Failed;
+        r.error = e.what_without_backtrace();
+    } catch (const std::bad_alloc&) {
+        r.status = Measurement::Status::Failed;
+        r.error = "out of memory";
+    }
+    return r;
+}
+
 std::optional<Estimate> TorchMeasurer::estimate(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
     const int tokens = m_protocol.seqLen > 0 ? m_protocol.seqLen : arch.seqLen;

@@ -46,6 +46,40 @@ private:
     PartCostTable m_table;
 };
 
+// What a shipped model runs: the prompt once (prefill, to the first token's distribution), then
+// one token at a time from a cache allocated for the whole context (GPT-2: keys and values for
+// prompt + generate positions; Transformer-XL: its segment memory). Greedy: each step feeds back
+// the most likely token.
+struct GenerationProtocol {
+    int prompt = 128; // tokens processed at once
+    int generate = 64; // tokens produced: the first by the prefill, the rest one decode step each
+    int batch = 1;
+
+    // Throws InputError naming the field and the rule (a GPT-2 has seq_len positions for both).
+    void validate(const ArchConfig& arch) const;
+};
+
+struct GenerationProfile {
+    Measurement::Status status = Measurement::Status::Ok;
+    std::string error;
+    double prefillMs = 0; // median over the timed runs: time to the first token's distribution
+    double prefillIqrMs = 0;
+    double decodeMsPerToken = 0; // median over every decode step of every timed run
+    double decodeIqrMs = 0;
+    double tokensPerS = 0; // batch * 1000 / decodeMsPerToken
+    double peakMemoryMb = 0; // high-water mark over prompt and generation: weights, cache, activations
+    double weightsMb = 0;
+    double cacheMb = 0; // the key/value cache (GPT-2) or the memory (Transformer-XL) at its fullest
+    int runs = 0; // timed generations
+    int decodeSteps = 0; // timed decode steps, all runs together
+};
+
+// Measures the generation profile of `arch` with the device, threads and repeats of `device`
+// (warm-up runs first; runs repeat until the prefill's median is known within the tolerance).
+// Throws InputError for a protocol that does not fit the architecture.
+GenerationProfile measureGeneration(const ArchConfig& arch, const MeasureProtocol& device,
+    const GenerationProtocol& generation, const std::atomic<bool>& cancel);
+
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.
 struct BuiltModelInfo {
     std::int64_t decoderParams = 0; // parameters of the decoder modules (layers + final norm)

@@ -349,6 +349,26 @@ void TestCli::evalCounts()
     QCOMPARE(mo.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
     QCOMPARE(mo.value(QStringLiteral("repeats")).toInt(), 3);
     QVERIFY(mo.value(QStringLiteral("latency_ms")).toDouble() > 0);
+
+    // --generate: the generation profile under the names candidates.jsonl will use.
+    const QString gpt = m_tmp.filePath(QStringLiteral("gpt.json"));
+    writeFile(gpt, R"({"backbone": "gpt2", "n_layer": 2, "d_model": 64, "n_head": 2, "d_inner": 128,
+                       "vocab_size": 1000, "seq_len": 32})");
+    const Result g = runCli(
+        { QStringLiteral("eval"), gpt, QStringLiteral("--generate"), QStringLiteral("--prompt"), QStringLiteral("16"),
+            QStringLiteral("--new-tokens"), QStringLiteral("8"), QStringLiteral("--repeats"), QStringLiteral("3") });
+    QVERIFY2(g.code == 0, qPrintable(g.err));
+    const QJsonObject go = parseJsonObject(g.out.toUtf8(), "stdout").value(QStringLiteral("generation")).toObject();
+    QCOMPARE(go.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(go.value(QStringLiteral("prompt_tokens")).toInt(), 16);
+    QCOMPARE(go.value(QStringLiteral("decode_steps")).toInt(), go.value(QStringLiteral("runs")).toInt() * 7);
+    for (const char* key : { "prefill_ms", "decode_ms_per_token", "tokens_per_s", "generation_peak_memory_mb" })
+        QVERIFY2(go.value(QString::fromLatin1(key)).toDouble() > 0, key);
+    // More tokens than the model has positions: refused, naming both knobs.
+    const Result tooLong = runCli({ QStringLiteral("eval"), gpt, QStringLiteral("--generate"),
+        QStringLiteral("--prompt"), QStringLiteral("30"), QStringLiteral("--new-tokens"), QStringLiteral("8") });
+    QCOMPARE(tooLong.code, 2);
+    QVERIFY2(tooLong.err.contains(QStringLiteral("prompt (30) + new tokens (8)")), qPrintable(tooLong.err));
 }
 
 void TestCli::exportHuggingFace()

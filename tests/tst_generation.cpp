@@ -3,6 +3,7 @@
 // over the same tokens, for both backbones, heterogeneous layers and every embedding variant.
 #include "errors.h"
 #include "generation.h"
+#include "profiler.h"
 #include "testutil.h"
 
 #include <QtTest>
@@ -45,6 +46,8 @@ private Q_SLOTS:
     void decodingMatchesOneFullPass_data();
     void decodingMatchesOneFullPass();
     void lengthsThatDoNotFitAreRefused();
+    void generationProfileIsMeasured();
+    void generationProtocolRules();
 };
 
 void TestGeneration::decodingMatchesOneFullPass_data()
@@ -92,6 +95,76 @@ void TestGeneration::lengthsThatDoNotFitAreRefused()
     QCOMPARE(fieldOf(base, 9, 8), std::string("prompt"));
     QCOMPARE(fieldOf(transformerXl(base, 8), 4, 12), std::string("mem_len"));
     QCOMPARE(fieldOf(base, 8, 16), std::string()); // fits
+}
+
+void TestGeneration::generationProfileIsMeasured()
+{
+    std::atomic<bool> never { false };
+    MeasureProtocol device;
+    device.repeats = 4;
+    GenerationProtocol g;
+    g.prompt = 16;
+    g.generate = 8;
+    constexpr double kMb = 1024.0 * 1024.0;
+    const ArchConfig gpt = test::gpt2(2, 64, 4, 128, 500, 48);
+    const GenerationProfile r = measureGeneration(gpt, device, g, never);
+    QCOMPARE(r.status, Measurement::Status::Ok);
+    QVERIFY(r.runs >= device.minRepeats && r.runs <= device.repeats);
+    QCOMPARE(r.decodeSteps, r.runs * (g.generate - 1)); // the first token comes from the prefill
+    QVERIFY(r.prefillMs > 0 && r.decodeMsPerToken > 0);
+    QCOMPARE(r.tokensPerS, 1000.0 / r.decodeMsPerToken);
+    // Keys and values of both layers for all prompt + generated positions, allocated at start.
+    QCOMPARE(r.cacheMb, 2.0 * 2 * (16 + 8) * 64 * sizeof(float) / kMb);
+    QCOMPARE(r.weightsMb, double(countParams(gpt).total()) * sizeof(float) / kMb + 48.0 * 48 / kMb); // + causal mask
+    QVERIFY2(r.peakMemoryMb >= r.weightsMb + r.cacheMb, qPrintable(QString::number(r.peakMemoryMb)));
+
+    // Transformer-XL generates on its memory: at most mem_len positions per layer.
+    ArchConfig xl = gpt;
+    xl.backbone = Backbone::TransformerXL;
+    xl.memLen = 12;
+    const GenerationProfile x = measureGeneration(xl, device, g, never);
+    QCOMPARE(x.status, Measurement::Status::Ok);
+    QCOMPARE(x.cacheMb, 1.0 * 2 * 12 * 64 * sizeof(float) / kMb);
+    QCOMPARE(x.decodeSteps, x.runs * (g.generate - 1));
+}
+
+void TestGeneration::generationProtocolRules()
+{
+    const ArchConfig a = test::gpt2(1, 32, 2, 64, 200, 32);
+    auto refusal = [&](int prompt, int generate, int batch, std::string* field) {
+        GenerationProtocol g;
+        g.prompt = prompt;
+        g.generate = generate;
+        g.batch = batch;
+        try {
+            g.validate(a);
+        } catch (const InputError& e) {
+            *field = e.field();
+            return QString::fromStdString(e.what());
+        }
+        field->clear();
+        return QString();
+    };
+    std::string field;
+    const QString tooLong = refusal(24, 9, 1, &field);
+    QCOMPARE(field, std::string("prompt"));
+    QVERIFY2(tooLong.contains(QStringLiteral("prompt (24) + new tokens (9)")) && tooLong.contains(QStringLiteral("32")),
+        qPrintable(tooLong));
+    QVERIFY(refusal(24, 8, 1, &field).isEmpty()); // exactly the positions there are
+    refusal(0, 8, 1, &field);
+    QCOMPARE(field, std::string("prompt"));
+    refusal(8, 0, 1, &field);
+    QCOMPARE(field, std::string("generate"));
+    refusal(8, 8, 0, &field);
+    QCOMPARE(field, std::string("batch"));
+    ArchConfig xl = a;
+    xl.backbone = Backbone::TransformerXL;
+    xl.memLen = 16;
+    QVERIFY(refusal(100, 100, 1, &field).size() > 0); // GPT-2: positions
+    GenerationProtocol long_;
+    long_.prompt = 100;
+    long_.generate = 100;
+    long_.validate(xl); // Transformer-XL has no position limit: its memory slides
 }
 
 QTEST_GUILESS_MAIN(TestGeneration)
