@@ -466,7 +466,7 @@ void GenerationProtocol::validate(const ArchConfig& arch) const
     if (arch.backbone == Backbone::Gpt2 && prompt + generate > arch.seqLen)
         throw InputError("prompt",
             "prompt (" + std::to_string(prompt) + ") + new tokens (" + std::to_string(generate)
-                + ") tokens exceed the model's seq_len of " + std::to_string(arch.seqLen) + " positions");
+                + ") exceed the model's seq_len of " + std::to_string(arch.seqLen) + " positions");
 }
 
 GenerationProfile measureGeneration(const ArchConfig& arch, const MeasureProtocol& protocol,
@@ -475,10 +475,10 @@ GenerationProfile measureGeneration(const ArchConfig& arch, const MeasureProtoco
     validate(arch);
     g.validate(arch);
     protocol.validate();
-    requireComputeDevice(parseComputeDevice(protocol.device));
+    const ComputeDevice dev = parseComputeDevice(protocol.device);
+    requireComputeDevice(dev);
     GenerationProfile r;
     r.status = Measurement::Status::Cancelled;
-    const ComputeDevice dev = parseComputeDevice(protocol.device);
     const FreeBlocksOnExit freeBlocks; // declared before the model, so it runs after the model is gone
     try {
         trackingAllocator(); // installed before the weights are allocated, so the peak counts them

@@ -453,14 +453,12 @@ bool ProxyCheckDialog::setRun(const QString& folder)
     m_folder = folder;
     m_runLabel->setText(QStringLiteral("Run: %1").arg(QDir::toNativeSeparators(folder)));
     m_report = lts::AuditReport {};
-    m_haveReport = false;
     m_selected.clear();
     bool ok = true;
     try {
         lts::AuditReport loaded;
         if (lts::loadAudit(folder, loaded)) {
             m_report = std::move(loaded);
-            m_haveReport = true;
             setSettings(m_report.config);
         }
     } catch (const std::exception& e) {
@@ -470,7 +468,7 @@ bool ProxyCheckDialog::setRun(const QString& folder)
     showReport();
     if (!ok)
         setStatus(m_lastError, true);
-    else if (!m_haveReport)
+    else if (m_report.entries.empty())
         setStatus(QStringLiteral("No proxy check in this run yet: choose a text and press Start."));
     else if (m_report.finished)
         setStatus(QStringLiteral("Checked: %1 of %2 architectures trained in %3.")
@@ -520,7 +518,6 @@ bool ProxyCheckDialog::start()
 
     m_costDone = m_secondsDone = m_currentElapsed = 0;
     m_current = -1;
-    m_startedMs = QDateTime::currentMSecsSinceEpoch();
     m_worker = std::make_unique<AuditWorker>(m_folder, config);
     m_thread.reset(new QThread);
     m_thread->setObjectName(QStringLiteral("lts-audit"));
@@ -566,7 +563,6 @@ bool ProxyCheckDialog::startOver()
         }
     }
     m_report = lts::AuditReport {};
-    m_haveReport = false;
     m_selected.clear();
     showReport();
     return start();
@@ -625,7 +621,6 @@ QString ProxyCheckDialog::agreementText() const
 void ProxyCheckDialog::onPlanned(const lts::AuditReport& report)
 {
     m_report = report;
-    m_haveReport = true;
     m_selected.clear();
     showReport();
     const int done = doneCount(m_report);
@@ -696,13 +691,10 @@ void ProxyCheckDialog::onDone(const lts::AuditReport& report, const QString& fai
 {
     m_thread.reset();
     m_worker.reset();
-    if (!report.entries.empty() || !failure.isEmpty()) {
-        if (!report.entries.empty()) {
-            m_report = report;
-            m_haveReport = true;
-        }
+    if (!report.entries.empty())
+        m_report = report;
+    if (!report.entries.empty() || !failure.isEmpty())
         showReport();
-    }
     const int done = doneCount(m_report);
     if (!failure.isEmpty()) {
         m_lastError = failure;

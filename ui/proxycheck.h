@@ -137,7 +137,6 @@ private:
 
     QString m_folder;
     lts::AuditReport m_report;
-    bool m_haveReport = false;
     bool m_searchRunning = false;
     QString m_lastError;
     std::vector<int> m_selected;
@@ -177,7 +176,6 @@ private:
 
     std::unique_ptr<QThread, ThreadDeleter> m_thread;
     std::unique_ptr<AuditWorker> m_worker; // deleted after its thread has ended
-    qint64 m_startedMs = 0;
 };
 
 } // namespace studio
