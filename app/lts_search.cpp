@@ -48,7 +48,7 @@ const char* kUsage = R"(Usage:
   lts-search run (--preset NAME | --space FILE) --out DIR [options]
   lts-search run --resume DIR [--time-budget S] [--iterations N]
   lts-search eval FILE [--no-measure] [--device D] [--threads N]
-  lts-search eval FILE --generate [--prompt N] [--new-tokens N] [--batch N] [--threads N]
+  lts-search eval FILE --generate [--prompt N] [--new-tokens N] [--batch N] [--device D]
   lts-search export FILE --format json|hf --out FILE
   lts-search presets [NAME]
   lts-search audit RUN_DIR --text FILE [--archs K] [--tokens N | --time-budget S]
@@ -87,7 +87,13 @@ run options:
   --algorithm A          evolution or random (default evolution)
   --time-budget S        stop after S seconds of this invocation, the final frontier's
                          confirmation included (default: none)
-  --objectives LIST      params,latency | params,memory | params,latency,memory
+  --objectives LIST      params,latency | params,memory | params,latency,memory: a scoring pass
+                         of seq_len tokens; or params,decode | params,prefill |
+                         params,decode,memory | params,prefill,decode...: the generation
+                         protocol (--prompt, --new-tokens), measured in full without screening
+  --prompt N             generation: prompt tokens processed at once (default 128)
+  --new-tokens N         generation: tokens generated, one per decode step after the first
+                         (default 64); the cache is allocated for prompt + new tokens up front
   --no-screening         measure every candidate in full; by default, after the first population
                          and while the on-device estimates hold (90% of 10+ full measurements
                          within 20%), a candidate whose estimates cannot reach the frontier is
@@ -122,7 +128,9 @@ stdout (docs/architecture.md); it only measures.
 
 eval options:
   --no-measure           print parameter counts only
-  --device, --threads, --batch, --seq-len, --warmup, --repeats as for run
+  --generate             measure the generation profile (prefill_ms, decode_ms_per_token,
+                         tokens_per_s, generation_peak_memory_mb) instead of a scoring pass
+  --device, --threads, --batch, --seq-len, --warmup, --repeats, --prompt, --new-tokens as for run
 
 Architecture files may be the project's JSON, a Hugging Face GPT2Config config.json or an
 Archai transformer-flex architecture. Exit status: 0 success, 1 failure, 2 bad input.
@@ -206,6 +214,15 @@ void applyProtocolOptions(const Options& o, MeasureProtocol& p)
         p.minRepeats = int(o.integer("min-repeats", kRepeatLimits.lo, kRepeatLimits.hi));
     if (o.has("tolerance"))
         p.tolerance = o.number("tolerance");
+    for (const char* name : { "prompt", "new-tokens" })
+        if (o.has(name) && p.workload != Workload::Generate)
+            throw InputError(std::string("--") + name,
+                "sets the generation protocol: it goes with --generate (eval) or the objectives prefill or decode "
+                "(run)");
+    if (o.has("prompt"))
+        p.prompt = int(o.integer("prompt", 1, kMaxSeqLen));
+    if (o.has("new-tokens"))
+        p.generate = int(o.integer("new-tokens", 1, kMaxSeqLen));
     p.validate();
 }
 
@@ -270,10 +287,14 @@ public:
                 ++m_cached;
                 return;
             }
-            std::fprintf(stderr, "[iter %2d | %4d | %s] %-8s params %8s  latency %8.2f ms  peak %8.1f MB  L=%d d=%d",
-                e.iteration, e.evaluated, clock(e.elapsedS).c_str(), candidateStatusName(c.status).c_str(),
-                millions(c.decoderParams).c_str(), c.measurement.latencyMs, c.measurement.peakMemoryMb, c.arch.nLayer,
-                c.arch.dModel);
+            const Measurement& m = c.measurement;
+            std::fprintf(stderr, "[iter %2d | %4d | %s] %-8s params %8s  ", e.iteration, e.evaluated,
+                clock(e.elapsedS).c_str(), candidateStatusName(c.status).c_str(), millions(c.decoderParams).c_str());
+            if (m.generation)
+                std::fprintf(stderr, "prefill %8.2f ms  decode %7.3f ms/token", m.prefillMs, m.decodeMsPerToken);
+            else
+                std::fprintf(stderr, "latency %8.2f ms", m.latencyMs);
+            std::fprintf(stderr, "  peak %8.1f MB  L=%d d=%d", m.peakMemoryMb, c.arch.nLayer, c.arch.dModel);
             if (c.status == Candidate::Status::Failed)
                 std::fprintf(stderr, "  (%s)", c.measurement.error.c_str());
             std::fprintf(stderr, "\n");
@@ -281,12 +302,14 @@ public:
             const Candidate& c = e.candidate;
             if (e.fromEarlierRun)
                 return;
+            const Measurement& m = c.measurement;
+            const double now = m.generation ? m.decodeMsPerToken : m.latencyMs;
+            const double first = m.generation ? m.firstDecodeMsPerToken : m.firstLatencyMs;
+            const char* unit = m.generation ? "ms/token" : "ms";
             std::fprintf(stderr,
-                "[iter %2d | %4d | %s] confirm  params %8s  latency %8.2f ms  (id %d first measured %.2f ms, "
-                "%+.1f%%)%s\n",
+                "[iter %2d | %4d | %s] confirm  params %8s  %s %8.3f %s  (id %d first measured %.3f %s, %+.1f%%)%s\n",
                 e.iteration, e.evaluated, clock(e.elapsedS).c_str(), millions(c.decoderParams).c_str(),
-                c.measurement.latencyMs, c.id, c.measurement.firstLatencyMs,
-                100 * (c.measurement.latencyMs / c.measurement.firstLatencyMs - 1),
+                m.generation ? "decode" : "latency", now, unit, c.id, first, unit, 100 * (now / first - 1),
                 c.status == Candidate::Status::Ok ? "" : "  now over the ceiling");
         } else if (e.kind == SearchEvent::Kind::IterationDone) {
             std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
@@ -337,14 +360,23 @@ void printFrontier(const SearchResult& r)
     std::sort(rows.begin(), rows.end(),
         [&](std::size_t a, std::size_t b) { return r.candidates[a].decoderParams < r.candidates[b].decoderParams; });
     std::printf("Pareto frontier: %zu of %zu candidates\n", rows.size(), r.candidates.size());
-    std::printf("%6s %10s %10s %12s %10s %10s %4s %5s  %-10s %s\n", "id", "decoder", "total", "latency_ms", "iqr_ms",
-        "peak_mb", "L", "d", "n_head", "d_inner");
+    const bool generation = !rows.empty() && r.candidates[rows.front()].measurement.generation;
+    if (generation)
+        std::printf("%6s %10s %10s %10s %19s %12s %10s %4s %5s  %-10s %s\n", "id", "decoder", "total", "prefill_ms",
+            "decode_ms_per_token", "tokens_per_s", "peak_mb", "L", "d", "n_head", "d_inner");
+    else
+        std::printf("%6s %10s %10s %12s %10s %10s %4s %5s  %-10s %s\n", "id", "decoder", "total", "latency_ms",
+            "iqr_ms", "peak_mb", "L", "d", "n_head", "d_inner");
     for (std::size_t i : rows) {
         const Candidate& c = r.candidates[i];
-        std::printf("%6d %10s %10s %12.2f %10.2f %10.1f %4d %5d  %-10s %s\n", c.id, millions(c.decoderParams).c_str(),
-            millions(c.totalParams).c_str(), c.measurement.latencyMs, c.measurement.latencyIqrMs,
-            c.measurement.peakMemoryMb, c.arch.nLayer, c.arch.dModel, layersSummary(c.arch.nHead).c_str(),
-            layersSummary(c.arch.dInner).c_str());
+        const Measurement& m = c.measurement;
+        std::printf("%6d %10s %10s ", c.id, millions(c.decoderParams).c_str(), millions(c.totalParams).c_str());
+        if (generation)
+            std::printf("%10.2f %19.3f %12.1f ", m.prefillMs, m.decodeMsPerToken, m.tokensPerS);
+        else
+            std::printf("%12.2f %10.2f ", m.latencyMs, m.latencyIqrMs);
+        std::printf("%10.1f %4d %5d  %-10s %s\n", m.peakMemoryMb, c.arch.nLayer, c.arch.dModel,
+            layersSummary(c.arch.nHead).c_str(), layersSummary(c.arch.dInner).c_str());
     }
 }
 
@@ -376,16 +408,17 @@ int commandRun(const Options& o)
             config.space = preset(o.text("preset"));
         else
             config = searchConfigFromJson(readJsonFile(QString::fromStdString(o.text("space"))));
+        SearchParams& p = config.search;
+        if (o.has("objectives"))
+            p.objectives = parseObjectives(o.text("objectives"), "--objectives");
+        config.protocol.workload = workloadOf(p.objectives);
         applyProtocolOptions(o, config.protocol);
         if (o.has("device"))
             config.remoteDevices = remoteDevices(o);
-        SearchParams& p = config.search;
         if (o.has("seed"))
             p.seed = std::uint64_t(o.integer("seed", 0, kMaxSeed));
         if (o.has("algorithm"))
             p.algorithm = algorithmFromName(o.text("algorithm"), "--algorithm");
-        if (o.has("objectives"))
-            p.objectives = parseObjectives(o.text("objectives"), "--objectives");
         if (o.has("no-screening"))
             p.screening = false;
         if (o.has("presample"))
@@ -567,42 +600,14 @@ int commandEval(const Options& o, const QStringList& args)
                 { q("layer_norm"), double(p.layerNorm) }, { q("relative_position"), double(p.relativePosition) },
                 { q("final_norm"), double(p.finalNorm) }, { q("embedding"), double(p.embedding) },
                 { q("positional"), double(p.positional) }, { q("head"), double(p.head) } } } };
-    if (o.has("generate")) {
-        if (o.has("no-measure"))
-            throw InputError("--generate", "measures; it cannot go with --no-measure");
-        if (!remoteDevices(o).empty())
-            throw InputError("--generate", "measures on this computer (cpu or cuda:N) for now");
-        MeasureProtocol protocol;
-        applyProtocolOptions(o, protocol);
-        GenerationProtocol g;
-        if (o.has("prompt"))
-            g.prompt = int(o.integer("prompt", 1, kMaxSeqLen));
-        if (o.has("new-tokens"))
-            g.generate = int(o.integer("new-tokens", 1, kMaxSeqLen));
-        g.batch = protocol.batch;
-        printBlasNotes();
-        std::atomic<bool> never { false };
-        const GenerationProfile r = measureGeneration(arch, protocol, g, never);
-        QJsonObject gj { { q("status"), QString::fromStdString(statusName(r.status)) },
-            { q("prompt_tokens"), g.prompt }, { q("generated_tokens"), g.generate }, { q("batch"), g.batch },
-            { q("cache"),
-                q("allocated for prompt + generated tokens at start (GPT-2); segment memory (Transformer-XL)") },
-            { q("prefill_ms"), r.prefillMs }, { q("prefill_iqr_ms"), r.prefillIqrMs },
-            { q("decode_ms_per_token"), r.decodeMsPerToken }, { q("decode_iqr_ms"), r.decodeIqrMs },
-            { q("tokens_per_s"), r.tokensPerS }, { q("generation_peak_memory_mb"), r.peakMemoryMb },
-            { q("weights_mb"), r.weightsMb }, { q("cache_mb"), r.cacheMb }, { q("runs"), r.runs },
-            { q("decode_steps"), r.decodeSteps } };
-        if (!r.error.empty())
-            gj.insert(q("error"), QString::fromStdString(r.error));
-        out.insert(q("generation"), gj);
-        out.insert(q("protocol"), protocolToJson(protocol));
-        std::fwrite(
-            QJsonDocument(out).toJson().constData(), 1, std::size_t(QJsonDocument(out).toJson().size()), stdout);
-        return r.status == Measurement::Status::Ok ? 0 : kExitFailure;
-    }
+    if (o.has("generate") && o.has("no-measure"))
+        throw InputError("--generate", "measures; it cannot go with --no-measure");
     if (!o.has("no-measure")) {
         MeasureProtocol protocol;
+        if (o.has("generate"))
+            protocol.workload = Workload::Generate;
         applyProtocolOptions(o, protocol);
+        protocol.validateFor(arch);
         std::unique_ptr<Measurer> measurer;
         const std::vector<std::string> remote = remoteDevices(o);
         if (remote.empty()) {

@@ -4,28 +4,61 @@
 #include "paramcount.h"
 #include "pareto.h"
 
+#include <algorithm>
+#include <iterator>
 #include <sstream>
 
 namespace lts {
+
+double objectiveValue(const Measurement& m, Objective o)
+{
+    switch (o) {
+    case Objective::DecoderParams:
+        break;
+    case Objective::Latency:
+        return m.latencyMs;
+    case Objective::Memory:
+        return m.peakMemoryMb;
+    case Objective::Prefill:
+        return m.prefillMs;
+    case Objective::Decode:
+        return m.decodeMsPerToken;
+    }
+    return 0;
+}
+
+Workload workloadOf(const std::vector<Objective>& objectives)
+{
+    for (Objective o : objectives)
+        if (o == Objective::Prefill || o == Objective::Decode)
+            return Workload::Generate;
+    return Workload::Score;
+}
 
 std::vector<double> Candidate::point(const std::vector<Objective>& objectives) const
 {
     std::vector<double> p;
     p.reserve(objectives.size());
-    for (Objective o : objectives) {
-        switch (o) {
-        case Objective::DecoderParams:
-            p.push_back(-double(decoderParams));
-            break;
-        case Objective::Latency:
-            p.push_back(measurement.latencyMs);
-            break;
-        case Objective::Memory:
-            p.push_back(measurement.peakMemoryMb);
-            break;
-        }
-    }
+    for (Objective o : objectives)
+        p.push_back(o == Objective::DecoderParams ? -double(decoderParams) : objectiveValue(measurement, o));
     return p;
+}
+
+std::string workloadName(Workload w)
+{
+    return w == Workload::Generate ? "generate" : "score";
+}
+
+Measurement Measurement::first() const
+{
+    Measurement m = *this;
+    m.latencyMs = firstLatencyMs;
+    m.prefillMs = firstPrefillMs;
+    m.decodeMsPerToken = firstDecodeMsPerToken;
+    m.tokensPerS = firstDecodeMsPerToken > 0 ? tokensPerS * decodeMsPerToken / firstDecodeMsPerToken : 0;
+    m.confirmed = false;
+    m.firstLatencyMs = m.firstPrefillMs = m.firstDecodeMsPerToken = 0;
+    return m;
 }
 
 Candidate candidateOf(const ArchConfig& arch)
@@ -62,12 +95,17 @@ std::string objectiveName(Objective o)
         return "latency";
     case Objective::Memory:
         return "memory";
+    case Objective::Prefill:
+        return "prefill";
+    case Objective::Decode:
+        return "decode";
     }
     return "params";
 }
 
 std::vector<Objective> parseObjectives(const std::string& list, const std::string& field)
 {
+    constexpr Objective kCosts[] = { Objective::Latency, Objective::Memory, Objective::Prefill, Objective::Decode };
     std::vector<Objective> out { Objective::DecoderParams };
     bool sawParams = false;
     std::istringstream in(list);
@@ -75,20 +113,25 @@ std::vector<Objective> parseObjectives(const std::string& list, const std::strin
     while (std::getline(in, item, ',')) {
         if (item == "params") {
             sawParams = true;
-        } else if (item == "latency" || item == "memory") {
-            const Objective o = item == "latency" ? Objective::Latency : Objective::Memory;
-            for (Objective seen : out)
-                if (seen == o)
-                    throw InputError(field, "\"" + item + "\" is listed twice");
-            out.push_back(o);
-        } else {
-            throw InputError(field, "unknown objective \"" + item + "\" (use params, latency, memory)");
+            continue;
         }
+        const Objective* o =
+            std::find_if(std::begin(kCosts), std::end(kCosts), [&](Objective c) { return objectiveName(c) == item; });
+        if (o == std::end(kCosts))
+            throw InputError(
+                field, "unknown objective \"" + item + "\" (use params, latency, memory, prefill, decode)");
+        if (std::find(out.begin(), out.end(), *o) != out.end())
+            throw InputError(field, "\"" + item + "\" is listed twice");
+        out.push_back(*o);
     }
     if (!sawParams)
         throw InputError(field, "must include params (the perplexity proxy)");
     if (out.size() < 2)
-        throw InputError(field, "needs latency, memory or both besides params");
+        throw InputError(field, "needs a cost besides params: latency, memory, prefill or decode");
+    if (workloadOf(out) == Workload::Generate && std::find(out.begin(), out.end(), Objective::Latency) != out.end())
+        throw InputError(field,
+            "latency (a scoring pass) does not go with prefill or decode (generation): each search measures one "
+            "workload");
     return out;
 }
 

@@ -10,7 +10,14 @@
 
 namespace lts {
 
-enum class Objective { DecoderParams, Latency, Memory };
+// Latency is the Score workload's forward pass; Prefill and Decode (per token) are the Generate
+// workload's, which a search on them measures (MeasureProtocol::workload). Memory is the peak of
+// whichever workload is measured.
+enum class Objective { DecoderParams, Latency, Memory, Prefill, Decode };
+// The value of a cost objective (not DecoderParams) in a measurement.
+double objectiveValue(const Measurement& m, Objective o);
+// The workload a search on `objectives` measures: Generate when they name prefill or decode.
+Workload workloadOf(const std::vector<Objective>& objectives);
 
 struct Candidate {
     // Estimated: screened out by the estimates (it could not have entered the frontier), so
@@ -38,7 +45,8 @@ Candidate candidateOf(const ArchConfig& arch);
 
 std::string candidateStatusName(Candidate::Status s);
 std::string objectiveName(Objective o);
-// Parses "params,latency[,memory]"; throws InputError naming `field`.
+// Parses "params,latency[,memory]", "params,decode[,prefill][,memory]"…; throws InputError naming
+// `field`. Latency (scoring) does not go with prefill or decode (generation): they are two workloads.
 std::vector<Objective> parseObjectives(const std::string& list, const std::string& field = "objectives");
 std::string objectivesString(const std::vector<Objective>& objectives);
 

@@ -442,9 +442,17 @@ SearchParams paramsFromJson(const QJsonObject& o)
 
 QJsonObject protocolToJson(const MeasureProtocol& p)
 {
-    return { { q("device"), QString::fromStdString(p.device) }, { q("threads"), p.threads }, { q("batch"), p.batch },
-        { q("seq_len"), p.seqLen }, { q("warmup"), p.warmup }, { q("repeats"), p.repeats },
+    QJsonObject o { { q("device"), QString::fromStdString(p.device) }, { q("threads"), p.threads },
+        { q("batch"), p.batch }, { q("seq_len"), p.seqLen }, { q("warmup"), p.warmup }, { q("repeats"), p.repeats },
         { q("min_repeats"), p.minRepeats }, { q("tolerance"), p.tolerance } };
+    // Only a generation says so: a scoring protocol keeps the form (and the cache file) it had
+    // before there were two workloads.
+    if (p.workload == Workload::Generate) {
+        o.insert(q("workload"), q("generate"));
+        o.insert(q("prompt"), p.prompt);
+        o.insert(q("new_tokens"), p.generate);
+    }
+    return o;
 }
 
 MeasureProtocol protocolFromJson(const QJsonObject& o)
@@ -459,6 +467,12 @@ MeasureProtocol protocolFromJson(const QJsonObject& o)
     p.repeats = intField(o, "repeats", p.repeats, prefix);
     p.minRepeats = intField(o, "min_repeats", p.minRepeats, prefix);
     p.tolerance = numberField(o, "tolerance", p.tolerance, prefix);
+    const std::string workload = stringField(o, "workload", workloadName(p.workload), prefix);
+    if (workload != "score" && workload != "generate")
+        throw InputError(prefix + "workload", "must be \"score\" or \"generate\", not \"" + workload + "\"");
+    p.workload = workload == "generate" ? Workload::Generate : Workload::Score;
+    p.prompt = intField(o, "prompt", p.prompt, prefix);
+    p.generate = intField(o, "new_tokens", p.generate, prefix);
     try {
         p.validate();
     } catch (const InputError& e) {
@@ -483,6 +497,12 @@ SearchConfig searchConfigFromJson(const QJsonObject& o)
     c.search = paramsFromJson(o.value(q("search")).toObject());
     const QJsonObject device = o.value(q("device")).toObject();
     c.protocol = protocolFromJson(device);
+    const Workload workload = workloadOf(c.search.objectives);
+    if (device.contains(q("workload")) && c.protocol.workload != workload)
+        throw InputError("device.workload",
+            "is \"" + workloadName(c.protocol.workload) + "\" but the objectives ("
+                + objectivesString(c.search.objectives) + ") are measured on \"" + workloadName(workload) + "\"");
+    c.protocol.workload = workload;
     if (device.contains(q("remote"))) {
         if (!device.value(q("remote")).isArray())
             throw InputError("device.remote", "must be a list of ssh:// device addresses");
@@ -526,11 +546,27 @@ QJsonObject searchConfigToJson(const SearchConfig& c)
 
 QJsonObject measurementToJson(const Measurement& m)
 {
-    QJsonObject o { { q("latency_ms"), m.latencyMs }, { q("latency_iqr_ms"), m.latencyIqrMs },
-        { q("latency_min_ms"), m.latencyMinMs }, { q("latency_max_ms"), m.latencyMaxMs }, { q("repeats"), m.repeats },
-        { q("peak_memory_mb"), m.peakMemoryMb }, { q("weights_mb"), m.weightsMb },
+    QJsonObject o { { q("repeats"), m.repeats }, { q("weights_mb"), m.weightsMb },
         { q("activations_mb"), m.activationsMb }, { q("cpu_utilisation"), m.cpuUtilisation },
         { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs } };
+    if (m.generation) { // no scoring pass was timed: no latency_ms
+        for (const auto& [key, value] : std::initializer_list<std::pair<const char*, double>> {
+                 { "prefill_ms", m.prefillMs }, { "prefill_iqr_ms", m.prefillIqrMs },
+                 { "decode_ms_per_token", m.decodeMsPerToken }, { "decode_iqr_ms", m.decodeIqrMs },
+                 { "tokens_per_s", m.tokensPerS }, { "generation_peak_memory_mb", m.peakMemoryMb },
+                 { "cache_mb", m.cacheMb }, { "decode_steps", double(m.decodeSteps) } })
+            o.insert(q(key), value);
+        if (m.confirmed && m.firstDecodeMsPerToken > 0) {
+            o.insert(q("first_prefill_ms"), m.firstPrefillMs);
+            o.insert(q("first_decode_ms_per_token"), m.firstDecodeMsPerToken);
+        }
+    } else {
+        o.insert(q("latency_ms"), m.latencyMs);
+        o.insert(q("latency_iqr_ms"), m.latencyIqrMs);
+        o.insert(q("latency_min_ms"), m.latencyMinMs);
+        o.insert(q("latency_max_ms"), m.latencyMaxMs);
+        o.insert(q("peak_memory_mb"), m.peakMemoryMb);
+    }
     if (m.latencyQ3Ms > 0) {
         o.insert(q("latency_q1_ms"), m.latencyQ1Ms);
         o.insert(q("latency_q3_ms"), m.latencyQ3Ms);
@@ -617,6 +653,21 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.retimed = intField(o, "retimed", 0);
     m.confirmed = boolField(o, "confirmed", false);
     m.firstLatencyMs = numberField(o, "first_latency_ms", 0);
+    m.generation = o.contains(q("decode_ms_per_token"));
+    if (m.generation) {
+        m.prefillMs = numberField(o, "prefill_ms", 0);
+        m.prefillIqrMs = numberField(o, "prefill_iqr_ms", 0);
+        m.decodeMsPerToken = numberField(o, "decode_ms_per_token", 0);
+        m.decodeIqrMs = numberField(o, "decode_iqr_ms", 0);
+        m.tokensPerS = numberField(o, "tokens_per_s", 0);
+        m.peakMemoryMb = numberField(o, "generation_peak_memory_mb", 0);
+        m.cacheMb = numberField(o, "cache_mb", 0);
+        m.decodeSteps = intField(o, "decode_steps", 0);
+        m.firstPrefillMs = numberField(o, "first_prefill_ms", 0);
+        m.firstDecodeMsPerToken = numberField(o, "first_decode_ms_per_token", 0);
+        if (c.status == Candidate::Status::Ok && (m.prefillMs < 0 || m.decodeMsPerToken < 0 || m.cacheMb < 0))
+            throw InputError("decode_ms_per_token", "measurements must not be negative");
+    }
     if (c.status == Candidate::Status::Estimated)
         m.latencyMinMs = m.latencyMaxMs = 0; // no timed pass
     if (c.status == Candidate::Status::Ok && (m.latencyMs < 0 || m.peakMemoryMb < 0))

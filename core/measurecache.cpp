@@ -155,13 +155,8 @@ void CachingMeasurer::keep(const std::string& key, const Measurement& m)
         return;
     }
     m_confirmed[key] = m;
-    if (!m_known.count(key) && m.firstLatencyMs > 0) { // the first line was lost: its latency is known
-        Measurement first = m;
-        first.latencyMs = m.firstLatencyMs;
-        first.confirmed = false;
-        first.firstLatencyMs = 0;
-        m_known[key] = first;
-    }
+    if (!m_known.count(key) && m.hasFirst()) // the first line was lost: its timings are known
+        m_known[key] = m.first();
 }
 
 void CachingMeasurer::append(const QByteArray& line)

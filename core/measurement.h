@@ -6,6 +6,17 @@
 
 namespace lts {
 
+// What is timed. Score: one forward pass over seq_len tokens with log-probabilities at every
+// position (what scoring a text costs). Generate: what a shipped model runs: the prompt once
+// (prefill, to the first token's distribution), then one token at a time from a cache allocated
+// for the whole context up front, as a deployment does (GPT-2: keys and values for prompt +
+// generate positions; Transformer-XL: its segment memory). Greedy: each step feeds back the most
+// likely token.
+enum class Workload { Score, Generate };
+std::string workloadName(Workload w);
+
+struct ArchConfig;
+
 // How candidates are run on the device. Recorded with every result.
 struct MeasureProtocol {
     std::string device = "cpu"; // "cpu", "cuda" or "cuda:N"
@@ -16,9 +27,14 @@ struct MeasureProtocol {
     int repeats = 10; // at most this many timed passes
     int minRepeats = 3; // at least this many (when repeats allows)
     double tolerance = 0.02; // stop once the median is known within 2%; 0: always `repeats`
+    Workload workload = Workload::Score;
+    int prompt = 128; // Generate: tokens processed at once
+    int generate = 64; // Generate: tokens produced, the first by the prefill, the rest one decode step each
 
     // Throws InputError naming the field and the rule.
     void validate() const;
+    // Also that `arch` can run it (a GPT-2 has seq_len positions for prompt and generated tokens).
+    void validateFor(const ArchConfig& arch) const;
 };
 
 struct Measurement {
@@ -35,7 +51,10 @@ struct Measurement {
     double latencyMinMs = 0;
     double latencyMaxMs = 0;
     int repeats = 0;
-    double peakMemoryMb = 0; // high-water mark of bytes held during one forward pass, weights included
+    // High-water mark of bytes held while the workload runs, weights included: one forward pass
+    // (Score; peak_memory_mb in files) or prompt and generation (Generate: the cache too;
+    // generation_peak_memory_mb in files).
+    double peakMemoryMb = 0;
     double weightsMb = 0; // parameters and buffers of the model
     double activationsMb = 0; // peak minus what was held before the forward pass
     double cpuUtilisation = 0; // process CPU time / wall time while timing (CPU only)
@@ -49,6 +68,23 @@ struct Measurement {
     // whose latency firstLatencyMs keeps. A frontier point's reported latency is a confirmed one.
     bool confirmed = false;
     double firstLatencyMs = 0;
+
+    // The Generate workload's profile; latencyMs and its quartiles stay 0 then (no scoring pass).
+    bool generation = false;
+    double prefillMs = 0; // median over the timed runs: time to the first token's distribution
+    double prefillIqrMs = 0;
+    double decodeMsPerToken = 0; // median over every decode step of every timed run
+    double decodeIqrMs = 0;
+    double tokensPerS = 0; // batch * 1000 / decodeMsPerToken
+    double cacheMb = 0; // the key/value cache (GPT-2) or the memory (Transformer-XL) at its fullest
+    int decodeSteps = 0; // timed decode steps, all runs together (repeats counts the runs)
+    double firstPrefillMs = 0; // confirmed: the first measurement's, like firstLatencyMs
+    double firstDecodeMsPerToken = 0;
+
+    // Whether a confirmed measurement kept its first one's timings, and that first measurement
+    // as the search first saw it (this one with the first timings, not confirmed).
+    bool hasFirst() const { return confirmed && (firstLatencyMs > 0 || firstDecodeMsPerToken > 0); }
+    Measurement first() const;
 };
 
 std::string statusName(Measurement::Status s);

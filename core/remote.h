@@ -32,7 +32,7 @@
 
 namespace lts {
 
-inline constexpr int kAgentProtocol = 1;
+inline constexpr int kAgentProtocol = 2; // 2: the protocol may ask for the Generate workload
 inline constexpr int kMaxAgentLineBytes = 1 << 20;
 
 // ssh://[user@]host[:port]/cpu or /cuda[:N]. Throws InputError naming `field`.

@@ -105,19 +105,28 @@ QByteArray frontierCsv(const std::vector<Candidate>& all, const std::vector<std:
             s += (s.empty() ? "" : ";") + std::to_string(x);
         return s;
     };
-    // An estimated (screened-out) candidate was never measured: its measured columns stay empty
-    // and its calibrated estimates fill the last two.
-    std::string out = "id,backbone,decoder_params,total_params,latency_ms,latency_iqr_ms,peak_memory_mb,"
-                      "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s,confirmed,latency_estimate_ms,"
-                      "peak_memory_estimate_mb\n";
     auto number = [](double v, int decimals) { return QByteArray::number(v, 'f', decimals).toStdString(); };
+    // A run measures one workload: a generation's rows hold its profile where a scoring run's
+    // hold latency and peak (the names candidates.jsonl uses).
+    const bool generation =
+        std::any_of(rows.begin(), rows.end(), [&](std::size_t i) { return all[i].measurement.generation; });
+    // An estimated (screened-out) candidate was never measured (only scoring runs screen): its
+    // measured columns stay empty and its calibrated estimates fill the last two.
+    std::string out = std::string("id,backbone,decoder_params,total_params,")
+        + (generation ? "prefill_ms,prefill_iqr_ms,decode_ms_per_token,decode_iqr_ms,tokens_per_s,"
+                        "generation_peak_memory_mb,cache_mb,"
+                      : "latency_ms,latency_iqr_ms,peak_memory_mb,")
+        + "n_layer,d_model,n_head,d_inner,status,iteration,elapsed_s,confirmed,latency_estimate_ms,"
+          "peak_memory_estimate_mb\n";
     for (std::size_t i : rows) {
         const Candidate& c = all[i];
         const Measurement& m = c.measurement;
         const bool estimated = c.status == Candidate::Status::Estimated;
-        const std::string measured = estimated
-            ? std::string(",,")
-            : number(m.latencyMs, 4) + ',' + number(m.latencyIqrMs, 4) + ',' + number(m.peakMemoryMb, 3);
+        const std::string measured = generation ? number(m.prefillMs, 4) + ',' + number(m.prefillIqrMs, 4) + ','
+                + number(m.decodeMsPerToken, 4) + ',' + number(m.decodeIqrMs, 4) + ',' + number(m.tokensPerS, 2) + ','
+                + number(m.peakMemoryMb, 3) + ',' + number(m.cacheMb, 3)
+            : estimated ? std::string(",,")
+                        : number(m.latencyMs, 4) + ',' + number(m.latencyIqrMs, 4) + ',' + number(m.peakMemoryMb, 3);
         const std::string estimates = !estimated
             ? std::string(",")
             : number(m.latencyMs, 4) + ',' + (m.peakMemoryMb > 0 ? number(m.peakMemoryMb, 3) : std::string());

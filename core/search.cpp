@@ -55,7 +55,10 @@ void SearchParams::validate() const
     if (!(timeBudgetS >= 0) || !std::isfinite(timeBudgetS))
         throw InputError("time_budget_s", "must be 0 (none) or a positive number of seconds");
     if (objectives.size() < 2 || objectives.front() != Objective::DecoderParams)
-        throw InputError("objectives", "must be params followed by latency, memory or both");
+        throw InputError("objectives", "must be params followed by costs (latency, memory, prefill, decode)");
+    if (workloadOf(objectives) == Workload::Generate
+        && std::find(objectives.begin(), objectives.end(), Objective::Latency) != objectives.end())
+        throw InputError("objectives", "latency (a scoring pass) does not go with prefill or decode (generation)");
 }
 
 SearchEngine::SearchEngine(SearchSpace space, SearchParams params, Measurer& measurer, RunControl* control)
@@ -138,7 +141,13 @@ private:
     // The estimates screen and cull only in the evolution's later iterations, and only while
     // they are trusted on every chosen objective; the first population and the random baseline
     // are plain random samples, measured in full.
-    bool usesEstimates() const { return m_params.screening && m_params.algorithm == Algorithm::Evolution; }
+    // The part-cost estimate predicts a scoring pass, not a generation: a search on prefill or
+    // decode measures every candidate in full.
+    bool usesEstimates() const
+    {
+        return m_params.screening && m_params.algorithm == Algorithm::Evolution
+            && workloadOf(m_params.objectives) == Workload::Score;
+    }
     bool mayCull(int iteration) const { return usesEstimates() && iteration > 0 && m_trust == Trust::Yes; }
     void updateTrust();
     // How many architectures are sampled per one evaluated.
@@ -394,6 +403,10 @@ std::vector<Point> SearchRun::estimatedPoints(const PoolEstimates& est, std::vec
 
 SearchResult SearchRun::execute()
 {
+    if (m_params.screening && m_params.algorithm == Algorithm::Evolution && !usesEstimates())
+        note("screening is off for prefill and decode: the estimate predicts a scoring pass, not a generation; "
+             "every candidate is measured in full",
+            false);
     for (int iteration = 0; iteration < m_params.iterations; ++iteration) {
         std::size_t size = std::size_t(m_params.populationSize());
         std::vector<Genes> batch = nextBatch(iteration, size);
@@ -698,11 +711,9 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
     const ArchConfig a = m_breeder.arch(g);
     if (const auto k = m_known.find(a.key()); k != m_known.end()) {
         Candidate c = *k->second;
-        if (c.measurement.confirmed && c.measurement.firstLatencyMs > 0) {
+        if (c.measurement.hasFirst()) {
             m_knownConfirmations.emplace(k->first, c);
-            c.measurement.latencyMs = c.measurement.firstLatencyMs;
-            c.measurement.confirmed = false;
-            c.measurement.firstLatencyMs = 0;
+            c.measurement = c.measurement.first();
             judgeCeilings(c);
         }
         addCandidate(c, g, true);
@@ -865,6 +876,8 @@ void SearchRun::confirmOne(std::size_t index)
         if (m.status != Measurement::Status::Ok || !m.confirmed)
             return; // stays as first measured, shown unconfirmed
         m.firstLatencyMs = c.measurement.latencyMs;
+        m.firstPrefillMs = c.measurement.prefillMs;
+        m.firstDecodeMsPerToken = c.measurement.decodeMsPerToken;
         c.measurement = m;
         c.elapsedS = elapsed();
     }
@@ -893,12 +906,14 @@ void SearchRun::fixHvReference()
 {
     m_result.hvReference.push_back(-double(m_space.paramsMin));
     for (std::size_t o = 1; o < m_params.objectives.size(); ++o) {
-        const bool latency = m_params.objectives[o] == Objective::Latency;
-        const double ceiling = latency ? m_space.latencyCeilingMs : m_space.memoryCeilingMb;
+        const Objective objective = m_params.objectives[o];
+        const double ceiling = objective == Objective::Latency ? m_space.latencyCeilingMs
+            : objective == Objective::Memory                   ? m_space.memoryCeilingMb
+                                                               : 0;
         double worst = 0;
         for (const auto& c : m_result.candidates)
             if (c.status == Candidate::Status::Ok)
-                worst = std::max(worst, latency ? c.measurement.latencyMs : c.measurement.peakMemoryMb);
+                worst = std::max(worst, objectiveValue(c.measurement, objective));
         m_result.hvReference.push_back(ceiling > 0 ? ceiling : worst * kHvReferenceMargin);
     }
 }

@@ -76,6 +76,22 @@ MeasurerFactory deviceMeasurerFactory(const SearchConfig& config)
     return [specs, options](const MeasureProtocol& p) { return std::make_unique<RemoteMeasurer>(specs, p, options); };
 }
 
+void alignWorkload(SearchConfig& config)
+{
+    MeasureProtocol& p = config.protocol;
+    p.workload = workloadOf(config.search.objectives);
+    if (p.workload != Workload::Generate)
+        return;
+    if (config.space.latencyCeilingMs > 0)
+        throw InputError("latency_ceiling_ms",
+            "bounds a scoring pass, which a search on " + objectivesString(config.search.objectives)
+                + " does not measure; set it to 0 (a memory ceiling bounds the generation's peak)");
+    if (config.space.backbone == Backbone::Gpt2 && p.prompt + p.generate > config.space.seqLen)
+        throw InputError("device.prompt",
+            "prompt (" + std::to_string(p.prompt) + ") + new tokens (" + std::to_string(p.generate)
+                + ") exceed the space's seq_len of " + std::to_string(config.space.seqLen) + " positions");
+}
+
 SearchJob::SearchJob(SearchJobParams params)
     : m_params(std::move(params))
 {
@@ -112,6 +128,7 @@ SearchJobResult SearchJob::run(SearchObserver* observer)
     }
     if (m_params.remoteProgram)
         info.config.remoteProgram = *m_params.remoteProgram;
+    alignWorkload(info.config);
 
     const MeasurerFactory factory = m_params.makeMeasurer ? m_params.makeMeasurer : deviceMeasurerFactory(info.config);
     if (!info.config.remoteDevices.empty())

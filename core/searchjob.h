@@ -26,6 +26,12 @@ MeasurerFactory torchMeasurerFactory();
 // The remote devices of `config` (a RemoteMeasurer), or this machine when it names none.
 MeasurerFactory deviceMeasurerFactory(const SearchConfig& config);
 
+// Sets the protocol's workload from the objectives (prefill or decode: Generate) and refuses what
+// cannot be measured under it: a latency ceiling bounds a scoring pass a generation never runs; a
+// GPT-2 space needs seq_len positions for prompt + new tokens. Throws InputError naming the field
+// as a configuration file does (latency_ceiling_ms, device.prompt).
+void alignWorkload(SearchConfig& config);
+
 struct SearchJobParams {
     QString folder; // the run folder to write, or to continue with `resume`
     bool resume = false;

@@ -105,6 +105,7 @@ private Q_SLOTS:
     void presets();
     void runTinySearch();
     void auditTheTinyRun();
+    void runDecodeSearch();
     void resumeAddsWithoutRemeasuring();
     void cacheMeasuresNothingTwice();
     void evalCounts();
@@ -204,6 +205,58 @@ void TestCli::runTinySearch()
     const double within10 = latency.value(QStringLiteral("within_10pct")).toDouble(-1);
     QVERIFY(within10 >= 0 && within10 <= 1);
     QVERIFY(r.err.contains(QStringLiteral("%1% within +-10%").arg(std::lround(100 * within10))));
+}
+
+// A search on per-token decoding measures the generation protocol: every candidate's profile
+// under the names of `eval --generate`, a frontier on decode confirmed, nothing screened.
+void TestCli::runDecodeSearch()
+{
+    const QString space = m_tmp.filePath(QStringLiteral("tiny-decode.json"));
+    writeFile(space, tinyConfig(2));
+    const QString out = m_tmp.filePath(QStringLiteral("decode-run"));
+    const Result r = runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out,
+        QStringLiteral("--objectives"), QStringLiteral("params,decode"), QStringLiteral("--prompt"),
+        QStringLiteral("8"), QStringLiteral("--new-tokens"), QStringLiteral("8"), QStringLiteral("--no-cache") });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("screening is off for prefill and decode")), qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("decode_ms_per_token")), qPrintable(r.out));
+
+    const QList<QJsonObject> lines = records(readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl"))));
+    QVERIFY(lines.size() >= 10);
+    std::vector<Candidate> all;
+    for (const QJsonObject& o : lines) {
+        QVERIFY2(!o.contains(QStringLiteral("latency_ms")), "a generation times no scoring pass");
+        QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        all.push_back(candidateFromJson(o));
+        const Measurement& m = all.back().measurement;
+        QVERIFY(m.generation && m.prefillMs > 0 && m.decodeMsPerToken > 0);
+        QCOMPARE(m.decodeSteps, m.repeats * 7);
+        QVERIFY2(m.peakMemoryMb >= m.weightsMb + m.cacheMb, qPrintable(QString::number(m.peakMemoryMb)));
+        // Keys and values of every layer for 8 + 8 positions.
+        QCOMPARE(m.cacheMb, 2.0 * all.back().arch.nLayer * 16 * all.back().arch.dModel * 4 / (1024.0 * 1024.0));
+    }
+    const QJsonObject frontier = readJsonFile(QDir(out).filePath(QStringLiteral("frontier.json")));
+    std::set<int> frontIds;
+    for (const auto& v : frontier.value(QStringLiteral("frontier")).toArray()) {
+        frontIds.insert(v.toObject().value(QStringLiteral("id")).toInt());
+        QVERIFY(v.toObject().value(QStringLiteral("confirmed")).toBool());
+        QVERIFY(v.toObject().value(QStringLiteral("first_decode_ms_per_token")).toDouble() > 0);
+    }
+    std::set<int> expected;
+    for (std::size_t i : frontierOf(all, { Objective::DecoderParams, Objective::Decode }))
+        expected.insert(all[i].id);
+    QCOMPARE(frontIds, expected);
+    QFile csv(QDir(out).filePath(QStringLiteral("frontier.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QVERIFY(csv.readLine().contains("prefill_ms,prefill_iqr_ms,decode_ms_per_token,decode_iqr_ms,tokens_per_s,"
+                                    "generation_peak_memory_mb,cache_mb"));
+    const QJsonObject device = readJsonFile(QDir(out).filePath(QStringLiteral("session.json")))
+                                   .value(QStringLiteral("config"))
+                                   .toObject()
+                                   .value(QStringLiteral("device"))
+                                   .toObject();
+    QCOMPARE(device.value(QStringLiteral("workload")).toString(), QStringLiteral("generate"));
+    QCOMPARE(device.value(QStringLiteral("new_tokens")).toInt(), 8);
 }
 
 void TestCli::auditTheTinyRun()
@@ -358,12 +411,21 @@ void TestCli::evalCounts()
         { QStringLiteral("eval"), gpt, QStringLiteral("--generate"), QStringLiteral("--prompt"), QStringLiteral("16"),
             QStringLiteral("--new-tokens"), QStringLiteral("8"), QStringLiteral("--repeats"), QStringLiteral("3") });
     QVERIFY2(g.code == 0, qPrintable(g.err));
-    const QJsonObject go = parseJsonObject(g.out.toUtf8(), "stdout").value(QStringLiteral("generation")).toObject();
+    const QJsonObject gdoc = parseJsonObject(g.out.toUtf8(), "stdout");
+    const QJsonObject go = gdoc.value(QStringLiteral("measurement")).toObject();
     QCOMPARE(go.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
-    QCOMPARE(go.value(QStringLiteral("prompt_tokens")).toInt(), 16);
-    QCOMPARE(go.value(QStringLiteral("decode_steps")).toInt(), go.value(QStringLiteral("runs")).toInt() * 7);
+    const QJsonObject gp = gdoc.value(QStringLiteral("protocol")).toObject();
+    QCOMPARE(gp.value(QStringLiteral("workload")).toString(), QStringLiteral("generate"));
+    QCOMPARE(gp.value(QStringLiteral("prompt")).toInt(), 16);
+    QCOMPARE(gp.value(QStringLiteral("new_tokens")).toInt(), 8);
+    QCOMPARE(go.value(QStringLiteral("decode_steps")).toInt(), go.value(QStringLiteral("repeats")).toInt() * 7);
     for (const char* key : { "prefill_ms", "decode_ms_per_token", "tokens_per_s", "generation_peak_memory_mb" })
         QVERIFY2(go.value(QString::fromLatin1(key)).toDouble() > 0, key);
+    QVERIFY(!go.contains(QStringLiteral("latency_ms"))); // no scoring pass was timed
+    // The generation knobs without a generation: refused, naming the option.
+    const Result stray = runCli({ QStringLiteral("eval"), gpt, QStringLiteral("--prompt"), QStringLiteral("8") });
+    QCOMPARE(stray.code, 2);
+    QVERIFY2(stray.err.contains(QStringLiteral("--prompt")), qPrintable(stray.err));
     // More tokens than the model has positions: refused, naming both knobs.
     const Result tooLong = runCli({ QStringLiteral("eval"), gpt, QStringLiteral("--generate"),
         QStringLiteral("--prompt"), QStringLiteral("30"), QStringLiteral("--new-tokens"), QStringLiteral("8") });
@@ -429,6 +491,23 @@ void TestCli::badInput_data()
     QTest::newRow("bad objectives") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
         QStringLiteral("--objectives=speed"), out }
                                     << QByteArray() << "--objectives";
+    QTest::newRow("latency with decode") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--objectives=params,latency,decode"), out }
+                                         << QByteArray() << "--objectives";
+    QTest::newRow("generation beyond seq_len")
+        << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+               QStringLiteral("--objectives=params,decode"), QStringLiteral("--new-tokens=100"), out }
+        << QByteArray() << "prompt (128) + new tokens (100) exceed the space's seq_len";
+    QTest::newRow("prompt without generation")
+        << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"), QStringLiteral("--prompt=8"), out }
+        << QByteArray() << "--prompt";
+    QTest::newRow("latency ceiling with decode")
+        << QStringList { QStringLiteral("run"), QStringLiteral("--space=bad.json"),
+               QStringLiteral("--objectives=params,decode"), out }
+        << QByteArray(R"({"preset": "gpt2-lts", "latency_ceiling_ms": 50})") << "latency_ceiling_ms";
+    QTest::newRow("workload against objectives")
+        << QStringList { QStringLiteral("run"), QStringLiteral("--space=bad.json"), out }
+        << QByteArray(R"({"preset": "gpt2-lts", "device": {"workload": "generate"}})") << "device.workload";
     QTest::newRow("no cuda") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
         QStringLiteral("--device=cuda:7"), out }
                              << QByteArray() << "device";

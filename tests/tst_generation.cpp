@@ -100,17 +100,19 @@ void TestGeneration::lengthsThatDoNotFitAreRefused()
 void TestGeneration::generationProfileIsMeasured()
 {
     std::atomic<bool> never { false };
-    MeasureProtocol device;
-    device.repeats = 4;
-    GenerationProtocol g;
+    MeasureProtocol g;
+    g.repeats = 4;
     g.prompt = 16;
     g.generate = 8;
+    const MeasureProtocol& device = g;
     constexpr double kMb = 1024.0 * 1024.0;
     const ArchConfig gpt = test::gpt2(2, 64, 4, 128, 500, 48);
-    const GenerationProfile r = measureGeneration(gpt, device, g, never);
+    const Measurement r = measureGeneration(gpt, g, never);
     QCOMPARE(r.status, Measurement::Status::Ok);
-    QVERIFY(r.runs >= device.minRepeats && r.runs <= device.repeats);
-    QCOMPARE(r.decodeSteps, r.runs * (g.generate - 1)); // the first token comes from the prefill
+    QVERIFY(r.generation);
+    QCOMPARE(r.latencyMs, 0.0); // no scoring pass was timed
+    QVERIFY(r.repeats >= device.minRepeats && r.repeats <= device.repeats);
+    QCOMPARE(r.decodeSteps, r.repeats * (g.generate - 1)); // the first token comes from the prefill
     QVERIFY(r.prefillMs > 0 && r.decodeMsPerToken > 0);
     QCOMPARE(r.tokensPerS, 1000.0 / r.decodeMsPerToken);
     // Keys and values of both layers for all prompt + generated positions, allocated at start.
@@ -122,22 +124,35 @@ void TestGeneration::generationProfileIsMeasured()
     ArchConfig xl = gpt;
     xl.backbone = Backbone::TransformerXL;
     xl.memLen = 12;
-    const GenerationProfile x = measureGeneration(xl, device, g, never);
+    const Measurement x = measureGeneration(xl, g, never);
     QCOMPARE(x.status, Measurement::Status::Ok);
     QCOMPARE(x.cacheMb, 1.0 * 2 * 12 * 64 * sizeof(float) / kMb);
-    QCOMPARE(x.decodeSteps, x.runs * (g.generate - 1));
+    QCOMPARE(x.decodeSteps, x.repeats * (g.generate - 1));
+
+    // The search's measurer takes the same profile when its protocol says Generate, and a
+    // confirmation times more runs.
+    MeasureProtocol search = g;
+    search.workload = Workload::Generate;
+    TorchMeasurer measurer(search);
+    const Measurement c = measurer.confirm(gpt, never);
+    QVERIFY(c.confirmed && c.generation);
+    QVERIFY2(c.repeats >= 5, qPrintable(QString::number(c.repeats)));
+    QVERIFY(c.decodeMsPerToken > 0 && c.prefillMs > 0);
+    QVERIFY(
+        QString::fromStdString(measurer.fingerprint()).contains(QStringLiteral("generate: prompt 16, new tokens 8")));
 }
 
 void TestGeneration::generationProtocolRules()
 {
     const ArchConfig a = test::gpt2(1, 32, 2, 64, 200, 32);
     auto refusal = [&](int prompt, int generate, int batch, std::string* field) {
-        GenerationProtocol g;
+        MeasureProtocol g;
+        g.workload = Workload::Generate;
         g.prompt = prompt;
         g.generate = generate;
         g.batch = batch;
         try {
-            g.validate(a);
+            g.validateFor(a);
         } catch (const InputError& e) {
             *field = e.field();
             return QString::fromStdString(e.what());
@@ -154,17 +169,18 @@ void TestGeneration::generationProtocolRules()
     refusal(0, 8, 1, &field);
     QCOMPARE(field, std::string("prompt"));
     refusal(8, 0, 1, &field);
-    QCOMPARE(field, std::string("generate"));
+    QCOMPARE(field, std::string("new_tokens"));
     refusal(8, 8, 0, &field);
     QCOMPARE(field, std::string("batch"));
     ArchConfig xl = a;
     xl.backbone = Backbone::TransformerXL;
     xl.memLen = 16;
     QVERIFY(refusal(100, 100, 1, &field).size() > 0); // GPT-2: positions
-    GenerationProtocol long_;
+    MeasureProtocol long_;
+    long_.workload = Workload::Generate;
     long_.prompt = 100;
     long_.generate = 100;
-    long_.validate(xl); // Transformer-XL has no position limit: its memory slides
+    long_.validateFor(xl); // Transformer-XL has no position limit: its memory slides
 }
 
 QTEST_GUILESS_MAIN(TestGeneration)

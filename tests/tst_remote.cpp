@@ -2,6 +2,7 @@
 // the agent killed mid-measurement, the server stopped mid-search, each connection failure with
 // its own message, and hostile requests sent straight to `lts-search serve`.
 #include "jsonio.h"
+#include "remote.h"
 #include "sshserver.h"
 
 #include <QJsonArray>
@@ -159,7 +160,7 @@ void TestRemote::devicesReportsTheAgent()
     const QJsonArray all = QJsonDocument::fromJson(r.out.toUtf8()).array();
     QCOMPARE(all.size(), 1);
     const QJsonObject g = all[0].toObject();
-    QCOMPARE(g.value(q("lts_agent")).toInt(), 1);
+    QCOMPARE(g.value(q("lts_agent")).toInt(), lts::kAgentProtocol);
     QCOMPARE(g.value(q("device")).toString(), m_server.url());
     const QJsonObject id = g.value(q("identity")).toObject();
     QVERIFY(!id.value(q("cpu")).toString().isEmpty());
@@ -468,7 +469,7 @@ void TestRemote::hostileRequests()
 {
     Agent agent;
     const QJsonObject greeting = agent.next();
-    QCOMPARE(greeting.value(q("lts_agent")).toInt(), 1);
+    QCOMPARE(greeting.value(q("lts_agent")).toInt(), lts::kAgentProtocol);
     agent.send("{not json");
     QCOMPARE(errorField(agent.next()), q("line"));
     agent.send(QByteArray(2 << 20, 'x')); // a 2 MiB line

@@ -8,6 +8,7 @@
 #include "remote.h"
 #include "remotedevices.h"
 #include "runtime.h"
+#include "searchjob.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -43,6 +44,8 @@ struct ConfigField {
         KeepsPreset = 1u << 0, // a Space field whose edit does not make the space "(custom)"
         NeedsScreening = 1u << 1, // enabled only with screening on
         TransformerXLOnly = 1u << 2, // enabled only for Transformer-XL
+        GenerationOnly = 1u << 6, // enabled only when the objectives measure a generation (prefill, decode)
+        ScoringOnly = 1u << 7, // enabled only when they measure a scoring pass
         FloorAtLimit = 1u << 3, // the spin box stops at the lowest valid value: 0 means something there
         SameRow = 1u << 4, // shares the previous field's row, after "to"
         KeepForeign = 1u << 5, // a value not among the items (another machine's device) becomes one
@@ -272,7 +275,11 @@ namespace {
     {
         return { { QStringLiteral("Decoder params vs latency"), QStringLiteral("params,latency") },
             { QStringLiteral("Decoder params vs peak memory"), QStringLiteral("params,memory") },
-            { QStringLiteral("Params vs latency and memory"), QStringLiteral("params,latency,memory") } };
+            { QStringLiteral("Params vs latency and memory"), QStringLiteral("params,latency,memory") },
+            { QStringLiteral("Decoder params vs decode (per token)"), QStringLiteral("params,decode") },
+            { QStringLiteral("Decoder params vs prefill (first token)"), QStringLiteral("params,prefill") },
+            { QStringLiteral("Params vs decode and memory"), QStringLiteral("params,decode,memory") },
+            { QStringLiteral("Params vs prefill and decode"), QStringLiteral("params,prefill,decode") } };
     }
 
     Items algorithmItems()
@@ -339,7 +346,9 @@ namespace {
                 .withFlags(Field::SameRow),
 
             combo("search.objectives", Section::Search, "Objectives",
-                "What the frontier trades off: more decoder parameters against less latency and/or memory",
+                "What the frontier trades off: more decoder parameters against less latency (a scoring pass of "
+                "seq_len tokens) and/or memory, or against the generation loop a shipped model runs: prefill "
+                "(the prompt, to the first token) and per-token decode from a cache",
                 objectiveItems, objectives()),
             real("latency_ceiling_ms", Section::Search, "Latency ceiling",
                 "Candidates slower than this are kept apart from the frontier (0: no ceiling)", { 0, kMaxCeiling }, 2,
@@ -406,7 +415,19 @@ namespace {
             integer("device.seq_len", Section::Device, "Tokens",
                 "Tokens per measured forward pass (architecture's: its seq_len)", lts::kProtocolSeqLenLimits,
                 member(&Config::protocol, &Protocol::seqLen))
-                .withSpecial("architecture's"),
+                .withSpecial("architecture's")
+                .withFlags(Field::ScoringOnly),
+            integer("device.prompt", Section::Device, "Prompt",
+                "Generation: prompt tokens processed at once (the prefill)", lts::kSeqLenLimits,
+                member(&Config::protocol, &Protocol::prompt))
+                .withSuffix(" tokens")
+                .withFlags(Field::GenerationOnly),
+            integer("device.new_tokens", Section::Device, "New tokens",
+                "Generation: tokens produced, the first by the prefill, each next one by a decode step from a cache "
+                "allocated for prompt + new tokens up front",
+                lts::kSeqLenLimits, member(&Config::protocol, &Protocol::generate))
+                .withSuffix(" tokens")
+                .withFlags(Field::GenerationOnly),
             integer("device.warmup", Section::Device, "Warm-up",
                 "Untimed passes first: they pay for allocation and kernel selection", lts::kWarmupLimits,
                 member(&Config::protocol, &Protocol::warmup))
@@ -848,7 +869,7 @@ void ConfigPanel::watch(const ConfigField& f, QWidget* w)
             connect(static_cast<QDoubleSpinBox*>(w), qOverload<double>(&QDoubleSpinBox::valueChanged), this, custom);
         break;
     }
-    if (f.key == QLatin1String(kBackboneKey))
+    if (f.key == QLatin1String(kBackboneKey) || f.key == QLatin1String("search.objectives"))
         connect(static_cast<QComboBox*>(w), qOverload<int>(&QComboBox::currentIndexChanged), this,
             &ConfigPanel::updateEnabled);
     if (f.key == QLatin1String(kScreeningKey))
@@ -890,8 +911,10 @@ lts::SearchConfig ConfigPanel::config() const
         for (const Field& f : fields())
             if (partOf(f) == part)
                 f.set(c, valueOf(f, m_fields.value(f.key)));
-        if (part == Part::Protocol)
+        if (part == Part::Protocol) {
             setRemote(c, *m_remote);
+            lts::alignWorkload(c);
+        }
         validate(c, part);
     }
     return c;
@@ -912,9 +935,19 @@ void ConfigPanel::updateEnabled()
     const bool screening = static_cast<QCheckBox*>(m_fields.value(QString::fromLatin1(kScreeningKey)))->isChecked();
     const auto backbone = lts::Backbone(
         static_cast<QComboBox*>(m_fields.value(QString::fromLatin1(kBackboneKey)))->currentData().toInt());
+    const QString objectives =
+        static_cast<QComboBox*>(m_fields.value(QStringLiteral("search.objectives")))->currentData().toString();
+    const bool generation =
+        objectives.contains(QLatin1String("decode")) || objectives.contains(QLatin1String("prefill"));
     for (const Field& f : fields()) {
         if (f.flags & Field::NeedsScreening)
-            m_fields.value(f.key)->setEnabled(screening);
+            m_fields.value(f.key)->setEnabled(screening && !generation);
+        if (f.flags & Field::GenerationOnly)
+            m_fields.value(f.key)->setEnabled(generation);
+        if (f.flags & Field::ScoringOnly)
+            m_fields.value(f.key)->setEnabled(!generation);
+        if (f.key == QLatin1String(kScreeningKey)) // a generation is never estimated
+            m_fields.value(f.key)->setEnabled(!generation);
         if (f.flags & Field::TransformerXLOnly)
             m_fields.value(f.key)->setEnabled(backbone == lts::Backbone::TransformerXL);
     }

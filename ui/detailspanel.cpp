@@ -167,6 +167,21 @@ void DetailsPanel::refresh()
             QStringLiteral("less their margin cannot reach the frontier") };
         lines << estimateLines(c, layer) << QStringLiteral("Weights: %1 (exact)").arg(mb(m.weightsMb));
         m_measurement->setText(lines.join(QLatin1Char('\n')));
+    } else if (m.generation) {
+        m_measurement->setText(
+            QStringLiteral("Generation: prompt %1, then %2 tokens\nPrefill (time to first token): %3\n"
+                           "    spread (IQR) %4\nDecode, median per token: %5\n    spread (IQR) %6\n"
+                           "Tokens per second: %7\nTimed generations: %8 (%9 decode steps)\n"
+                           "Peak memory (generation): %10\nWeights: %11, cache: %12\nCPU utilisation: %13\n"
+                           "Model build: %14")
+                .arg(layer.config.protocol.prompt)
+                .arg(layer.config.protocol.generate)
+                .arg(ms(m.prefillMs), ms(m.prefillIqrMs), ms(m.decodeMsPerToken), ms(m.decodeIqrMs),
+                    QString::number(m.tokensPerS, 'f', 1))
+                .arg(m.repeats)
+                .arg(m.decodeSteps)
+                .arg(mb(m.peakMemoryMb), mb(m.weightsMb), mb(m.cacheMb), QString::number(m.cpuUtilisation, 'f', 2),
+                    QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     } else {
         m_measurement->setText(QStringLiteral("Latency, median: %1\nSpread (IQR): %2\nMin to max: %3 to %4\n"
                                               "Timed repeats: %5\nPeak memory: %6\nWeights: %7, activations: %8\n"
@@ -179,9 +194,14 @@ void DetailsPanel::refresh()
     }
     QString notes;
     if (m.coldMs > 0)
-        notes += QStringLiteral("\nFirst (cold) pass: %1, not timed").arg(ms(m.coldMs));
+        notes += (m.generation ? QStringLiteral("\nFirst (cold) prefill: %1, not timed")
+                               : QStringLiteral("\nFirst (cold) pass: %1, not timed"))
+                     .arg(ms(m.coldMs));
     if (m.confirmed)
-        notes += m.firstLatencyMs > 0
+        notes += m.firstDecodeMsPerToken > 0 ? QStringLiteral("\nConfirmed: measured again, more runs;\nfirst "
+                                                              "measured %1 per token, prefill %2")
+                                                   .arg(ms(m.firstDecodeMsPerToken), ms(m.firstPrefillMs))
+            : m.firstLatencyMs > 0
             ? QStringLiteral("\nConfirmed: measured again, more passes;\nfirst measured %1").arg(ms(m.firstLatencyMs))
             : QStringLiteral("\nConfirmed measurement");
     else if (onFrontier && c.status == lts::Candidate::Status::Ok)

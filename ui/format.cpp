@@ -105,12 +105,25 @@ QString candidateTooltip(const lts::Candidate& c, const RunLayer& layer)
         for (const QString& line : estimateLines(c, layer))
             text += line.trimmed().toHtmlEscaped() + QStringLiteral("<br>");
     } else {
-        text += QStringLiteral("latency %1 ms (IQR %2) · peak %3 MB<br>")
-                    .arg(c.measurement.latencyMs, 0, 'f', 3)
-                    .arg(c.measurement.latencyIqrMs, 0, 'f', 3)
-                    .arg(c.measurement.peakMemoryMb, 0, 'f', 1);
-        if (c.measurement.confirmed)
-            text += QStringLiteral("confirmed (first measured %1 ms)<br>").arg(c.measurement.firstLatencyMs, 0, 'f', 3);
+        const lts::Measurement& m = c.measurement;
+        if (m.generation) {
+            text += QStringLiteral("prefill %1 ms · decode %2 ms/token (%3 tokens/s)<br>peak %4 MB, cache %5 MB<br>")
+                        .arg(m.prefillMs, 0, 'f', 3)
+                        .arg(m.decodeMsPerToken, 0, 'f', 3)
+                        .arg(m.tokensPerS, 0, 'f', 0)
+                        .arg(m.peakMemoryMb, 0, 'f', 1)
+                        .arg(m.cacheMb, 0, 'f', 2);
+            if (m.confirmed)
+                text += QStringLiteral("confirmed (first measured %1 ms/token)<br>")
+                            .arg(m.firstDecodeMsPerToken, 0, 'f', 3);
+        } else {
+            text += QStringLiteral("latency %1 ms (IQR %2) · peak %3 MB<br>")
+                        .arg(m.latencyMs, 0, 'f', 3)
+                        .arg(m.latencyIqrMs, 0, 'f', 3)
+                        .arg(m.peakMemoryMb, 0, 'f', 1);
+            if (m.confirmed)
+                text += QStringLiteral("confirmed (first measured %1 ms)<br>").arg(m.firstLatencyMs, 0, 'f', 3);
+        }
         if (c.status == lts::Candidate::Status::OverCeiling)
             text += QStringLiteral("<i>over the latency or memory ceiling</i><br>");
     }

@@ -91,13 +91,23 @@ QVariant FrontierModel::data(const QModelIndex& index, int role) const
     case TotalParams:
         return display ? QVariant(millions(c.totalParams)) : QVariant(qlonglong(c.totalParams));
     case Latency:
+        if (m.generation) // no scoring pass was timed
+            return display ? QVariant(QString()) : QVariant(-1.0);
         if (estimated && display)
             return m.latencyMs > 0 ? QStringLiteral("≈%1 est.").arg(m.latencyMs, 0, 'f', 1) : QString();
         return display ? QVariant(QString::number(m.latencyMs, 'f', 3)) : QVariant(m.latencyMs);
     case LatencyIqr:
-        if (estimated) // never timed: no spread
+        if (estimated || m.generation) // never timed: no spread
             return display ? QVariant(QString()) : QVariant(-1.0);
         return display ? QVariant(QString::number(m.latencyIqrMs, 'f', 3)) : QVariant(m.latencyIqrMs);
+    case Prefill:
+        if (!m.generation)
+            return display ? QVariant(QString()) : QVariant(-1.0);
+        return display ? QVariant(QString::number(m.prefillMs, 'f', 3)) : QVariant(m.prefillMs);
+    case Decode:
+        if (!m.generation)
+            return display ? QVariant(QString()) : QVariant(-1.0);
+        return display ? QVariant(QString::number(m.decodeMsPerToken, 'f', 3)) : QVariant(m.decodeMsPerToken);
     case PeakMemory:
         if (estimated && display)
             return m.peakMemoryMb > 0 ? QStringLiteral("≈%1 est.").arg(m.peakMemoryMb, 0, 'f', 1) : QString();
@@ -126,15 +136,19 @@ QVariant FrontierModel::headerData(int section, Qt::Orientation orientation, int
 {
     if (orientation != Qt::Horizontal)
         return {};
-    static const char* const names[ColumnCount] = { "Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms", "Peak MB",
-        "Layers", "d_model", "n_head", "d_inner", "Iter.", "Status", "Confirmed" };
+    static const char* const names[ColumnCount] = { "Run", "ID", "Decoder", "Total", "Latency ms", "IQR ms",
+        "Prefill ms", "Decode ms/token", "Peak MB", "Layers", "d_model", "n_head", "d_inner", "Iter.", "Status",
+        "Confirmed" };
     static const char* const tips[ColumnCount] = { "The run folder the architecture comes from",
         "Candidate number within its run",
         "Decoder parameters: LTS's training-free proxy for perplexity (more is better)",
         "All parameters, embeddings and output head included",
         "Median latency of one forward pass on the target device", "Interquartile range of the timed forward passes",
-        "High-water mark of memory during one forward pass", "Number of decoder layers", "Model width",
-        "Attention heads per layer", "Feed-forward width per layer", "Search iteration that found it",
+        "Generation: median time to process the prompt and produce the first token's distribution",
+        "Generation: median time of one decode step from the cache (one new token)",
+        "High-water mark of memory during one forward pass (a generation run: over prompt and generation)",
+        "Number of decoder layers", "Model width", "Attention heads per layer", "Feed-forward width per layer",
+        "Search iteration that found it",
         "On the frontier, or selected off it; an estimated candidate was screened out and never measured",
         "Whether the latency was confirmed: measured again, with more passes, apart from the first measurement" };
     if (role == Qt::DisplayRole)
@@ -191,10 +205,24 @@ int FrontierTable::viewRowOf(PointRef p) const
     return row < 0 ? -1 : m_proxy->mapFromSource(m_model->index(row, 0)).row();
 }
 
+void FrontierTable::showWorkloadColumns()
+{
+    bool scoring = false, generation = false;
+    for (int i = 0; i < m_store->layerCount(); ++i)
+        (m_store->layer(i).config.protocol.workload == lts::Workload::Generate ? generation : scoring) = true;
+    if (!scoring && !generation)
+        scoring = true; // nothing open: the columns of a default search
+    for (int column : { FrontierModel::Latency, FrontierModel::LatencyIqr })
+        m_view->setColumnHidden(column, !scoring);
+    for (int column : { FrontierModel::Prefill, FrontierModel::Decode })
+        m_view->setColumnHidden(column, !generation);
+}
+
 void FrontierTable::reload()
 {
     m_syncing = true;
     m_model->reload();
+    showWorkloadColumns();
     m_syncing = false;
     pullSelectionFromStore();
 }

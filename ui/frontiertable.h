@@ -24,6 +24,8 @@ public:
         TotalParams,
         Latency,
         LatencyIqr,
+        Prefill,
+        Decode,
         PeakMemory,
         Layers,
         DModel,
@@ -68,6 +70,9 @@ public:
 
 private:
     void reload();
+    // Shows the columns of the workloads the shown runs measured: latency for scoring runs,
+    // prefill and decode for generation runs.
+    void showWorkloadColumns();
     void pushSelectionToStore();
     void pullSelectionFromStore();
 

@@ -123,7 +123,7 @@ MainWindow::MainWindow(QWidget* parent)
     // A settings file from another version may hold any number here.
     auto metric = [&settings](const char* key, Metric fallback) {
         const int v = settings.value(QString::fromLatin1(key), int(fallback)).toInt();
-        return v >= int(Metric::DecoderParams) && v <= int(Metric::PeakMemory) ? Metric(v) : fallback;
+        return v >= int(Metric::DecoderParams) && v <= int(kLastMetric) ? Metric(v) : fallback;
     };
     m_plot->setMetrics(metric("plot/x", Metric::DecoderParams), metric("plot/y", Metric::Latency));
     setDark(settings.value(QStringLiteral("view/dark"), false).toBool());
@@ -597,18 +597,22 @@ void MainWindow::updateStatus()
 
 void MainWindow::alignAxesWith(const lts::SearchConfig& config)
 {
-    if (m_axesChosen)
-        return; // latency and peak memory are measured whatever the objectives: the user's axes stay
+    // A scoring run measures latency and peak memory whatever its objectives, a generation run
+    // prefill, decode and peak memory: the user's axes stay while the run measures them.
     const auto& o = config.search.objectives;
-    const bool latency = std::find(o.begin(), o.end(), lts::Objective::Latency) != o.end();
-    const bool memory = std::find(o.begin(), o.end(), lts::Objective::Memory) != o.end();
-    Metric y = m_plot->yMetric();
-    if (y == Metric::Latency && !latency)
-        y = Metric::PeakMemory;
-    else if (y == Metric::PeakMemory && !memory)
-        y = Metric::Latency;
-    if (y != m_plot->yMetric())
-        m_plot->setMetrics(m_plot->xMetric(), y);
+    const bool generation = lts::workloadOf(o) == lts::Workload::Generate;
+    auto measured = [&](Metric m) {
+        return m == Metric::Latency ? !generation : m == Metric::Prefill || m == Metric::Decode ? generation : true;
+    };
+    Metric x = m_plot->xMetric(), y = m_plot->yMetric();
+    if (!measured(x))
+        x = Metric::DecoderParams;
+    const bool objectiveAxis =
+        std::any_of(o.begin() + 1, o.end(), [&](lts::Objective objective) { return metricOf(objective) == y; });
+    if (!measured(y) || (!m_axesChosen && !objectiveAxis))
+        y = metricOf(o[1]);
+    if (x != m_plot->xMetric() || y != m_plot->yMetric())
+        m_plot->setMetrics(x, y);
 }
 
 bool MainWindow::openPath(const QString& path, bool overlay)

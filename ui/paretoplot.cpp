@@ -210,8 +210,29 @@ QString metricLabel(Metric m)
         return QStringLiteral("Latency (ms)");
     case Metric::PeakMemory:
         return QStringLiteral("Peak memory (MB)");
+    case Metric::Prefill:
+        return QStringLiteral("Prefill (ms)");
+    case Metric::Decode:
+        return QStringLiteral("Decode (ms/token)");
     }
     return {};
+}
+
+Metric metricOf(lts::Objective o)
+{
+    switch (o) {
+    case lts::Objective::DecoderParams:
+        return Metric::DecoderParams;
+    case lts::Objective::Latency:
+        return Metric::Latency;
+    case lts::Objective::Memory:
+        return Metric::PeakMemory;
+    case lts::Objective::Prefill:
+        return Metric::Prefill;
+    case lts::Objective::Decode:
+        return Metric::Decode;
+    }
+    return Metric::Latency;
 }
 
 bool metricValue(const lts::Candidate& c, Metric m, double* value)
@@ -226,12 +247,18 @@ bool metricValue(const lts::Candidate& c, Metric m, double* value)
     case Metric::TotalParams:
         *value = double(c.totalParams) / 1e6;
         return true;
-    case Metric::Latency:
+    case Metric::Latency: // a generation run timed no scoring pass
         *value = c.measurement.latencyMs;
-        return measured && (!estimated || *value > 0);
+        return measured && !c.measurement.generation && (!estimated || *value > 0);
     case Metric::PeakMemory:
         *value = c.measurement.peakMemoryMb;
         return measured && (!estimated || *value > 0);
+    case Metric::Prefill:
+        *value = c.measurement.prefillMs;
+        return measured && c.measurement.generation;
+    case Metric::Decode:
+        *value = c.measurement.decodeMsPerToken;
+        return measured && c.measurement.generation;
     }
     return false;
 }
@@ -279,7 +306,8 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     m_plot->setObjectName(QStringLiteral("paretoCanvas"));
     m_xCombo->setObjectName(QStringLiteral("xMetric"));
     m_yCombo->setObjectName(QStringLiteral("yMetric"));
-    for (Metric m : { Metric::DecoderParams, Metric::TotalParams, Metric::Latency, Metric::PeakMemory }) {
+    for (Metric m : { Metric::DecoderParams, Metric::TotalParams, Metric::Latency, Metric::PeakMemory, Metric::Prefill,
+             Metric::Decode }) {
         m_xCombo->addItem(metricLabel(m), int(m));
         m_yCombo->addItem(metricLabel(m), int(m));
     }
@@ -784,7 +812,7 @@ bool ParetoPlot::axesAreObjectives(int layer) const
     const auto& o = m_store->layer(layer).config.search.objectives;
     if (o.size() != 2 || o[0] != lts::Objective::DecoderParams)
         return false;
-    const Metric cost = o[1] == lts::Objective::Latency ? Metric::Latency : Metric::PeakMemory;
+    const Metric cost = metricOf(o[1]);
     return (m_x == Metric::DecoderParams && m_y == cost) || (m_y == Metric::DecoderParams && m_x == cost);
 }
 

@@ -32,7 +32,12 @@ inline constexpr int kDragThresholdPx = 4; // a press that moves less than this 
 // alone beyond), so a range such as 15 to 120 still reads 20, 50, 100.
 QSharedPointer<QCPAxisTicker> decadeTicker();
 
-enum class Metric { DecoderParams, TotalParams, Latency, PeakMemory };
+// Latency is a scoring run's; Prefill and Decode (per token) a generation run's (the protocol's
+// workload); PeakMemory the high-water mark of whichever workload was measured.
+enum class Metric { DecoderParams, TotalParams, Latency, PeakMemory, Prefill, Decode };
+constexpr Metric kLastMetric = Metric::Decode;
+// The axis that shows a search objective.
+Metric metricOf(lts::Objective o);
 QString metricLabel(Metric m);
 // The value drawn for `c` (parameters in millions); false when `c` has none (a failed one).
 bool metricValue(const lts::Candidate& c, Metric m, double* value);

@@ -155,8 +155,8 @@ QString hypervolumeText(double hv, const std::vector<lts::Objective>& objectives
     QStringList units;
     for (lts::Objective o : objectives)
         units << (o == lts::Objective::DecoderParams ? QStringLiteral("params")
-                : o == lts::Objective::Latency       ? QStringLiteral("ms")
-                                                     : QStringLiteral("MB"));
+                : o == lts::Objective::Memory        ? QStringLiteral("MB")
+                                                     : QStringLiteral("ms"));
     static const char* const prefixes[] = { "", " k", " M", " G", " T", " P", " E" };
     int k = 0;
     while (std::abs(hv) >= 1000 && k + 1 < int(std::size(prefixes))) {
@@ -172,7 +172,8 @@ QString hypervolumeText(double hv, const std::vector<lts::Objective>& objectives
 EstimateSummary estimateSummary(const SearchProgress& p)
 {
     EstimateSummary out;
-    if (!p.screening || !p.hasRun)
+    // A search on prefill or decode never estimates (the estimate predicts a scoring pass).
+    if (!p.screening || !p.hasRun || lts::workloadOf(p.objectives) == lts::Workload::Generate)
         return out;
     const bool memory =
         std::find(p.objectives.begin(), p.objectives.end(), lts::Objective::Memory) != p.objectives.end();

@@ -62,7 +62,8 @@ QList<NumericField> numericFields()
         numeric("search.estimate_rounds", lts::kEstimateRoundLimits), numeric("device.threads", lts::kThreadLimits),
         numeric("device.batch", lts::kBatchLimits), numeric("device.seq_len", lts::kProtocolSeqLenLimits),
         numeric("device.warmup", lts::kWarmupLimits), numeric("device.repeats", lts::kRepeatLimits),
-        numeric("device.min_repeats", lts::kRepeatLimits), numeric("device.tolerance", lts::kToleranceLimits, true) };
+        numeric("device.min_repeats", lts::kRepeatLimits), numeric("device.tolerance", lts::kToleranceLimits, true),
+        numeric("device.prompt", lts::kSeqLenLimits), numeric("device.new_tokens", lts::kSeqLenLimits) };
 }
 
 // Types `value` over what the spin box holds, the way a user does.
@@ -264,6 +265,10 @@ private Q_SLOTS:
         ConfigPanel panel;
         // Transformer-XL with screening on: every field is enabled.
         panel.loadPreset(QStringLiteral("transformer-xl-lts"));
+        if (key == QLatin1String("device.prompt") || key == QLatin1String("device.new_tokens")) {
+            auto* objectives = qobject_cast<QComboBox*>(panel.fieldWidget(QStringLiteral("search.objectives")));
+            objectives->setCurrentIndex(objectives->findData(QStringLiteral("params,decode")));
+        }
         QVERIFY2(panel.isValid(), qPrintable(panel.problem()));
         auto* spin = qobject_cast<QAbstractSpinBox*>(panel.fieldWidget(key));
         QVERIFY(spin);
@@ -357,11 +362,44 @@ private Q_SLOTS:
         // A second panel, holding the defaults, gets every value typed over from the first: a field
         // shown from or read into the wrong setting leaves a default behind.
         ConfigPanel panel;
-        QCOMPARE(copyFields(shown, panel), 41); // every field of the panel; a new one belongs in `c` too
+        QCOMPARE(copyFields(shown, panel), 43); // every field of the panel; a new one belongs in `c` too
         QVERIFY2(panel.isValid(), qPrintable(panel.problem()));
         const QJsonObject expected = lts::searchConfigToJson(c);
         const QJsonObject got = lts::searchConfigToJson(panel.config());
         QCOMPARE(QJsonDocument(got).toJson(), QJsonDocument(expected).toJson());
+
+        // The same for a generation: its objectives choose the workload, whose knobs travel too.
+        lts::SearchConfig g = c;
+        g.search.objectives = { lts::Objective::DecoderParams, lts::Objective::Decode, lts::Objective::Memory };
+        g.space.latencyCeilingMs = 0;
+        g.protocol.workload = lts::Workload::Generate;
+        g.protocol.prompt = 11;
+        g.protocol.generate = 5;
+        ConfigPanel shownGeneration, panelGeneration;
+        shownGeneration.setConfig(g);
+        QVERIFY2(shownGeneration.isValid(), qPrintable(shownGeneration.problem()));
+        QCOMPARE(copyFields(shownGeneration, panelGeneration), 43);
+        QVERIFY2(panelGeneration.isValid(), qPrintable(panelGeneration.problem()));
+        QCOMPARE(QJsonDocument(lts::searchConfigToJson(panelGeneration.config())).toJson(),
+            QJsonDocument(lts::searchConfigToJson(g)).toJson());
+        QVERIFY(panelGeneration.fieldWidget(QStringLiteral("device.prompt"))->isEnabled());
+        QVERIFY(!panelGeneration.fieldWidget(QStringLiteral("device.seq_len"))->isEnabled());
+        QVERIFY(panel.fieldWidget(QStringLiteral("device.seq_len"))->isEnabled()); // scoring
+        QVERIFY(!panel.fieldWidget(QStringLiteral("device.new_tokens"))->isEnabled());
+        // What a generation cannot measure is named: a latency ceiling, more tokens than positions.
+        auto* ceiling =
+            qobject_cast<QDoubleSpinBox*>(panelGeneration.fieldWidget(QStringLiteral("latency_ceiling_ms")));
+        ceiling->setValue(20);
+        QVERIFY2(panelGeneration.problem().startsWith(QStringLiteral("latency_ceiling_ms")),
+            qPrintable(panelGeneration.problem()));
+        ceiling->setValue(0);
+        auto* backboneG = qobject_cast<QComboBox*>(panelGeneration.fieldWidget(QStringLiteral("backbone")));
+        backboneG->setCurrentIndex(backboneG->findData(int(lts::Backbone::Gpt2)));
+        QVERIFY2(panelGeneration.isValid(), qPrintable(panelGeneration.problem())); // 11 + 5 <= seq_len 17
+        typeInto(qobject_cast<QSpinBox*>(panelGeneration.fieldWidget(QStringLiteral("device.prompt"))), 13);
+        QVERIFY2(panelGeneration.problem().contains(QStringLiteral("prompt (13) + new tokens (5)")),
+            qPrintable(panelGeneration.problem()));
+        QVERIFY(panelGeneration.fieldWidget(QStringLiteral("device.prompt"))->property("invalid").toBool());
 
         // Screening knobs follow the screening check box; mem_len follows the backbone.
         auto* screening = qobject_cast<QCheckBox*>(panel.fieldWidget(QStringLiteral("search.screening")));

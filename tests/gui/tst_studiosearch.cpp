@@ -597,6 +597,73 @@ private Q_SLOTS:
         QCOMPARE(w.plot()->yMetric(), Metric::Latency);
     }
 
+    // The generation objectives, chosen and tuned in the panel as a user does: every candidate's
+    // generation profile is measured, the plot shows decode, the table its columns, details its
+    // profile, and the run folder says which workload it measured.
+    void decodeSearchEndToEnd()
+    {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        ConfigPanel* panel = w.configPanel();
+        panel->setConfig(test::tinyConfig());
+        auto* objectives = qobject_cast<QComboBox*>(panel->fieldWidget(QStringLiteral("search.objectives")));
+        objectives->setCurrentIndex(objectives->findData(QStringLiteral("params,decode")));
+        auto* prompt = qobject_cast<QSpinBox*>(panel->fieldWidget(QStringLiteral("device.prompt")));
+        auto* newTokens = qobject_cast<QSpinBox*>(panel->fieldWidget(QStringLiteral("device.new_tokens")));
+        QVERIFY(prompt->isEnabled() && newTokens->isEnabled());
+        prompt->setValue(8);
+        QVERIFY(!panel->isValid()); // 8 + the default 64 new tokens exceed seq_len 16
+        QVERIFY2(panel->problem().contains(QStringLiteral("exceed the space's seq_len of 16")),
+            qPrintable(panel->problem()));
+        newTokens->setValue(6);
+        QVERIFY2(panel->isValid(), qPrintable(panel->problem()));
+        const QString folder = m_dir.filePath(QStringLiteral("decode"));
+        panel->setOutputFolder(folder);
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+        QVERIFY2(w.startSearch(), qPrintable(w.lastError()));
+        QCOMPARE(w.plot()->yMetric(), Metric::Decode);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
+        QCOMPARE(finished.front().front().toString(), QString());
+
+        const lts::LoadedRun run = lts::loadRun(folder);
+        QCOMPARE(run.info.config.protocol.workload, lts::Workload::Generate);
+        QCOMPARE(run.info.config.protocol.generate, 6);
+        const RunLayer& layer = w.store()->layer(0);
+        QCOMPARE(int(layer.candidates.size()), int(run.candidates.size()));
+        QCOMPARE(w.plot()->plottedPoints(), int(run.candidates.size()));
+        const std::vector<lts::Objective> decode { lts::Objective::DecoderParams, lts::Objective::Decode };
+        QCOMPARE(layer.frontier, lts::frontierOf(layer.candidates, decode));
+        for (const lts::Candidate& c : run.candidates) {
+            QVERIFY(c.measurement.generation && c.measurement.decodeMsPerToken > 0);
+            QCOMPARE(c.measurement.decodeSteps, c.measurement.repeats * 5);
+        }
+        for (std::size_t i : layer.frontier)
+            QVERIFY(layer.candidates[i].measurement.confirmed);
+
+        QTableView* table = w.frontierTable()->view();
+        QVERIFY(!table->isColumnHidden(FrontierModel::Decode));
+        QVERIFY(table->isColumnHidden(FrontierModel::Latency));
+        const PointRef first { 0, int(layer.frontier.front()) };
+        w.store()->setSelection({ first });
+        const lts::Measurement& m = layer.candidates[layer.frontier.front()].measurement;
+        const QString details = w.details()->measurementLabel()->text();
+        QVERIFY2(details.contains(QStringLiteral("Decode, median per token: %1 ms").arg(m.decodeMsPerToken, 0, 'f', 3)),
+            qPrintable(details));
+        QVERIFY(details.contains(QStringLiteral("prompt 8, then 6 tokens")));
+        const QString cell = w.frontierTable()
+                                 ->model()
+                                 ->index(w.frontierTable()->model()->rowOf(first), FrontierModel::Decode)
+                                 .data()
+                                 .toString();
+        QCOMPARE(cell, QString::number(m.decodeMsPerToken, 'f', 3));
+
+        // A scoring run opened next shows latency again.
+        QVERIFY(w.openRun(m_fixtureRun));
+        QCOMPARE(w.plot()->yMetric(), Metric::Latency);
+    }
+
     void reopenedRunShowsSameFrontier()
     {
         MainWindow first;
