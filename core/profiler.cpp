@@ -346,32 +346,48 @@ namespace {
         }
     };
 
-    // Timed passes with the checks above; false when cancelled.
-    bool timeSteadily(const std::function<void()>& pass, const MeasureProtocol& p, bool cuda,
-        const std::atomic<bool>& cancel, Timing& best, int& retimed)
+    // Timings taken by `attempt(t, cpuShare)` (false: cancelled) again while they are troubled,
+    // at most kMaxRetimes more times; the steadiest is kept in `best`. `cpuShare()` is the
+    // process's CPU time over the wall time since the attempt began. False when cancelled.
+    template <typename T, typename Attempt> bool keepSteadiest(Attempt attempt, T& best, int& retimed)
     {
         retimed = 0;
-        for (int attempt = 0; attempt <= kMaxRetimes; ++attempt) {
-            Timing t;
+        for (int i = 0; i <= kMaxRetimes; ++i) {
+            T t;
             const double cpu0 = processCpuSeconds();
             const auto wall0 = std::chrono::steady_clock::now();
-            if (!timePasses(pass, p, cancel, t.samples))
+            auto cpuShare = [&] {
+                const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+                return wall > 0 ? (processCpuSeconds() - cpu0) / wall : 0;
+            };
+            if (!attempt(t, cpuShare))
                 return false;
-            const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-            t.cpuUtilisation = wall > 0 ? (processCpuSeconds() - cpu0) / wall : 0;
-            const bool spread = p.tolerance > 0 && !medianKnown(t.samples, p.minRepeats, p.tolerance);
-            const bool interference = !cuda && t.cpuUtilisation < kMinCpuShare;
-            t.troubled = spread || interference;
-            const bool better = attempt == 0 || (best.troubled && !t.troubled)
+            const bool better = i == 0 || (best.troubled && !t.troubled)
                 || (best.troubled == t.troubled && t.relativeSpread() < best.relativeSpread());
             if (better)
                 best = std::move(t);
             if (!best.troubled)
                 break;
-            if (attempt < kMaxRetimes)
+            if (i < kMaxRetimes)
                 ++retimed;
         }
         return true;
+    }
+
+    // Timed passes with the checks above; false when cancelled.
+    bool timeSteadily(const std::function<void()>& pass, const MeasureProtocol& p, bool cuda,
+        const std::atomic<bool>& cancel, Timing& best, int& retimed)
+    {
+        return keepSteadiest(
+            [&](Timing& t, const auto& cpuShare) {
+                if (!timePasses(pass, p, cancel, t.samples))
+                    return false;
+                t.cpuUtilisation = cpuShare();
+                const bool spread = p.tolerance > 0 && !medianKnown(t.samples, p.minRepeats, p.tolerance);
+                t.troubled = spread || (!cuda && t.cpuUtilisation < kMinCpuShare);
+                return true;
+            },
+            best, retimed);
     }
 
 } // namespace
@@ -494,31 +510,24 @@ namespace {
                 && (protocol.generate == 1 || medianKnown(t.runDecodeMedians, protocol.minRepeats, protocol.tolerance));
         };
         GenerationTiming best;
-        for (int attempt = 0; attempt <= kMaxRetimes; ++attempt) {
-            GenerationTiming t;
-            const double cpu0 = processCpuSeconds();
-            const auto wall0 = Clock::now();
-            while (int(t.prefills.size()) < protocol.repeats && !known(t)) {
-                if (cancel.load())
-                    return;
-                run();
-                t.prefills.push_back(prefill);
-                t.decodes.insert(t.decodes.end(), steps.begin(), steps.end());
-                if (!steps.empty())
-                    t.runDecodeMedians.push_back(summarize(steps).median);
-            }
-            const double wall = msSince(wall0) / 1000.0;
-            t.cpuUtilisation = wall > 0 ? (processCpuSeconds() - cpu0) / wall : 0;
-            t.troubled = (protocol.tolerance > 0 && !known(t)) || (!dev.cuda && t.cpuUtilisation < kMinCpuShare);
-            const bool better = attempt == 0 || (best.troubled && !t.troubled)
-                || (best.troubled == t.troubled && t.relativeSpread() < best.relativeSpread());
-            if (better)
-                best = std::move(t);
-            if (!best.troubled)
-                break;
-            if (attempt < kMaxRetimes)
-                ++m.retimed;
-        }
+        const bool done = keepSteadiest(
+            [&](GenerationTiming& t, const auto& cpuShare) {
+                while (int(t.prefills.size()) < protocol.repeats && !known(t)) {
+                    if (cancel.load())
+                        return false;
+                    run();
+                    t.prefills.push_back(prefill);
+                    t.decodes.insert(t.decodes.end(), steps.begin(), steps.end());
+                    if (!steps.empty())
+                        t.runDecodeMedians.push_back(summarize(steps).median);
+                }
+                t.cpuUtilisation = cpuShare();
+                t.troubled = (protocol.tolerance > 0 && !known(t)) || (!dev.cuda && t.cpuUtilisation < kMinCpuShare);
+                return true;
+            },
+            best, m.retimed);
+        if (!done)
+            return;
         m.cpuUtilisation = best.cpuUtilisation;
         const SampleSummary p = summarize(best.prefills);
         m.prefillMs = p.median;
