@@ -225,14 +225,22 @@ std::vector<lts::Candidate> RunStore::exportSet() const
 
 PointRef RunStore::fastestAbove(double decoderParams) const
 {
+    // Fastest is the least latency in scoring runs, the least decode per token in generation
+    // runs; the two are not compared, so runs of the first shown run's workload are searched.
     PointRef best;
+    if (layerCount() == 0)
+        return best;
+    const lts::Workload workload = layer(0).config.protocol.workload;
+    auto time = [](const lts::Measurement& m) { return m.generation ? m.decodeMsPerToken : m.latencyMs; };
     for (int l = 0; l < layerCount(); ++l) {
+        if (layer(l).config.protocol.workload != workload)
+            continue;
         const auto& candidates = layer(l).candidates;
         for (std::size_t i = 0; i < candidates.size(); ++i) {
             const lts::Candidate& c = candidates[i];
             if (c.status != lts::Candidate::Status::Ok || double(c.decoderParams) < decoderParams)
                 continue;
-            if (!best.valid() || c.measurement.latencyMs < candidate(best).measurement.latencyMs)
+            if (!best.valid() || time(c.measurement) < time(candidate(best).measurement))
                 best = { l, int(i) };
         }
     }

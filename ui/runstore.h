@@ -84,8 +84,9 @@ public:
     std::vector<PointRef> allFrontierPoints() const;
     // What an export writes: the selection, or every frontier point when nothing is selected.
     std::vector<lts::Candidate> exportSet() const;
-    // The measured architecture with the lowest latency among those with at least
-    // `decoderParams` decoder parameters, over every layer; invalid when there is none.
+    // The measured architecture with the lowest latency (decode per token, for generation runs)
+    // among those with at least `decoderParams` decoder parameters, over every layer of the first
+    // layer's workload; invalid when there is none.
     PointRef fastestAbove(double decoderParams) const;
 
 Q_SIGNALS:

@@ -659,6 +659,12 @@ private Q_SLOTS:
                                  .toString();
         QCOMPARE(cell, QString::number(m.decodeMsPerToken, 'f', 3));
 
+        // Fastest is the least decode per token in a generation run.
+        const PointRef fastest = w.store()->fastestAbove(0);
+        QVERIFY(fastest.valid());
+        for (const lts::Candidate& c : layer.candidates)
+            QVERIFY(c.measurement.decodeMsPerToken >= w.store()->candidate(fastest).measurement.decodeMsPerToken);
+
         // A scoring run opened next shows latency again.
         QVERIFY(w.openRun(m_fixtureRun));
         QCOMPARE(w.plot()->yMetric(), Metric::Latency);
