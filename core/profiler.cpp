@@ -216,10 +216,8 @@ void MeasureProtocol::validate() const
     if (!(tolerance >= kToleranceLimits.lo && tolerance < kToleranceLimits.hi))
         throw InputError("tolerance", "must be 0 (fixed repeats) or a fraction below 1");
     if (workload == Workload::Generate) {
-        if (prompt < 1 || prompt > kMaxSeqLen)
-            throw InputError("prompt", "must be between 1 and " + std::to_string(kMaxSeqLen) + " tokens");
-        if (generate < 1 || generate > kMaxSeqLen)
-            throw InputError("new_tokens", "must be between 1 and " + std::to_string(kMaxSeqLen) + " tokens");
+        requireRange("prompt", prompt, kSeqLenLimits);
+        requireRange("new_tokens", generate, kSeqLenLimits);
     }
 }
 

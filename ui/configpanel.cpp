@@ -937,8 +937,12 @@ void ConfigPanel::updateEnabled()
         static_cast<QComboBox*>(m_fields.value(QString::fromLatin1(kBackboneKey)))->currentData().toInt());
     const QString objectives =
         static_cast<QComboBox*>(m_fields.value(QStringLiteral("search.objectives")))->currentData().toString();
-    const bool generation =
-        objectives.contains(QLatin1String("decode")) || objectives.contains(QLatin1String("prefill"));
+    bool generation = false;
+    try {
+        generation = lts::workloadOf(lts::parseObjectives(objectives.toStdString())) == lts::Workload::Generate;
+    } catch (const lts::InputError&) {
+        // no choice shown yet: config() names the problem
+    }
     for (const Field& f : fields()) {
         if (f.flags & Field::NeedsScreening)
             m_fields.value(f.key)->setEnabled(screening && !generation);
