@@ -47,7 +47,7 @@ QString q(const char* s)
 const char* kUsage = R"(Usage:
   lts-search run (--preset NAME | --space FILE) --out DIR [options]
   lts-search run --resume DIR [--time-budget S] [--iterations N]
-  lts-search eval FILE [--no-measure] [--device D] [--threads N]
+  lts-search eval FILE [--no-measure] [--device D] [--threads N] [--precision P]
   lts-search eval FILE --generate [--prompt N] [--new-tokens N] [--batch N] [--device D]
   lts-search export FILE --format json|hf --out FILE
   lts-search presets [NAME]
@@ -94,6 +94,9 @@ run options:
   --prompt N             generation: prompt tokens processed at once (default 128)
   --new-tokens N         generation: tokens generated, one per decode step after the first
                          (default 64); the cache is allocated for prompt + new tokens up front
+  --precision P          fp32 (default), bf16 (CPUs with AVX-512 BF16 or AMX, and CUDA), fp16
+                         (CUDA) or int8 (CPU: the decoder's linear layers dynamically quantised);
+                         the number format every candidate runs in
   --no-screening         measure every candidate in full; by default, after the first population
                          and while the on-device estimates hold (90% of 10+ full measurements
                          within 20%), a candidate whose estimates cannot reach the frontier is
@@ -130,7 +133,8 @@ eval options:
   --no-measure           print parameter counts only
   --generate             measure the generation profile (prefill_ms, decode_ms_per_token,
                          tokens_per_s, generation_peak_memory_mb) instead of a scoring pass
-  --device, --threads, --batch, --seq-len, --warmup, --repeats, --prompt, --new-tokens as for run
+  --device, --threads, --batch, --seq-len, --warmup, --repeats, --prompt, --new-tokens,
+  --precision as for run
 
 Architecture files may be the project's JSON, a Hugging Face GPT2Config config.json or an
 Archai transformer-flex architecture. Exit status: 0 success, 1 failure, 2 bad input.
@@ -143,7 +147,7 @@ struct Options {
         for (const char* name : { "preset", "space", "out", "resume", "device", "threads", "batch", "seq-len", "warmup",
                  "repeats", "min-repeats", "tolerance", "seed", "iterations", "algorithm", "time-budget", "objectives",
                  "format", "presample", "estimate-rounds", "cache-dir", "remote-program", "text", "archs", "tokens",
-                 "prompt", "new-tokens" })
+                 "prompt", "new-tokens", "precision" })
             parser.addOption(QCommandLineOption(q(name), q(name), q("value")));
         parser.addOption(QCommandLineOption(q("no-measure")));
         parser.addOption(QCommandLineOption(q("generate")));
@@ -223,6 +227,8 @@ void applyProtocolOptions(const Options& o, MeasureProtocol& p)
         p.prompt = int(o.integer("prompt", 1, kMaxSeqLen));
     if (o.has("new-tokens"))
         p.generate = int(o.integer("new-tokens", 1, kMaxSeqLen));
+    if (o.has("precision"))
+        p.precision = parsePrecision(o.text("precision"), "--precision");
     p.validate();
 }
 

@@ -49,6 +49,29 @@ std::string workloadName(Workload w)
     return w == Workload::Generate ? "generate" : "score";
 }
 
+std::string precisionName(Precision p)
+{
+    switch (p) {
+    case Precision::Bf16:
+        return "bf16";
+    case Precision::Fp16:
+        return "fp16";
+    case Precision::Int8:
+        return "int8";
+    case Precision::Fp32:
+        break;
+    }
+    return "fp32";
+}
+
+Precision parsePrecision(const std::string& name, const std::string& field)
+{
+    for (Precision p : { Precision::Fp32, Precision::Bf16, Precision::Fp16, Precision::Int8 })
+        if (name == precisionName(p))
+            return p;
+    throw InputError(field, "must be fp32, bf16, fp16 or int8, not \"" + name + "\"");
+}
+
 Measurement Measurement::first() const
 {
     Measurement m = *this;

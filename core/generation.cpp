@@ -9,7 +9,8 @@
 
 namespace lts {
 
-DecodeCheck checkIncrementalDecoding(const ArchConfig& arch, int prompt, int tokens, std::uint64_t seed)
+DecodeCheck checkIncrementalDecoding(
+    const ArchConfig& arch, int prompt, int tokens, std::uint64_t seed, Precision precision)
 {
     validate(arch);
     if (prompt < 1 || prompt > tokens)
@@ -29,15 +30,24 @@ DecodeCheck checkIncrementalDecoding(const ArchConfig& arch, int prompt, int tok
         p.add_(torch::randn_like(p) * 0.02); // zero biases and unit norms would hide their use
     model->eval();
     const auto ids = torch::randint(arch.vocabSize, { 1, tokens }, torch::TensorOptions().dtype(torch::kLong));
-
-    model->resetState();
-    const auto full = torch::log_softmax(model->forward(ids), -1); // [tokens, vocab]
+    const auto fullPass = [&] {
+        model->resetState();
+        return torch::log_softmax(model->forward(ids).to(torch::kFloat), -1); // [tokens, vocab]
+    };
+    const auto reference = fullPass();
+    DecodeCheck c;
+    auto full = reference;
+    if (precision != Precision::Fp32) {
+        torchmodels::prepare(*model, torch::kCPU, precision);
+        full = fullPass();
+        c.vsFp32RelativeError =
+            ((full - reference).norm() / (reference - reference.mean()).norm().clamp_min(1e-30)).item<double>();
+    }
 
     model->resetState();
     model->startDecoding(1, tokens, torch::kCPU);
-    DecodeCheck c;
     auto compare = [&](const torch::Tensor& scores, int position) {
-        const auto a = torch::log_softmax(scores, -1).squeeze(0);
+        const auto a = torch::log_softmax(scores.to(torch::kFloat), -1).squeeze(0);
         const auto b = full.select(0, position);
         const auto diff = (a - b).abs();
         c.maxAbsDiff = std::max(c.maxAbsDiff, diff.max().item<double>());

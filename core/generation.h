@@ -4,6 +4,7 @@
 #pragma once
 
 #include "archconfig.h"
+#include "measurement.h"
 
 #include <cstdint>
 
@@ -14,6 +15,10 @@ struct DecodeCheck {
     int positions = 0; // next-token distributions compared: prompt's last, then each generated
     double maxAbsDiff = 0; // largest |a - b| over every log-probability compared
     double maxRelDiff = 0; // largest |a - b| / max(|b|, 1)
+    // Another precision than fp32: how far its full pass strays from the same weights' in fp32:
+    // the norm of the difference of their log-probabilities over the norm of the fp32 ones'
+    // deviations from their mean.
+    double vsFp32RelativeError = 0;
 };
 
 // Builds `arch` with seeded random weights (biases, norms and per-head biases perturbed too),
@@ -21,7 +26,10 @@ struct DecodeCheck {
 // first `prompt` at once, then one at a time, and compares the next-token log-probabilities over
 // the whole vocabulary at every position from prompt - 1 on. Transformer-XL's memory must hold
 // the whole sequence (mem_len >= tokens) for the two to see the same context. Throws InputError
-// naming the field when the lengths do not fit the architecture.
-DecodeCheck checkIncrementalDecoding(const ArchConfig& arch, int prompt, int tokens, std::uint64_t seed);
+// naming the field when the lengths do not fit the architecture. Both run in `precision` (as the
+// profiler prepares models), compared in float; for another precision than fp32, the full pass is
+// also compared with fp32's.
+DecodeCheck checkIncrementalDecoding(
+    const ArchConfig& arch, int prompt, int tokens, std::uint64_t seed, Precision precision = Precision::Fp32);
 
 } // namespace lts

@@ -452,6 +452,8 @@ QJsonObject protocolToJson(const MeasureProtocol& p)
         o.insert(q("prompt"), p.prompt);
         o.insert(q("new_tokens"), p.generate);
     }
+    if (p.precision != Precision::Fp32) // likewise
+        o.insert(q("precision"), QString::fromStdString(precisionName(p.precision)));
     return o;
 }
 
@@ -473,6 +475,7 @@ MeasureProtocol protocolFromJson(const QJsonObject& o)
     p.workload = workload == "generate" ? Workload::Generate : Workload::Score;
     p.prompt = intField(o, "prompt", p.prompt, prefix);
     p.generate = intField(o, "new_tokens", p.generate, prefix);
+    p.precision = parsePrecision(stringField(o, "precision", precisionName(p.precision), prefix), prefix + "precision");
     try {
         p.validate();
     } catch (const InputError& e) {

@@ -15,6 +15,16 @@ namespace lts {
 enum class Workload { Score, Generate };
 std::string workloadName(Workload w);
 
+// The number format the model runs in, as a deployment would run it. Fp32: everything in float.
+// Bf16 and Fp16: weights, activations and cache in that format (bf16 on CPUs with AVX-512 BF16 or
+// AMX, and on CUDA; fp16 on CUDA only). Int8: dynamic quantisation of every linear layer, as
+// PyTorch's quantize_dynamic does it: int8 weights (symmetric, per output channel), activations
+// quantised at each call, everything else in float; CPU only.
+enum class Precision { Fp32, Bf16, Fp16, Int8 };
+std::string precisionName(Precision p); // "fp32", "bf16", "fp16", "int8"
+// Throws InputError(field, ...) for any other name.
+Precision parsePrecision(const std::string& name, const std::string& field = "precision");
+
 struct ArchConfig;
 
 // How candidates are run on the device. Recorded with every result.
@@ -30,8 +40,10 @@ struct MeasureProtocol {
     Workload workload = Workload::Score;
     int prompt = 128; // Generate: tokens processed at once
     int generate = 64; // Generate: tokens produced, the first by the prefill, the rest one decode step each
+    Precision precision = Precision::Fp32;
 
-    // Throws InputError naming the field and the rule.
+    // Throws InputError naming the field and the rule (among them: fp16 needs a CUDA device and
+    // int8 a CPU; whether this machine's CPU or LibTorch can run it is the measurer's check).
     void validate() const;
     // Also that `arch` can run it (a GPT-2 has seq_len positions for prompt and generated tokens).
     void validateFor(const ArchConfig& arch) const;

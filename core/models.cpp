@@ -1,5 +1,9 @@
 #include "models_torch.h"
 
+#include "runtime.h"
+
+#include <ATen/core/dispatch/Dispatcher.h>
+
 #include <cmath>
 #include <unordered_set>
 
@@ -53,7 +57,27 @@ LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias)
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x)
 {
-    return F::linear(x, weight, bias);
+    if (packed.isNone())
+        return F::linear(x, weight, bias);
+    static const auto op = c10::Dispatcher::singleton().findSchemaOrThrow("quantized::linear_dynamic", "");
+    torch::jit::Stack stack { x, packed, false }; // reduce_range: false, as oneDNN and QNNPACK want
+    op.callBoxed(&stack);
+    return stack[0].toTensor();
+}
+
+void LinearImpl::quantizeInt8()
+{
+    static const auto prepack = c10::Dispatcher::singleton().findSchemaOrThrow("quantized::linear_prepack", "");
+    torch::NoGradGuard noGrad;
+    // Symmetric per output channel. Uninitialised weights (the profiler's) may hold NaN or
+    // infinite bit patterns, which have no scale: they count as 0.
+    const auto w = torch::nan_to_num(weight.detach(), 0.0, 0.0, 0.0);
+    const auto scales = (w.abs().amax(1) / 127.0).clamp_min(1e-8).to(torch::kDouble);
+    const auto qw = torch::quantize_per_channel(w, scales, torch::zeros({ w.size(0) }, torch::kLong), 0, torch::kQInt8);
+    torch::jit::Stack stack { qw, bias.defined() ? c10::IValue(bias) : c10::IValue() };
+    prepack.callBoxed(&stack);
+    packed = stack[0];
+    weight.set_(torch::empty({ 0 }, weight.options())); // the float weights are gone, as in a deployment
 }
 
 EmbeddingImpl::EmbeddingImpl(std::int64_t count, std::int64_t dim)
@@ -93,7 +117,7 @@ torch::Tensor AdaptiveEmbeddingImpl::forward(const torch::Tensor& ids)
         return projs[0].defined() ? F::linear(x, projs[0]) * scale : x;
     }
     auto flat = ids.reshape(-1);
-    auto out = torch::zeros({ flat.size(0), dModel }, torch::TensorOptions().device(ids.device()));
+    auto out = torch::zeros({ flat.size(0), dModel }, projs[0].options());
     for (std::size_t i = 0; i < tables->size(); ++i) {
         const auto lo = bounds[i], hi = bounds[i + 1];
         auto idx = ((flat >= lo) & (flat < hi)).nonzero().squeeze(-1);
@@ -228,8 +252,10 @@ void Gpt2ModelImpl::startDecoding(std::int64_t batch, std::int64_t capacity, con
         const auto* block = blocks[i]->as<Gpt2Block>();
         const std::int64_t d = emb->dModel;
         const auto shape = std::vector<std::int64_t> { batch, block->nHead, capacity, d / block->nHead };
-        cacheK.push_back(torch::empty(shape, torch::TensorOptions().device(device)));
-        cacheV.push_back(torch::empty(shape, torch::TensorOptions().device(device)));
+        // in the activations' number format
+        const auto options = torch::TensorOptions().device(device).dtype(lnF->weight.scalar_type());
+        cacheK.push_back(torch::empty(shape, options));
+        cacheV.push_back(torch::empty(shape, options));
     }
     cached = 0;
 }
@@ -324,15 +350,17 @@ TransformerXlModelImpl::TransformerXlModelImpl(const ArchConfig& a)
     for (int i = 0; i < a.nLayer; ++i)
         layers->push_back(XlLayer(a.dModel, a.nHead[i], a.dInner[i]));
     head = register_module("head", TiedHead(a, emb));
-    invFreq = register_buffer(
-        "inv_freq", 1.0 / torch::pow(10000.0, torch::arange(0.0, double(a.dModel), 2.0) / double(a.dModel)));
+    invFreq = 1.0 / torch::pow(10000.0, torch::arange(0.0, double(a.dModel), 2.0) / double(a.dModel));
 }
 
 torch::Tensor TransformerXlModelImpl::positions(std::int64_t klen, const torch::TensorOptions& options) const
 {
-    auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, options);
+    // in float, then in the activations' format: bf16 has no exact integers above 256
+    if (invFreq.device() != options.device())
+        invFreq = invFreq.to(options.device());
+    auto posSeq = torch::arange(double(klen - 1), -1.0, -1.0, options.dtype(torch::kFloat));
     auto sinusoid = torch::outer(posSeq, invFreq);
-    return torch::cat({ sinusoid.sin(), sinusoid.cos() }, -1);
+    return torch::cat({ sinusoid.sin(), sinusoid.cos() }, -1).to(options.dtype());
 }
 
 torch::Tensor TransformerXlModelImpl::causalMask(
@@ -390,6 +418,32 @@ std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a, Init init)
     if (a.backbone == Backbone::Gpt2)
         return std::make_shared<Gpt2ModelImpl>(a);
     return std::make_shared<TransformerXlModelImpl>(a);
+}
+
+torch::Dtype floatType(Precision p)
+{
+    return p == Precision::Bf16 ? torch::kBFloat16 : p == Precision::Fp16 ? torch::kHalf : torch::kFloat;
+}
+
+void prepare(torch::nn::Module& m, const torch::Device& device, Precision p)
+{
+    // Module::to(device, dtype) would convert every tensor, the bool masks too: floats only here
+    torch::NoGradGuard noGrad;
+    const auto convert = [&](torch::Tensor& t) {
+        const auto type = t.is_floating_point() ? floatType(p) : t.scalar_type();
+        if (t.device() != device || t.scalar_type() != type)
+            t.set_data(t.to(device, type));
+    };
+    for (auto& t : m.parameters())
+        convert(t);
+    for (auto& t : m.buffers())
+        convert(t);
+    if (p != Precision::Int8)
+        return;
+    TORCH_CHECK(!selectInt8Engine().empty(), "this LibTorch has no quantised engine for int8");
+    for (const auto& child : m.modules())
+        if (auto linear = std::dynamic_pointer_cast<LinearImpl>(child))
+            linear->quantizeInt8();
 }
 
 std::int64_t countDistinctParams(torch::nn::Module& m)

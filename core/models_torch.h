@@ -3,6 +3,7 @@
 #pragma once
 
 #include "archconfig.h"
+#include "measurement.h"
 
 #include <torch/torch.h>
 
@@ -32,8 +33,13 @@ class LinearImpl : public torch::nn::Module {
 public:
     LinearImpl(std::int64_t in, std::int64_t out, bool bias = true);
     torch::Tensor forward(const torch::Tensor& x);
+    // Dynamic int8 quantisation: the weights become int8 (symmetric, per output channel), packed
+    // for the selected quantised engine; forward() quantises its input at each call. The float
+    // weights are released.
+    void quantizeInt8();
 
     torch::Tensor weight, bias;
+    c10::IValue packed; // the packed int8 weights once quantised
 };
 TORCH_MODULE(Linear);
 
@@ -177,7 +183,9 @@ public:
     AdaptiveEmbedding emb { nullptr };
     torch::nn::ModuleList layers;
     TiedHead head { nullptr };
-    torch::Tensor invFreq;
+    // Inverse frequencies of the relative positions, in float whatever the precision (not a
+    // buffer, so that bf16 does not round them); moved to the activations' device when used.
+    mutable torch::Tensor invFreq;
     std::vector<torch::Tensor> mems; // one [mlen, B, d] per layer
 
     // The last layer's output [qlen, B, d] for ids [B, qlen], after the memory, which it updates.
@@ -188,6 +196,11 @@ public:
 };
 
 std::shared_ptr<LanguageModel> buildModel(const ArchConfig& a, Init init = Init::Random);
+// The tensors' type of float numbers in `p`: bf16, fp16, else float (int8 keeps float activations).
+torch::Dtype floatType(Precision p);
+// Puts `m` on `device` in `p`: bf16 and fp16 convert every float parameter and buffer; int8
+// quantises every Linear (the decoder's linear layers; the embedding and the tied head stay float).
+void prepare(torch::nn::Module& m, const torch::Device& device, Precision p);
 // Distinct parameters of a module (tied tensors counted once).
 std::int64_t countDistinctParams(torch::nn::Module& m);
 

@@ -35,6 +35,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace lts {
 
@@ -84,12 +85,21 @@ namespace {
             if (!reused)
                 inner = m_inner->allocate(n);
             void* data = inner.get();
-            auto* ctx = new Context { std::move(inner), n, this };
+            if (data == nullptr)
+                return inner; // nothing to track or to free
+            {
+                std::lock_guard<std::mutex> lock(m_liveMutex);
+                m_live.emplace(data, Block { std::move(inner), n });
+            }
             const auto now = m_current.fetch_add(std::int64_t(n)) + std::int64_t(n);
             auto peak = m_peak.load();
             while (now > peak && !m_peak.compare_exchange_weak(peak, now)) { }
-            return { data, ctx, &TrackingAllocator::release, c10::Device(c10::DeviceType::CPU) };
+            // The context is the data pointer, so that raw_allocate() works too: oneDNN allocates
+            // through it (bf16 and int8 weights and scratch), and those bytes count as well.
+            return { data, data, &TrackingAllocator::release, c10::Device(c10::DeviceType::CPU) };
         }
+
+        c10::DeleterFnPtr raw_deleter() const override { return &TrackingAllocator::release; }
 
 #if LTS_TORCH_ALLOCATOR_2_3
         void copy_data(void* dest, const void* src, std::size_t count) const override
@@ -122,28 +132,40 @@ namespace {
         }
 
     private:
-        struct Context {
+        struct Block {
             c10::DataPtr inner;
-            std::size_t bytes;
-            const TrackingAllocator* owner;
+            std::size_t bytes = 0;
         };
-        static void release(void* p)
+        static void release(void* data)
         {
-            auto* ctx = static_cast<Context*>(p);
-            const TrackingAllocator* owner = ctx->owner;
-            owner->m_current.fetch_sub(std::int64_t(ctx->bytes));
-            if (ctx->bytes >= kReuseMinBytes) {
-                std::lock_guard<std::mutex> lock(owner->m_freeMutex);
-                owner->m_free[ctx->bytes].push_back(std::move(ctx->inner));
+            if (data == nullptr) // raw_deallocate(nullptr), as free(nullptr)
+                return;
+            const TrackingAllocator& owner = *s_instance;
+            Block block;
+            {
+                std::lock_guard<std::mutex> lock(owner.m_liveMutex);
+                auto it = owner.m_live.find(data);
+                block = std::move(it->second);
+                owner.m_live.erase(it);
             }
-            delete ctx; // frees the inner allocation unless it was kept
-        }
+            owner.m_current.fetch_sub(std::int64_t(block.bytes));
+            if (block.bytes >= kReuseMinBytes) {
+                std::lock_guard<std::mutex> lock(owner.m_freeMutex);
+                owner.m_free[block.bytes].push_back(std::move(block.inner));
+            }
+        } // frees the inner allocation unless it was kept
 
+    public:
+        static inline const TrackingAllocator* s_instance = nullptr; // the one of the process
+
+    private:
         c10::Allocator* m_inner;
         mutable std::atomic<std::int64_t> m_current { 0 };
         mutable std::atomic<std::int64_t> m_peak { 0 };
         mutable std::mutex m_freeMutex;
         mutable std::map<std::size_t, std::vector<c10::DataPtr>> m_free; // by size
+        mutable std::mutex m_liveMutex;
+        mutable std::unordered_map<const void*, Block> m_live; // held blocks, by data pointer
     };
 
     // Releases the allocator's kept blocks when a measurement ends, however it ends.
@@ -156,10 +178,21 @@ namespace {
         static TrackingAllocator* allocator = [] {
             mallopt(M_TOP_PAD, kHeapTopPadBytes);
             auto* a = new TrackingAllocator(c10::GetCPUAllocator()); // lives as long as the process
+            TrackingAllocator::s_instance = a;
             c10::SetCPUAllocator(a, /*priority=*/1);
             return a;
         }();
         return *allocator;
+    }
+
+    std::int64_t bytesOf(torch::nn::Module& m)
+    {
+        std::int64_t n = 0;
+        for (const auto& p : m.parameters())
+            n += std::int64_t(p.nbytes());
+        for (const auto& b : m.buffers())
+            n += std::int64_t(b.nbytes());
+        return n;
     }
 
     FreeBlocksOnExit::~FreeBlocksOnExit()
@@ -172,16 +205,6 @@ namespace {
         timespec ts {};
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
         return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-    }
-
-    std::int64_t bytesOf(torch::nn::Module& m)
-    {
-        std::int64_t n = 0;
-        for (const auto& p : m.parameters())
-            n += p.nbytes();
-        for (const auto& b : m.buffers())
-            n += b.nbytes();
-        return n;
     }
 
 } // namespace
@@ -215,6 +238,8 @@ void MeasureProtocol::validate() const
     requireRange("min_repeats", minRepeats, kRepeatLimits);
     if (!(tolerance >= kToleranceLimits.lo && tolerance < kToleranceLimits.hi))
         throw InputError("tolerance", "must be 0 (fixed repeats) or a fraction below 1");
+    if (const std::string rule = precisionDeviceRule(parseComputeDevice(device), precision); !rule.empty())
+        throw InputError("precision", rule);
     if (workload == Workload::Generate) {
         requireRange("prompt", prompt, kSeqLenLimits);
         requireRange("new_tokens", generate, kSeqLenLimits);
@@ -241,6 +266,7 @@ TorchMeasurer::TorchMeasurer(MeasureProtocol protocol)
 {
     m_protocol.validate();
     requireComputeDevice(parseComputeDevice(m_protocol.device));
+    requirePrecision(parseComputeDevice(m_protocol.device), m_protocol.precision);
     trackingAllocator();
 }
 
@@ -256,8 +282,14 @@ std::string TorchMeasurer::fingerprint() const
         ? "generate: prompt " + std::to_string(m_protocol.prompt) + ", new tokens "
             + std::to_string(m_protocol.generate)
         : "seq_len " + std::to_string(m_protocol.seqLen);
+    // fp32 as before, so that caches of fp32 measurements still hit
+    std::string precision;
+    if (m_protocol.precision == Precision::Int8)
+        precision = "; int8 (dynamic, " + selectInt8Engine() + ")";
+    else if (m_protocol.precision != Precision::Fp32)
+        precision = "; " + precisionName(m_protocol.precision);
     return name + "; " + threadBindingText(m_protocol.threads) + "; batch " + std::to_string(m_protocol.batch) + "; "
-        + workload + "; LibTorch " + r.torchVersion + "; " + r.blas;
+        + workload + precision + "; LibTorch " + r.torchVersion + "; " + r.blas;
 }
 
 namespace {
@@ -497,8 +529,9 @@ namespace {
         const std::int64_t positions = arch.backbone == Backbone::Gpt2
             ? protocol.prompt + protocol.generate
             : std::min<std::int64_t>(arch.memLen, protocol.prompt + protocol.generate - 1);
+        const double elementBytes = double(c10::elementSize(torchmodels::floatType(protocol.precision)));
         m.cacheMb = double(arch.backbone == Backbone::Gpt2 ? 2 : 1) * arch.nLayer * protocol.batch * positions
-            * arch.dModel * sizeof(float) / kMb;
+            * arch.dModel * elementBytes / kMb;
         m.activationsMb = std::max(0.0, last.peakMb - m.cacheMb);
 
         // Runs until the medians of the prefill and of each run's decode steps are both known
@@ -564,17 +597,21 @@ namespace {
             trackingAllocator(); // installed before the weights are allocated, so the peak counts them
             setComputeThreads(protocol.threads);
             const auto buildStart = Clock::now();
+            const std::int64_t heldBefore = trackingAllocator().current();
             std::shared_ptr<torchmodels::LanguageModel> model;
+            const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
             {
                 torch::NoGradGuard noGrad; // per thread: made here, in the measuring thread
-                model = torchmodels::buildModel(arch, torchmodels::Init::None);
+                // int8 derives its scales from the weights: they must be numbers
+                model = torchmodels::buildModel(
+                    arch, protocol.precision == Precision::Int8 ? torchmodels::Init::Random : torchmodels::Init::None);
                 model->eval();
+                torchmodels::prepare(*model, device, protocol.precision);
             }
-            const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
-            if (dev.cuda)
-                model->to(device);
             m.buildMs = msSince(buildStart);
-            m.weightsMb = double(bytesOf(*model)) / kMb;
+            // On a CPU, what the allocator holds once the model is ready: int8 weights are packed
+            // by the quantised engine, which also keeps the quantised originals, as PyTorch does.
+            m.weightsMb = double(dev.cuda ? bytesOf(*model) : trackingAllocator().current() - heldBefore) / kMb;
 
             c10::InferenceMode inference; // per thread, like the guard above
             if (m.generation)
@@ -652,24 +689,25 @@ std::optional<PartCost> TorchMeasurer::timePart(const PartToTime& part, const st
     const int dInner = part.part == LatencyPart::FeedForward ? part.width : 1;
     setComputeThreads(m_protocol.threads);
     torch::NoGradGuard noGrad;
-    torchmodels::InitScope uninitialised(torchmodels::Init::None);
+    const bool int8 = m_protocol.precision == Precision::Int8;
+    torchmodels::InitScope init(int8 ? torchmodels::Init::Random : torchmodels::Init::None);
     std::function<void()> pass; // owns the module it runs
     torch::Tensor x, r, mem, mask, causal, ids;
-    const auto options = torch::TensorOptions().device(device);
+    const auto options = torch::TensorOptions().device(device).dtype(torchmodels::floatType(m_protocol.precision));
     if (part.part == LatencyPart::Head) {
         ArchConfig one = arch;
         one.nLayer = 1;
         one.nHead = { 1 };
         one.dInner = { 1 };
-        auto model = torchmodels::buildModel(one, torchmodels::Init::None);
+        auto model = torchmodels::buildModel(one, int8 ? torchmodels::Init::Random : torchmodels::Init::None);
         model->skipLayers = true;
-        model->to(device);
+        torchmodels::prepare(*model, device, m_protocol.precision);
         auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
         ids = torch::randint(arch.vocabSize, { b, tokens }, gen, torch::kLong).to(device);
         pass = [model, &ids] { model->forward(ids); };
     } else if (!xl) {
         auto block = torchmodels::Gpt2Block(arch.dModel, nHead, dInner);
-        block->to(device);
+        torchmodels::prepare(*block, device, m_protocol.precision);
         x = torch::randn({ b, tokens, d }, options);
         causal = torch::ones({ tokens, tokens }, options.dtype(torch::kBool)).triu(1);
         if (part.part == LatencyPart::Attention)
@@ -678,7 +716,7 @@ std::optional<PartCost> TorchMeasurer::timePart(const PartToTime& part, const st
             pass = [block, &x]() mutable { block->mlpPart(x); };
     } else {
         auto layer = torchmodels::XlLayer(arch.dModel, nHead, dInner);
-        layer->to(device);
+        torchmodels::prepare(*layer, device, m_protocol.precision);
         x = torch::randn({ tokens, b, d }, options);
         mem = torch::randn({ arch.memLen, b, d }, options);
         const std::int64_t klen = tokens + arch.memLen;

@@ -32,7 +32,8 @@
 
 namespace lts {
 
-inline constexpr int kAgentProtocol = 2; // 2: the protocol may ask for the Generate workload
+// 2: the protocol may ask for the Generate workload; 3: for a precision
+inline constexpr int kAgentProtocol = 3;
 inline constexpr int kMaxAgentLineBytes = 1 << 20;
 
 // ssh://[user@]host[:port]/cpu or /cuda[:N]. Throws InputError naming `field`.

@@ -12,8 +12,10 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace lts {
@@ -83,6 +85,67 @@ void requireComputeDevice(const ComputeDevice& d)
 #else
     throw InputError("device", "this LibTorch build has no CUDA support; use \"cpu\"");
 #endif
+}
+
+namespace {
+
+    bool cpuHasBf16()
+    {
+        std::istringstream flags(cpuInfo("flags"));
+        std::string f;
+        while (flags >> f)
+            if (f == "avx512_bf16" || f == "amx_bf16")
+                return true;
+        return false;
+    }
+
+} // namespace
+
+std::string selectInt8Engine()
+{
+    const auto& engines = at::globalContext().supportedQEngines();
+    for (const auto& [engine, name] : { std::pair { at::QEngine::FBGEMM, "FBGEMM" },
+             std::pair { at::QEngine::ONEDNN, "oneDNN" }, std::pair { at::QEngine::QNNPACK, "QNNPACK" } })
+        if (std::find(engines.begin(), engines.end(), engine) != engines.end()) {
+            if (at::globalContext().qEngine() != engine)
+                at::globalContext().setQEngine(engine);
+            return name;
+        }
+    return {};
+}
+
+std::string precisionDeviceRule(const ComputeDevice& d, Precision p)
+{
+    if (p == Precision::Fp16 && !d.cuda)
+        return "fp16 runs on CUDA devices only; on a CPU use fp32, bf16 or int8";
+    if (p == Precision::Int8 && d.cuda)
+        return "int8 dynamic quantisation runs on CPUs; on a CUDA device use fp32, bf16 or fp16";
+    return {};
+}
+
+std::string precisionUnsupported(const ComputeDevice& d, Precision p)
+{
+    if (std::string rule = precisionDeviceRule(d, p); !rule.empty())
+        return rule;
+    if (d.cuda || p == Precision::Fp32 || p == Precision::Fp16)
+        return {};
+    if (p == Precision::Bf16) {
+        if (!cpuHasBf16())
+            return "bf16 needs a CPU with AVX-512 BF16 or AMX, and " + readCpuModel() + " has neither; use fp32";
+        if (!at::hasMKLDNN())
+            return "bf16 needs a LibTorch with oneDNN, and this one has none (its bf16 products would run on "
+                   "generic loops); use fp32";
+        return {};
+    }
+    return selectInt8Engine().empty() ? "this LibTorch has no quantised engine (FBGEMM, oneDNN or QNNPACK) for int8"
+                                      : std::string();
+}
+
+void requirePrecision(const ComputeDevice& d, Precision p)
+{
+    const std::string why = precisionUnsupported(d, p);
+    if (!why.empty())
+        throw InputError("precision", why);
 }
 
 namespace {

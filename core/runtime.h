@@ -3,6 +3,8 @@
 // process measures on one thread at a time.
 #pragma once
 
+#include "measurement.h"
+
 #include <string>
 #include <vector>
 
@@ -43,6 +45,19 @@ ComputeDevice parseComputeDevice(const std::string& device);
 // Throws InputError("device", ...) unless this process can compute on `d` (a CUDA device needs a
 // LibTorch built with CUDA and the device present).
 void requireComputeDevice(const ComputeDevice& d);
+
+// Empty when `p` can run on a device of `d`'s kind at all: fp16 on CUDA only, int8 on CPUs only;
+// otherwise why not.
+std::string precisionDeviceRule(const ComputeDevice& d, Precision p);
+// Empty when this process can run models in `p` on `d`; otherwise why not, for the user. bf16 on a
+// CPU needs AVX-512 BF16 or AMX and a LibTorch with oneDNN (else its bf16 products run on slow
+// generic loops); int8 needs a quantised engine (FBGEMM, oneDNN, or QNNPACK on ARM).
+std::string precisionUnsupported(const ComputeDevice& d, Precision p);
+// Throws InputError("precision", ...) with that reason.
+void requirePrecision(const ComputeDevice& d, Precision p);
+// Selects the quantised engine int8 runs on (the fastest this LibTorch has) and names it
+// ("FBGEMM", "oneDNN", "QNNPACK"); empty when there is none.
+std::string selectInt8Engine();
 
 // How `threads` CPU threads are shared between LibTorch's intra-op pool and OpenBLAS's own pool
 // (0 when the BLAS has none): one of them owns the cores, the other runs on one thread.

@@ -1,6 +1,7 @@
 // lts-search end to end: a real run on a tiny space, resume, eval, export, and every bad-input
 // path (exit status 2, one clear line, nothing half-written).
 #include "jsonio.h"
+#include "paramcount.h"
 #include "pareto.h"
 
 #include <QDir>
@@ -106,6 +107,7 @@ private Q_SLOTS:
     void runTinySearch();
     void auditTheTinyRun();
     void runDecodeSearch();
+    void runInt8Search();
     void resumeAddsWithoutRemeasuring();
     void cacheMeasuresNothingTwice();
     void evalCounts();
@@ -257,6 +259,41 @@ void TestCli::runDecodeSearch()
                                    .toObject();
     QCOMPARE(device.value(QStringLiteral("workload")).toString(), QStringLiteral("generate"));
     QCOMPARE(device.value(QStringLiteral("new_tokens")).toInt(), 8);
+}
+
+// A search measured in int8: every candidate is built, quantised and timed in it (the parts of
+// the latency estimate too), and the precision is recorded with the run.
+void TestCli::runInt8Search()
+{
+    const QString space = m_tmp.filePath(QStringLiteral("tiny-int8.json"));
+    writeFile(space, tinyConfig(2));
+    const QString out = m_tmp.filePath(QStringLiteral("int8-run"));
+    const Result r = runCli({ QStringLiteral("run"), QStringLiteral("--space"), space, QStringLiteral("--out"), out,
+        QStringLiteral("--precision"), QStringLiteral("int8"), QStringLiteral("--no-cache") });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QList<QJsonObject> lines = records(readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl"))));
+    QVERIFY(lines.size() >= 10);
+    int measured = 0;
+    for (const QJsonObject& o : lines) {
+        const Candidate c = candidateFromJson(o);
+        QVERIFY2(c.status != Candidate::Status::Failed, qPrintable(QString::fromStdString(c.measurement.error)));
+        if (c.status != Candidate::Status::Ok)
+            continue;
+        ++measured;
+        // the decoder's linear weights are no longer 4 bytes each
+        const ParamBreakdown p = countParams(c.arch);
+        const double floatMb = double(p.total()) * 4 / (1024.0 * 1024.0);
+        const double linearMb = double(p.attention + p.feedForward) / (1024.0 * 1024.0);
+        QVERIFY2(c.measurement.weightsMb < floatMb - linearMb, qPrintable(QString::number(c.measurement.weightsMb)));
+        QVERIFY(c.measurement.latencyMs > 0);
+    }
+    QVERIFY(measured >= 5);
+    const QJsonObject device = readJsonFile(QDir(out).filePath(QStringLiteral("session.json")))
+                                   .value(QStringLiteral("config"))
+                                   .toObject()
+                                   .value(QStringLiteral("device"))
+                                   .toObject();
+    QCOMPARE(device.value(QStringLiteral("precision")).toString(), QStringLiteral("int8"));
 }
 
 void TestCli::auditTheTinyRun()
@@ -508,6 +545,17 @@ void TestCli::badInput_data()
     QTest::newRow("workload against objectives")
         << QStringList { QStringLiteral("run"), QStringLiteral("--space=bad.json"), out }
         << QByteArray(R"({"preset": "gpt2-lts", "device": {"workload": "generate"}})") << "device.workload";
+    QTest::newRow("fp16 on a cpu") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
+        QStringLiteral("--precision=fp16"), out }
+                                   << QByteArray() << "precision: fp16 runs on CUDA devices only";
+    QTest::newRow("unknown precision") << QStringList { QStringLiteral("eval"), QStringLiteral("bad.json"),
+        QStringLiteral("--precision=half") }
+                                       << QByteArray(R"({"backbone": "gpt2", "n_layer": 1, "d_model": 8, "n_head": 2,
+                                              "d_inner": 8, "vocab_size": 10, "seq_len": 4})")
+                                       << "--precision";
+    QTest::newRow("precision in a file") << QStringList { QStringLiteral("run"), QStringLiteral("--space=bad.json"),
+        out } << QByteArray(R"({"preset": "gpt2-lts", "device": {"precision": "int4"}})")
+                                         << "device.precision";
     QTest::newRow("no cuda") << QStringList { QStringLiteral("run"), QStringLiteral("--preset=gpt2-lts"),
         QStringLiteral("--device=cuda:7"), out }
                              << QByteArray() << "device";

@@ -265,6 +265,24 @@ namespace {
             [](Config& c, const QVariant& v) { c.protocol.device = v.toString().toStdString(); } };
     }
 
+    Access precision()
+    {
+        return { [](const Config& c) {
+                    return QVariant(QString::fromStdString(lts::precisionName(c.protocol.precision)));
+                },
+            [](Config& c, const QVariant& v) {
+                c.protocol.precision = lts::parsePrecision(v.toString().toStdString(), "device.precision");
+            } };
+    }
+
+    Items precisionItems()
+    {
+        return { { QStringLiteral("fp32"), QStringLiteral("fp32") },
+            { QStringLiteral("bf16 (AVX-512 BF16, AMX, CUDA)"), QStringLiteral("bf16") },
+            { QStringLiteral("fp16 (CUDA)"), QStringLiteral("fp16") },
+            { QStringLiteral("int8 dynamic (CPU)"), QStringLiteral("int8") } };
+    }
+
     Items backboneItems()
     {
         return { { QStringLiteral("GPT-2"), int(lts::Backbone::Gpt2) },
@@ -412,6 +430,11 @@ namespace {
                 member(&Config::protocol, &Protocol::threads)),
             integer("device.batch", Section::Device, "Batch", "Sequences per measured forward pass", lts::kBatchLimits,
                 member(&Config::protocol, &Protocol::batch)),
+            combo("device.precision", Section::Device, "Precision",
+                "The number format candidates run in: fp32; bf16 on CPUs with AVX-512 BF16 or AMX and on CUDA; fp16 "
+                "on CUDA; int8: the decoder's linear layers dynamically quantised, on a CPU. Checked on the device "
+                "when the search starts",
+                precisionItems, precision()),
             integer("device.seq_len", Section::Device, "Tokens",
                 "Tokens per measured forward pass (architecture's: its seq_len)", lts::kProtocolSeqLenLimits,
                 member(&Config::protocol, &Protocol::seqLen))

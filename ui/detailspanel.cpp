@@ -193,6 +193,12 @@ void DetailsPanel::refresh()
                                        QString::number(m.buildMs, 'f', 1) + QStringLiteral(" ms")));
     }
     QString notes;
+    if (const lts::Precision precision = layer.config.protocol.precision; precision != lts::Precision::Fp32)
+        notes += QStringLiteral("\nRun in %1%2")
+                     .arg(QString::fromStdString(lts::precisionName(precision)),
+                         precision == lts::Precision::Int8
+                             ? QStringLiteral(": the decoder's linear layers\ndynamically quantised")
+                             : QString());
     if (m.coldMs > 0)
         notes += (m.generation ? QStringLiteral("\nFirst (cold) prefill: %1, not timed")
                                : QStringLiteral("\nFirst (cold) pass: %1, not timed"))

@@ -355,6 +355,7 @@ private Q_SLOTS:
         d.repeats = 9;
         d.minRepeats = 5;
         d.tolerance = 0.125;
+        d.precision = lts::Precision::Int8;
 
         ConfigPanel shown;
         shown.setConfig(c);
@@ -362,7 +363,7 @@ private Q_SLOTS:
         // A second panel, holding the defaults, gets every value typed over from the first: a field
         // shown from or read into the wrong setting leaves a default behind.
         ConfigPanel panel;
-        QCOMPARE(copyFields(shown, panel), 43); // every field of the panel; a new one belongs in `c` too
+        QCOMPARE(copyFields(shown, panel), 44); // every field of the panel; a new one belongs in `c` too
         QVERIFY2(panel.isValid(), qPrintable(panel.problem()));
         const QJsonObject expected = lts::searchConfigToJson(c);
         const QJsonObject got = lts::searchConfigToJson(panel.config());
@@ -375,10 +376,11 @@ private Q_SLOTS:
         g.protocol.workload = lts::Workload::Generate;
         g.protocol.prompt = 11;
         g.protocol.generate = 5;
+        g.protocol.precision = lts::Precision::Bf16;
         ConfigPanel shownGeneration, panelGeneration;
         shownGeneration.setConfig(g);
         QVERIFY2(shownGeneration.isValid(), qPrintable(shownGeneration.problem()));
-        QCOMPARE(copyFields(shownGeneration, panelGeneration), 43);
+        QCOMPARE(copyFields(shownGeneration, panelGeneration), 44);
         QVERIFY2(panelGeneration.isValid(), qPrintable(panelGeneration.problem()));
         QCOMPARE(QJsonDocument(lts::searchConfigToJson(panelGeneration.config())).toJson(),
             QJsonDocument(lts::searchConfigToJson(g)).toJson());
