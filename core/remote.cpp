@@ -323,10 +323,15 @@ QJsonObject agentIdentity()
         if (eq != std::string::npos && (entry.rfind("OPENBLAS_", 0) == 0 || entry.rfind("OMP_", 0) == 0))
             environment.insert(qs(entry.substr(0, eq)), qs(entry.substr(eq + 1)));
     }
+    QJsonArray precisions; // what the CPU can run models in
+    for (Precision p : { Precision::Fp32, Precision::Bf16, Precision::Fp16, Precision::Int8 })
+        if (precisionUnsupported(ComputeDevice {}, p).empty())
+            precisions.append(qs(precisionName(p)));
     return { { q("host"), QSysInfo::machineHostName() }, { q("cpu"), qs(rt.devices.front().name) },
-        { q("blas_environment"), environment }, { q("cores"), rt.devices.front().cores }, { q("blas"), qs(rt.blas) },
-        { q("blas_note"), qs(blasKernelNote()) }, { q("torch"), qs(rt.torchVersion) }, { q("qt"), qs(rt.qtVersion) },
-        { q("cuda"), rt.cudaAvailable }, { q("devices"), devices } };
+        { q("cpu_precisions"), precisions }, { q("blas_environment"), environment },
+        { q("cores"), rt.devices.front().cores }, { q("blas"), qs(rt.blas) }, { q("blas_note"), qs(blasKernelNote()) },
+        { q("torch"), qs(rt.torchVersion) }, { q("qt"), qs(rt.qtVersion) }, { q("cuda"), rt.cudaAvailable },
+        { q("devices"), devices } };
 }
 
 // One connection to one agent.

@@ -3,6 +3,7 @@
 // its own message, and hostile requests sent straight to `lts-search serve`.
 #include "jsonio.h"
 #include "remote.h"
+#include "runtime.h"
 #include "sshserver.h"
 
 #include <QJsonArray>
@@ -84,6 +85,7 @@ private Q_SLOTS:
     void initTestCase();
     void devicesReportsTheAgent();
     void remoteSearchEndToEnd();
+    void remoteGenerationInInt8();
     void poolOfTwo();
     void cacheKeyedByTheRemoteDevice();
     void agentKilledMidMeasurement();
@@ -167,6 +169,14 @@ void TestRemote::devicesReportsTheAgent()
     QVERIFY(id.value(q("cores")).toInt() >= 1);
     QVERIFY(id.value(q("torch")).toString().startsWith(q("1.")));
     QVERIFY(id.value(q("blas")).toString().contains(q("BLAS")));
+    // The number formats its CPU can run: fp32 always, fp16 never (CUDA only), bf16 as the
+    // device's own check says.
+    QStringList precisions;
+    for (const auto& p : id.value(q("cpu_precisions")).toArray())
+        precisions << p.toString();
+    QVERIFY2(precisions.contains(q("fp32")) && !precisions.contains(q("fp16")), qPrintable(precisions.join(q(","))));
+    QCOMPARE(
+        precisions.contains(q("bf16")), lts::precisionUnsupported(lts::ComputeDevice {}, lts::Precision::Bf16).empty());
 }
 
 void TestRemote::remoteSearchEndToEnd()
@@ -208,6 +218,33 @@ void TestRemote::remoteSearchEndToEnd()
     const QJsonObject m = QJsonDocument::fromJson(e.out.toUtf8()).object();
     QVERIFY(m.value(q("measurement")).toObject().value(q("latency_ms")).toDouble() > 0);
     QVERIFY(!m.value(q("runtime")).toObject().value(q("host")).toString().isEmpty());
+}
+
+// The protocol travels whole: the agent measures a generation, in int8, as a local search would.
+void TestRemote::remoteGenerationInInt8()
+{
+    const QString out = m_tmp.filePath(q("remote-decode-run"));
+    const Result r = run({ q("run"), q("--space"), m_space, q("--out"), out, q("--device"), m_server.url(),
+        q("--remote-program"), q(LTS_SEARCH_BIN), q("--no-cache"), q("--objectives"), q("params,decode"), q("--prompt"),
+        q("6"), q("--new-tokens"), q("5"), q("--precision"), q("int8") });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    int n = 0;
+    checkRecordedOnce(out, &n);
+    QVERIFY(n >= 6);
+    for (const QJsonObject& o : readLines(out + q("/candidates.jsonl"))) {
+        QCOMPARE(o.value(q("status")).toString(), q("ok")); // no screening for a generation
+        QVERIFY(!o.contains(q("latency_ms")));
+        QVERIFY(o.value(q("decode_ms_per_token")).toDouble() > 0 && o.value(q("prefill_ms")).toDouble() > 0);
+        QCOMPARE(o.value(q("decode_steps")).toInt(), 4 * o.value(q("repeats")).toInt());
+        // int8 weights: below the float size of every parameter
+        const double floatMb = o.value(q("total_params")).toDouble() * 4 / (1024.0 * 1024.0);
+        QVERIFY2(
+            o.value(q("weights_mb")).toDouble() < floatMb, qPrintable(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    }
+    const QJsonObject device =
+        readJsonFile(out + q("/session.json")).value(q("config")).toObject().value(q("device")).toObject();
+    QCOMPARE(device.value(q("workload")).toString(), q("generate"));
+    QCOMPARE(device.value(q("precision")).toString(), q("int8"));
 }
 
 void TestRemote::poolOfTwo()

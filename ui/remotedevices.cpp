@@ -35,6 +35,11 @@ namespace {
                 text += QStringLiteral(" · %1 %2")
                             .arg(d.toObject().value(QStringLiteral("id")).toString(),
                                 d.toObject().value(QStringLiteral("name")).toString());
+        QStringList precisions;
+        for (const auto& p : id.value(QStringLiteral("cpu_precisions")).toArray())
+            precisions << p.toString();
+        if (!precisions.isEmpty())
+            text += QStringLiteral(" · CPU runs %1").arg(precisions.join(QStringLiteral(", ")));
         return text;
     }
 
