@@ -9,7 +9,7 @@ build=$1 rounds=$2 threads=$3 prompt=$4 new=$5
 shift 5
 here=$(dirname "$0")
 field() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d=d.get('measurement', d); print(d['$1'])"; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$(dirname "$0")/common.sh"
 printf '%-28s %12s %12s %12s %12s %8s\n' arch ours_decode eager_decode ours_prefill eager_prefill eager/ours
 for arch in "$@"; do
     ours=$(mktemp) eager=$(mktemp)

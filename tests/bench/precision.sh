@@ -8,8 +8,7 @@ set -eu
 [ $# -ge 6 ] || { echo "usage: $0 BUILD_DIR ROUNDS THREADS PROMPT NEW_TOKENS ARCH.json..." >&2; exit 2; }
 build=$1 rounds=$2 threads=$3 prompt=$4 new=$5
 shift 5
-get() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print(' '.join(str(d['measurement'][k]) for k in sys.argv[1:]))" "$@"; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$(dirname "$0")/common.sh"
 eval_() { LTS_CACHE_DIR=off "$build/app/lts-search" eval "$@" --threads "$threads"; }
 formats="fp32 bf16 int8"
 printf '%-24s %-5s %10s %10s %10s %10s %10s %10s %8s %8s\n' arch prec score_ms prefill_ms decode_ms score_mb gen_mb \

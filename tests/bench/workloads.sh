@@ -7,8 +7,7 @@ set -eu
 [ $# -ge 6 ] || { echo "usage: $0 BUILD_DIR ROUNDS THREADS PROMPT NEW_TOKENS ARCH.json..." >&2; exit 2; }
 build=$1 rounds=$2 threads=$3 prompt=$4 new=$5
 shift 5
-get() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print(' '.join(str(d['measurement'][k]) for k in sys.argv[1:]))" "$@"; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$(dirname "$0")/common.sh"
 printf '%-30s %10s %10s %10s %10s %10s %10s\n' arch decoder_M score_ms score_mb prefill_ms decode_ms gen_mb
 for arch in "$@"; do
     t=$(mktemp)
