@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -20,7 +21,8 @@ namespace {
     constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
     // A confirmation builds the model again and times a few more passes than a first measurement.
     constexpr double kConfirmCostFactor = 1.3;
-    // Measurements a pool has under way per device: one measuring, one waiting for it.
+    // Measurements a pool starts ahead of the course per device while screening may still drop
+    // a candidate: one measuring, one waiting for the device.
     constexpr int kAheadPerDevice = 2;
 
 } // namespace
@@ -175,6 +177,7 @@ private:
     bool wouldMeasure(const Genes& g, int iteration);
     void measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration);
     void confirmAhead(const std::vector<std::size_t>& todo, std::size_t from);
+    std::size_t aheadLimit(bool courseFixed) const;
     void abandonAhead();
     bool stopOn(const Measurement& m);
     void judgeCeilings(Candidate& c) const;
@@ -670,15 +673,26 @@ bool SearchRun::wouldMeasure(const Genes& g, int iteration)
     return !(mayCull(iteration) && screenOut(c));
 }
 
+// How many measurements a pool may have started ahead of the course. Where the course cannot
+// change which ones it measures (the first population, a search without screening, a frontier's
+// confirmations), all of them: no device idles while the course waits for a long measurement on
+// another. Where screening may still drop a candidate, two per device, so that a change of course
+// wastes little.
+std::size_t SearchRun::aheadLimit(bool courseFixed) const
+{
+    return courseFixed ? std::numeric_limits<std::size_t>::max()
+                       : std::size_t(kAheadPerDevice * m_measurer.parallelism());
+}
+
 // Keeps every device of the pool busy: starts the architectures from batch[from] on that the
-// course expects to measure, until two per device are under way: a device that finishes before
-// the course takes its measurement finds the next one waiting.
+// course expects to measure, up to aheadLimit: a device that finishes before the course takes its
+// measurement finds the next one waiting.
 void SearchRun::measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration)
 {
     if (outOfTime())
         return;
-    for (std::size_t j = from; j < batch.size() && int(m_ahead.size()) < kAheadPerDevice * m_measurer.parallelism();
-         ++j) {
+    const std::size_t limit = aheadLimit(!usesEstimates() || iteration == 0);
+    for (std::size_t j = from; j < batch.size() && m_ahead.size() < limit; ++j) {
         if (!wouldMeasure(batch[j], iteration))
             continue;
         const ArchConfig a = m_breeder.arch(batch[j]);
@@ -842,11 +856,10 @@ bool SearchRun::confirmFrontier()
     }
 }
 
-// Starts the confirmations from todo[from] on, until two per device are under way.
+// Starts the confirmations from todo[from] on: the course confirms them all.
 void SearchRun::confirmAhead(const std::vector<std::size_t>& todo, std::size_t from)
 {
-    for (std::size_t j = from;
-         j < todo.size() && int(m_confirmingAhead.size()) < kAheadPerDevice * m_measurer.parallelism(); ++j) {
+    for (std::size_t j = from; j < todo.size(); ++j) {
         const ArchConfig& a = m_result.candidates[todo[j]].arch;
         if (m_knownConfirmations.count(a.key()) || m_confirmingAhead.count(a.key()))
             continue;

@@ -9,6 +9,7 @@
 
 #include <QByteArray>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -230,7 +231,9 @@ public:
     {
         const std::atomic<bool> never { false };
         m_started[key(arch, confirm)] = confirm ? m_inner.confirm(arch, never) : m_inner.measure(arch, never);
-        maxUnderWay = std::max(maxUnderWay, int(m_started.size()));
+        if (!confirm)
+            measuringAhead.push_back(int(std::count_if(
+                m_started.begin(), m_started.end(), [](const auto& s) { return s.first.front() == 'm'; })));
     }
     void abandon(const ArchConfig& arch, bool confirm) override
     {
@@ -244,7 +247,8 @@ public:
     }
     std::string fingerprint() const override { return m_inner.fingerprint(); }
 
-    int maxUnderWay = 0; // the most started and not yet taken at once
+    // At each start of a measurement (not a confirmation): how many were started and not yet taken.
+    std::vector<int> measuringAhead;
     int abandoned = 0;
     int takenAhead = 0; // measurements taken that were started ahead
 

@@ -5,13 +5,17 @@
 # built build/), runs the same seeded random search ROUNDS times in each of three ways, rotating
 # their order, and prints the medians and ratios.
 #
-#   tests/bench/remote.sh [OUT] [ROUNDS]   (defaults: /tmp/lts-remote-bench, 3)
+#   tests/bench/remote.sh [OUT] [ROUNDS] [ITERATIONS]   (defaults: /tmp/lts-remote-bench, 3, 1)
+#
+# ITERATIONS of the random search, 48 architectures each: a longer search spreads each agent's
+# fixed costs (its heap's first growth, its first model) over more measurements.
 #
 # The agent is started by sshd with the login environment, not this shell's; so that both sides
 # run the same BLAS kernels and blocking, ssh sends the OPENBLAS_* variables along (SendEnv/AcceptEnv).
 set -eu
 out=${1:-/tmp/lts-remote-bench}
 rounds=${2:-3}
+iterations=${3:-1}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$root/build/app/lts-search
 [ -x "$bin" ] || { echo "remote bench: build first (packaging/build.sh)" >&2; exit 2; }
@@ -59,14 +63,14 @@ sleep 1
 export LTS_SSH_COMMAND="ssh -F $tmp/ssh_config"
 url="ssh://127.0.0.1:$port/cpu"
 
-# A random search of 48 architectures (its course does not depend on the measurements, so every
+# A random search of 48 architectures per iteration (its course does not depend on the measurements, so every
 # way measures the same ones) of models that take a tenth of a second to a second to measure.
-cat >"$out/space.json" <<'JSON'
+cat >"$out/space.json" <<JSON
 { "name": "bench-remote", "backbone": "gpt2",
   "n_layer": {"min": 2, "max": 6}, "d_model": [256, 384, 512], "n_head": [2, 4, 8],
   "d_inner": [512, 1024, 1536, 2048], "min_inner_ratio": 1.0, "div_val": 1, "d_embed": 128,
   "vocab_size": 8000, "seq_len": 128, "params_min": 0, "params_max": 0,
-  "search": {"algorithm": "random", "iterations": 1, "parents": 8, "mutants": 20, "crossovers": 20, "seed": 3,
+  "search": {"algorithm": "random", "iterations": $iterations, "parents": 8, "mutants": 20, "crossovers": 20, "seed": 3,
              "screening": false},
   "device": {"threads": 1} }
 JSON
