@@ -177,7 +177,7 @@ private:
     bool wouldMeasure(const Genes& g, int iteration);
     void measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration);
     void confirmAhead(const std::vector<std::size_t>& todo, std::size_t from);
-    std::size_t aheadLimit(bool courseFixed) const;
+    std::size_t aheadLimit(int iteration) const;
     void abandonAhead();
     bool stopOn(const Measurement& m);
     void judgeCeilings(Candidate& c) const;
@@ -673,15 +673,16 @@ bool SearchRun::wouldMeasure(const Genes& g, int iteration)
     return !(mayCull(iteration) && screenOut(c));
 }
 
-// How many measurements a pool may have started ahead of the course. Where the course cannot
-// change which ones it measures (the first population, a search without screening, a frontier's
-// confirmations), all of them: no device idles while the course waits for a long measurement on
-// another. Where screening may still drop a candidate, two per device, so that a change of course
-// wastes little.
-std::size_t SearchRun::aheadLimit(bool courseFixed) const
+// How many measurements of `iteration` a pool may have started ahead of the course. Where the
+// course cannot change which ones it measures (the first population, a search without
+// screening), all of them: no device idles while the course waits for a long measurement on
+// another (a frontier's confirmations are all started too). Where screening may still drop a
+// candidate, two per device, so that a change of course wastes little.
+std::size_t SearchRun::aheadLimit(int iteration) const
 {
-    return courseFixed ? std::numeric_limits<std::size_t>::max()
-                       : std::size_t(kAheadPerDevice * m_measurer.parallelism());
+    if (!usesEstimates() || iteration == 0)
+        return std::numeric_limits<std::size_t>::max();
+    return std::size_t(kAheadPerDevice * m_measurer.parallelism());
 }
 
 // Keeps every device of the pool busy: starts the architectures from batch[from] on that the
@@ -691,7 +692,7 @@ void SearchRun::measureAhead(const std::vector<Genes>& batch, std::size_t from, 
 {
     if (outOfTime())
         return;
-    const std::size_t limit = aheadLimit(!usesEstimates() || iteration == 0);
+    const std::size_t limit = aheadLimit(iteration);
     for (std::size_t j = from; j < batch.size() && m_ahead.size() < limit; ++j) {
         if (!wouldMeasure(batch[j], iteration))
             continue;
