@@ -7,6 +7,11 @@
 #       reported frontier points still non-dominated among themselves after re-measurement, the
 #       confirmations and how far they moved, the estimate's accuracy (session.json) and how
 #       widely the first 100 candidates spread over the space.
+#
+#   fidelity.py RUN REMEASURED.json AGAIN.json
+#       The same, then the common measurer against itself: AGAIN.json holds a second common
+#       measurement of the final frontier (vs_lts.sh takes one in a fresh cache), and the same
+#       gap and share computed between the two show how far any reported latency can agree.
 import json
 import statistics
 import sys
@@ -50,7 +55,25 @@ def non_dominated(points):
     return keep
 
 
-def report(run, remeasured_path):
+def percentile90(values):
+    return sorted(values)[int(0.9 * (len(values) - 1))]
+
+
+def self_agreement(front, common, again):
+    """Gap and staying share between two common measurements of the final frontier."""
+    keys = [key_of(c["arch"]) for c in front]
+    keys = [k for k in keys if k in common and k in again]
+    gaps = [abs(again[k]["latency_ms"] / common[k]["latency_ms"] - 1) for k in keys]
+    first = [(common[k]["decoder_params"], common[k]["latency_ms"]) for k in keys]
+    kept = [keys[i] for i in non_dominated(first)]
+    second = [(again[k]["decoder_params"], again[k]["latency_ms"]) for k in kept]
+    stay = len(non_dominated(second))
+    print(f"the common measurer against itself, {len(keys)} frontier points: median gap {100 * statistics.median(gaps):.1f}% "
+          f"(90th percentile {100 * percentile90(gaps):.1f}%); of the {len(kept)} non-dominated by its first measurement, "
+          f"{stay} ({100 * stay / len(kept):.0f}%) stay non-dominated by its second")
+
+
+def report(run, remeasured_path, again_path=None):
     records = last_records(read_lines(f"{run}/candidates.jsonl"))
     common = json.load(open(remeasured_path))
     front = json.load(open(f"{run}/frontier.json"))["frontier"]
@@ -67,7 +90,7 @@ def report(run, remeasured_path):
     moves = [abs(r["latency_ms"] / r["first_latency_ms"] - 1) for r in confirmed if r.get("first_latency_ms")]
     print(f"frontier fidelity: {len(front)} reported points, {sum(1 for c in front if c.get('confirmed'))} confirmed; "
           f"median gap to the common measurer {100 * statistics.median(gaps):.1f}% "
-          f"(90th percentile {100 * sorted(gaps)[int(0.9 * (len(gaps) - 1))]:.1f}%); "
+          f"(90th percentile {100 * percentile90(gaps):.1f}%); "
           f"{stay} of {len(points)} ({100 * stay / len(points):.0f}%) stay non-dominated"
           + (f"; {missing} not re-measured" if missing else ""))
     if moves:
@@ -80,6 +103,8 @@ def report(run, remeasured_path):
             print(f"{name} estimate: {q['samples']} full measurements, {100 * q['within_5pct']:.0f}% within +-5%, "
                   f"{100 * q['within_10pct']:.0f}% within +-10%, median error {100 * q['median_error']:.1f}%, "
                   f"trusted {q['trusted']}")
+    if again_path:
+        self_agreement(front, common, json.load(open(again_path)))
     first = records[:100]
     print(f"first {len(first)} candidates: {len({r['arch']['d_model'] for r in first})} distinct d_model, "
           f"{len({r['arch']['n_layer'] for r in first})} distinct n_layer, "
@@ -87,9 +112,9 @@ def report(run, remeasured_path):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: fidelity.py RUN REMEASURED.json")
-    report(sys.argv[1], sys.argv[2])
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: fidelity.py RUN REMEASURED.json [AGAIN.json]")
+    report(*sys.argv[1:])
 
 
 if __name__ == "__main__":

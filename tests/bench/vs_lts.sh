@@ -11,7 +11,9 @@
 # baseline's (e.g. "--reuse-memory"). The comparison reads every line of lts-search's
 # candidates.jsonl at its time: a candidate counts from its first measurement, as the live plot
 # shows it, and its confirmation is a later line. tests/bench/fidelity.py then reports how the
-# final frontier's reported latencies hold against the common measurer.
+# final frontier's reported latencies hold against the common measurer, and against a second
+# common measurement of the same frontier in a fresh cache (how far two measurements of the same
+# architectures agree on this machine at all).
 set -eu
 seconds=${1:-600}
 out=${2:-/tmp/lts-bench}
@@ -20,7 +22,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 yardstick=${LTS_YARDSTICK:-$root/../shared/bench}
 [ -f "$yardstick/lts_baseline.py" ] || { echo "vs_lts: no yardstick at $yardstick (set LTS_YARDSTICK)" >&2; exit 2; }
 [ -x "$root/build/app/lts-search" ] || { echo "vs_lts: build first (packaging/build.sh)" >&2; exit 2; }
-rm -rf "$out/base" "$out/ours" "$out/remeasured.json"
+rm -rf "$out/base" "$out/ours" "$out/remeasured.json" "$out/remeasured-again.json"
 mkdir -p "$out"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; lts-search $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) ${LTS_SEARCH_ARGS:-}; baseline ${LTS_BASELINE_ARGS:-}" | tee "$out/machine.txt"
 # shellcheck disable=SC2086
@@ -38,4 +40,11 @@ echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $
 grep "estimate against" "$out/ours.log" | tail -n 2
 /usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/candidates.jsonl" --b "$out/base/candidates.jsonl" \
   --step "$step" --threads 1 --cache "$out/remeasured.json"
-/usr/bin/python3 "$root/tests/bench/fidelity.py" "$out/ours" "$out/remeasured.json"
+# The final frontier alone, as rows compare_frontiers.py reads, measured again in a fresh cache.
+/usr/bin/python3 -c 'import json, sys
+for c in json.load(open(sys.argv[1]))["frontier"]:
+    print(json.dumps({"arch": c["arch"], "decoder_params": c["decoder_params"], "latency_ms": c["latency_ms"], "elapsed_s": 0}))' \
+  "$out/ours/frontier.json" >"$out/front.jsonl"
+/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/front.jsonl" --b "$out/front.jsonl" --step 1 --threads 1 \
+  --cache "$out/remeasured-again.json" >/dev/null
+/usr/bin/python3 "$root/tests/bench/fidelity.py" "$out/ours" "$out/remeasured.json" "$out/remeasured-again.json"
