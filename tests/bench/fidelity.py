@@ -63,13 +63,15 @@ def self_agreement(front, common, again):
     """Gap and staying share between two common measurements of the final frontier."""
     keys = [key_of(c["arch"]) for c in front]
     keys = [k for k in keys if k in common and k in again]
-    gaps = [abs(again[k]["latency_ms"] / common[k]["latency_ms"] - 1) for k in keys]
+    signed = [again[k]["latency_ms"] / common[k]["latency_ms"] - 1 for k in keys]
+    gaps = [abs(g) for g in signed]
     first = [(common[k]["decoder_params"], common[k]["latency_ms"]) for k in keys]
     kept = [keys[i] for i in non_dominated(first)]
     second = [(again[k]["decoder_params"], again[k]["latency_ms"]) for k in kept]
     stay = len(non_dominated(second))
     print(f"the common measurer against itself, {len(keys)} frontier points: median gap {100 * statistics.median(gaps):.1f}% "
-          f"(90th percentile {100 * percentile90(gaps):.1f}%); of the {len(kept)} non-dominated by its first measurement, "
+          f"(90th percentile {100 * percentile90(gaps):.1f}%, signed median {100 * statistics.median(signed):+.1f}%); "
+          f"of the {len(kept)} non-dominated by its first measurement, "
           f"{stay} ({100 * stay / len(kept):.0f}%) stay non-dominated by its second")
 
 
@@ -83,14 +85,16 @@ def report(run, remeasured_path, again_path=None):
         if k not in common:
             missing += 1
             continue
-        gaps.append(abs(c["latency_ms"] / common[k]["latency_ms"] - 1))
+        gaps.append(c["latency_ms"] / common[k]["latency_ms"] - 1)
         points.append((c["decoder_params"], common[k]["latency_ms"]))
     stay = len(non_dominated(points))
+    signed = statistics.median(gaps)
+    gaps = [abs(g) for g in gaps]
     confirmed = [r for r in records if r.get("confirmed")]
     moves = [abs(r["latency_ms"] / r["first_latency_ms"] - 1) for r in confirmed if r.get("first_latency_ms")]
     print(f"frontier fidelity: {len(front)} reported points, {sum(1 for c in front if c.get('confirmed'))} confirmed; "
           f"median gap to the common measurer {100 * statistics.median(gaps):.1f}% "
-          f"(90th percentile {100 * percentile90(gaps):.1f}%); "
+          f"(90th percentile {100 * percentile90(gaps):.1f}%, signed median {100 * signed:+.1f}%); "
           f"{stay} of {len(points)} ({100 * stay / len(points):.0f}%) stay non-dominated"
           + (f"; {missing} not re-measured" if missing else ""))
     if moves:

@@ -15,6 +15,7 @@
 # common measurement of the same frontier in a fresh cache (how far two measurements of the same
 # architectures agree on this machine at all).
 set -eu
+. "$(dirname "$0")/common.sh"
 seconds=${1:-600}
 out=${2:-/tmp/lts-bench}
 step=${3:-5}
@@ -40,11 +41,6 @@ echo "baseline: $(wc -l <"$out/base/candidates.jsonl") candidates; lts-search: $
 grep "estimate against" "$out/ours.log" | tail -n 2
 /usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/ours/candidates.jsonl" --b "$out/base/candidates.jsonl" \
   --step "$step" --threads 1 --cache "$out/remeasured.json"
-# The final frontier alone, as rows compare_frontiers.py reads, measured again in a fresh cache.
-/usr/bin/python3 -c 'import json, sys
-for c in json.load(open(sys.argv[1]))["frontier"]:
-    print(json.dumps({"arch": c["arch"], "decoder_params": c["decoder_params"], "latency_ms": c["latency_ms"], "elapsed_s": 0}))' \
-  "$out/ours/frontier.json" >"$out/front.jsonl"
-/usr/bin/python3 "$yardstick/compare_frontiers.py" --a "$out/front.jsonl" --b "$out/front.jsonl" --step 1 --threads 1 \
-  --cache "$out/remeasured-again.json" >/dev/null
+# The final frontier alone, measured again in a fresh cache.
+remeasure_front "$out/ours" "$out/remeasured-again.json" "$yardstick"
 /usr/bin/python3 "$root/tests/bench/fidelity.py" "$out/ours" "$out/remeasured.json" "$out/remeasured-again.json"
