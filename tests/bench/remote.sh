@@ -3,7 +3,8 @@
 # locally on the same machine, and a pool of two agents against one, one thread each. Starts its
 # own sshd on 127.0.0.1 with keys generated into a temporary folder (needs openssh-server and a
 # built build/), runs the same seeded random search ROUNDS times in each of three ways, rotating
-# their order, and prints the medians and ratios.
+# their order, and prints the medians and ratios. A fourth way, two independent local searches at
+# once, is the control: what the two cores give two measuring processes.
 #
 #   tests/bench/remote.sh [OUT] [ROUNDS] [ITERATIONS]   (defaults: /tmp/lts-remote-bench, 3, 1)
 #
@@ -79,6 +80,14 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 
 one() { # way round
   dir="$out/$1-$2"
+  if [ "$1" = local2 ]; then # the control: two independent local searches at once, what two cores give
+    t0=$(date +%s.%N)
+    "$bin" run --space "$out/space.json" --out "$dir-a" --no-cache >"$dir-a.out" 2>"$dir-a.log" &
+    other=$!
+    "$bin" run --space "$out/space.json" --out "$dir-b" --no-cache >"$dir-b.out" 2>"$dir-b.log"
+    wait "$other"
+    return
+  fi
   case $1 in
     local) set -- ;;
     ssh1) set -- --device "$url" --remote-program "$bin" ;;
@@ -92,9 +101,9 @@ one() { # way round
 r=1
 while [ "$r" -le "$rounds" ]; do
   case $((r % 3)) in
-    1) order="local ssh1 ssh2" ;;
-    2) order="ssh1 ssh2 local" ;;
-    0) order="ssh2 local ssh1" ;;
+    1) order="local ssh1 ssh2 local2" ;;
+    2) order="ssh1 ssh2 local2 local" ;;
+    0) order="ssh2 local2 local ssh1" ;;
   esac
   for way in $order; do one "$way" "$r"; done
   r=$((r + 1))
@@ -107,13 +116,15 @@ out, rounds = sys.argv[1], int(sys.argv[2])
 # clock starts once the devices are connected) to the last of them; the confirmations of the
 # frontier that follow depend on the measured values and are left out. Start-up: wall time
 # before the search's clock started (LibTorch, ssh, the agents' greetings).
+def firsts(d):
+    first = {}
+    for o in (json.loads(l) for l in open(d + "/candidates.jsonl") if l.strip()):
+        first.setdefault(o["id"], o)
+    return first
 def load(way, r):
     d = f"{out}/{way}-{r}"
     t0, t1 = map(float, open(d + ".time").read().split())
-    lines = [json.loads(l) for l in open(d + "/candidates.jsonl") if l.strip()]
-    first = {}
-    for o in lines:
-        first.setdefault(o["id"], o)
+    first = firsts(d)
     last = max(o["elapsed_s"] for o in first.values())
     session = json.load(open(d + "/session.json"))
     startup = (t1 - t0) - session["elapsed_s"]
@@ -134,6 +145,15 @@ for w in med:
     print(f"median {w}: {med[w]:.1f} measurements/min, start-up {statistics.median(start[w]):.2f} s")
 print(f"SSH overhead: ssh1/local = {med['ssh1'] / med['local']:.3f} ({100 * (1 - med['ssh1'] / med['local']):+.1f}% fewer per minute)")
 print(f"pool of two: ssh2/ssh1 = {med['ssh2'] / med['ssh1']:.2f}x measurements per minute")
+# The control: both searches' first measurements over the longer of the two spans.
+both = []
+for r in range(1, rounds + 1):
+    runs = [firsts(f"{out}/local2-{r}-{x}") for x in "ab"]
+    n, span = sum(len(f) for f in runs), max(max(o["elapsed_s"] for o in f.values()) for f in runs)
+    both.append(60 * n / span)
+    print(f"local2 round {r}: two local searches at once, {n} first measurements in {span:.1f} s = {60 * n / span:.1f}/min")
+control = statistics.median(both) / med["local"]
+print(f"control: two local searches at once / one = {control:.2f}x; the pool reaches {med['ssh2'] / med['ssh1'] / control:.0%} of it")
 def ratio(a, b):
     rs = []
     for la, lb in zip(lat[a], lat[b]):
