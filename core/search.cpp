@@ -19,8 +19,11 @@ namespace {
 
     constexpr int kPatience = 20000; // sampling tries per batch before giving up on filling it
     constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
-    // A confirmation builds the model again and times a few more passes than a first measurement.
+    // A confirmation builds the model again and times a few more passes than a first measurement:
+    // its cost in first measurements until this run has confirmed kConfirmCostSamples points,
+    // then the ratio the run observed (it depends on the device's cold pass and spread).
     constexpr double kConfirmCostFactor = 1.3;
+    constexpr int kConfirmCostSamples = 3;
     // Measurements a pool starts ahead of the course per device while screening may still drop
     // a candidate: one measuring, one waiting for the device.
     constexpr int kAheadPerDevice = 2;
@@ -132,6 +135,8 @@ private:
     bool outOfTime() const;
     bool budgetSpent() const; // the whole time budget, confirmation's reserve included, is used
     double confirmReserveS() const;
+    double confirmCostFactor() const;
+    double nextMeasurementS() const;
     void report(SearchEvent e);
     void progressEvent(SearchEvent::Kind kind);
     // A Candidate or Confirmed event for `c`.
@@ -212,6 +217,10 @@ private:
     std::unordered_map<std::string, const Candidate*> m_known;
     std::unordered_map<std::string, Candidate> m_knownConfirmations;
     std::unordered_set<std::string> m_confirmTried; // a failed confirmation is not retried
+    // Device time of this run's first measurements, of its confirmations and of the first
+    // measurements they confirmed.
+    double m_firstsMs = 0, m_confirmsMs = 0, m_confirmedFirstsMs = 0;
+    int m_firstsTimed = 0, m_confirmsTimed = 0;
     int m_nextId = 0;
     std::unordered_map<std::string, int> m_parentUses;
     FrontTracker m_liveFront; // measured frontier, kept current candidate by candidate
@@ -263,7 +272,17 @@ bool SearchRun::budgetSpent() const
 
 bool SearchRun::outOfTime() const
 {
-    return m_params.timeBudgetS > 0 && elapsed() - m_elapsedOffsetS + confirmReserveS() >= m_params.timeBudgetS;
+    return m_params.timeBudgetS > 0
+        && elapsed() - m_elapsedOffsetS + confirmReserveS() + nextMeasurementS() >= m_params.timeBudgetS;
+}
+
+// What measuring one more candidate may cost: its own measurement and, should it join the
+// frontier, its confirmation, at this run's mean so far; a pool measures that many at once.
+double SearchRun::nextMeasurementS() const
+{
+    if (m_params.timeBudgetS <= 0 || m_firstsTimed == 0)
+        return 0;
+    return (1 + confirmCostFactor()) * m_firstsMs / m_firstsTimed / 1000.0 / m_measurer.parallelism();
 }
 
 // Time kept back from the budget to confirm the frontier points measured so far: the final
@@ -276,9 +295,16 @@ double SearchRun::confirmReserveS() const
     for (std::size_t i : m_liveFront.ids()) {
         const Measurement& m = m_result.candidates[i].measurement;
         if (!m.confirmed)
-            s += kConfirmCostFactor * m.measureMs / 1000.0;
+            s += m.measureMs / 1000.0;
     }
-    return s;
+    return confirmCostFactor() * s / m_measurer.parallelism();
+}
+
+double SearchRun::confirmCostFactor() const
+{
+    if (m_confirmsTimed < kConfirmCostSamples || m_confirmedFirstsMs <= 0)
+        return kConfirmCostFactor;
+    return std::max(1.0, m_confirmsMs / m_confirmedFirstsMs);
 }
 
 void SearchRun::report(SearchEvent e)
@@ -748,6 +774,10 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
             m_ahead.erase(ahead);
         if (stopOn(c.measurement))
             return false;
+        if (c.measurement.measureMs > 0) {
+            m_firstsMs += c.measurement.measureMs;
+            ++m_firstsTimed;
+        }
         c.elapsedS = elapsed();
         judgeCeilings(c);
     } else if (ahead != m_ahead.end()) { // screened out after all: its measurement is not taken
@@ -889,6 +919,11 @@ void SearchRun::confirmOne(std::size_t index)
         }
         if (m.status != Measurement::Status::Ok || !m.confirmed)
             return; // stays as first measured, shown unconfirmed
+        if (c.measurement.measureMs > 0 && m.measureMs > 0) {
+            m_confirmsMs += m.measureMs;
+            m_confirmedFirstsMs += c.measurement.measureMs;
+            ++m_confirmsTimed;
+        }
         m.firstLatencyMs = c.measurement.latencyMs;
         m.firstPrefillMs = c.measurement.prefillMs;
         m.firstDecodeMsPerToken = c.measurement.decodeMsPerToken;

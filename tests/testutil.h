@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -98,18 +99,20 @@ public:
     {
         ++calls;
         const bool first = perKey[arch.key()]++ == 0;
+        const auto t0 = std::chrono::steady_clock::now();
         if (onMeasure)
             onMeasure(arch);
-        return make(arch, cancel, first);
+        return timed(make(arch, cancel, first), t0);
     }
     // The true latency, never lucky; not counted in calls or perKey.
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override
     {
         ++confirms;
         confirmed.push_back(arch);
+        const auto t0 = std::chrono::steady_clock::now();
         if (onConfirm)
             onConfirm(arch);
-        Measurement m = make(arch, cancel, false);
+        Measurement m = timed(make(arch, cancel, false), t0);
         m.confirmed = m.status == Measurement::Status::Ok;
         return m;
     }
@@ -151,6 +154,7 @@ public:
     double estimateNoise = 0; // latency estimates off by up to this fraction either way
     int estimates = 0;
     std::function<void(const ArchConfig&)> onConfirm; // called at each confirmation (e.g. to take time)
+    bool reportTime = false; // each measurement's measureMs is the time onMeasure or onConfirm took
     int confirms = 0;
     std::vector<ArchConfig> confirmed; // in the order asked
     std::vector<ArchConfig> estimated; // in the order asked
@@ -161,6 +165,14 @@ public:
     std::function<void(const ArchConfig&)> onMeasure;
 
 private:
+    // With reportTime, the time the call took (onMeasure or onConfirm may spend some), as a
+    // device reports it; otherwise none, so that a search keeps no time back for confirmations.
+    Measurement timed(Measurement m, std::chrono::steady_clock::time_point t0) const
+    {
+        if (reportTime)
+            m.measureMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return m;
+    }
     Measurement make(const ArchConfig& arch, const std::atomic<bool>& cancel, bool first) const
     {
         Measurement m;

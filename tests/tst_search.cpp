@@ -75,6 +75,7 @@ private Q_SLOTS:
     void pauseHoldsTheWorker();
     void timeBudget();
     void timeBudgetIncludesTheConfirmation();
+    void confirmationReserveLearnsTheirCost();
     void exactEstimatesChangeNothingButCost();
     void calibrationLearnsBias();
     void screeningOff();
@@ -410,6 +411,28 @@ void TestSearch::timeBudgetIncludesTheConfirmation()
             && e.message.find("left unconfirmed: the time budget ran out") != std::string::npos;
     });
     QVERIFY(said);
+}
+
+void TestSearch::confirmationReserveLearnsTheirCost()
+{
+    // Confirmations take three first measurements' time, more than the reserve's first guess
+    // (1.3): once the run has timed a few, it keeps back what they cost and confirms its whole
+    // final frontier within the budget (with the first guess kept, 3 points were left).
+    test::FakeMeasurer m;
+    m.reportTime = true;
+    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    m.onConfirm = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(30)); };
+    SearchParams p = smallParams();
+    p.timeBudgetS = 0.8;
+    Recorder rec;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
+    QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+    QVERIFY(m.confirms > 3);
+    int unconfirmed = 0;
+    for (std::size_t i : r.frontier)
+        unconfirmed += !r.candidates[i].measurement.confirmed;
+    QCOMPARE(unconfirmed, 0);
+    QVERIFY2(r.elapsedS < p.timeBudgetS + 0.06, qPrintable(QString::number(r.elapsedS)));
 }
 
 void TestSearch::exactEstimatesChangeNothingButCost()
