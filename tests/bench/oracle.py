@@ -5,12 +5,12 @@
 #   oracle.py OUT [CACHE]
 #       OUT is vs_lts.sh's folder (ours/, base/, remeasured.json). An oracle that knows every
 #       latency of lts-search's first population in advance measures only the cheapest subset
-#       whose hypervolume reaches 95% of the baseline's final one, as compare_frontiers.py computes
-#       it (common latencies from CACHE, by default OUT/remeasured.json; the same reference point). Its measuring time is a lower bound on
-#       any order of that population: no part table, no process start, no search overhead, and
-#       each candidate's time rounded down. Candidates the common measurer never re-measured
-#       (none of them was on a frontier) take their own latency scaled by the median ratio of
-#       common to own latencies.
+#       whose hypervolume reaches 95% of the baseline's final one, as compare_frontiers.py
+#       computes it (common latencies from CACHE, by default OUT/remeasured.json, and the same
+#       reference point). Its measuring time is a lower bound on any order of that population:
+#       no part table, no process start, no search overhead, and each candidate's time rounded
+#       down. Candidates the common measurer never re-measured (none of them was on a frontier)
+#       take their own latency scaled by the median ratio of common to own latencies.
 import json
 import math
 import statistics

@@ -81,7 +81,6 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 one() { # way round
   dir="$out/$1-$2"
   if [ "$1" = local2 ]; then # the control: two independent local searches at once, what two cores give
-    t0=$(date +%s.%N)
     "$bin" run --space "$out/space.json" --out "$dir-a" --no-cache >"$dir-a.out" 2>"$dir-a.log" &
     other=$!
     "$bin" run --space "$out/space.json" --out "$dir-b" --no-cache >"$dir-b.out" 2>"$dir-b.log"
