@@ -75,7 +75,7 @@ private Q_SLOTS:
     void pauseHoldsTheWorker();
     void timeBudget();
     void timeBudgetIncludesTheConfirmation();
-    void confirmationReserveLearnsTheirCost();
+    void reserveLearnsWhatConfirmationsCost();
     void exactEstimatesChangeNothingButCost();
     void calibrationLearnsBias();
     void screeningOff();
@@ -413,7 +413,7 @@ void TestSearch::timeBudgetIncludesTheConfirmation()
     QVERIFY(said);
 }
 
-void TestSearch::confirmationReserveLearnsTheirCost()
+void TestSearch::reserveLearnsWhatConfirmationsCost()
 {
     // Confirmations take three first measurements' time, more than the reserve's first guess
     // (1.3): once the run has timed a few, it keeps back what they cost and confirms its whole
