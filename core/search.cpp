@@ -280,7 +280,7 @@ bool SearchRun::outOfTime() const
 // frontier, its confirmation, at this run's mean so far; a pool measures that many at once.
 double SearchRun::nextMeasurementS() const
 {
-    if (m_params.timeBudgetS <= 0 || m_firstsTimed == 0)
+    if (m_firstsTimed == 0)
         return 0;
     return (1 + confirmCostFactor()) * m_firstsMs / m_firstsTimed / 1000.0 / m_measurer.parallelism();
 }

@@ -41,6 +41,14 @@ SearchParams smallParams(std::uint64_t seed = 7)
     return p;
 }
 
+int unconfirmedOnFrontier(const SearchResult& r)
+{
+    int n = 0;
+    for (std::size_t i : r.frontier)
+        n += !r.candidates[i].measurement.confirmed;
+    return n;
+}
+
 std::vector<std::string> keys(const SearchResult& r)
 {
     std::vector<std::string> k;
@@ -402,10 +410,7 @@ void TestSearch::timeBudgetIncludesTheConfirmation()
     Recorder rec;
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
     QVERIFY2(r.elapsedS < p.timeBudgetS + 2 * kConfirmMs / 1000.0, qPrintable(QString::number(r.elapsedS)));
-    int unconfirmed = 0;
-    for (std::size_t i : r.frontier)
-        unconfirmed += !r.candidates[i].measurement.confirmed;
-    QVERIFY(unconfirmed > 0);
+    QVERIFY(unconfirmedOnFrontier(r) > 0);
     const bool said = std::any_of(rec.events.begin(), rec.events.end(), [&](const SearchEvent& e) {
         return e.kind == SearchEvent::Kind::Message && e.warning
             && e.message.find("left unconfirmed: the time budget ran out") != std::string::npos;
@@ -428,10 +433,7 @@ void TestSearch::reserveLearnsWhatConfirmationsCost()
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
     QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
     QVERIFY(m.confirms > 3);
-    int unconfirmed = 0;
-    for (std::size_t i : r.frontier)
-        unconfirmed += !r.candidates[i].measurement.confirmed;
-    QCOMPARE(unconfirmed, 0);
+    QCOMPARE(unconfirmedOnFrontier(r), 0);
     QVERIFY2(r.elapsedS < p.timeBudgetS + 0.06, qPrintable(QString::number(r.elapsedS)));
 }
 
