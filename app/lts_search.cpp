@@ -84,7 +84,10 @@ run options:
                          0 always times --repeats passes, as the paper's protocol did)
   --seed S               random seed (default 1111)
   --iterations N         evolution iterations (default 30)
-  --algorithm A          evolution or random (default evolution)
+  --algorithm A          evolution (default: calibrate the estimates on the device, a first
+                         population from the estimated frontier of 4,000 samples, screened
+                         evolution), lts (the published procedure: a plain random first population,
+                         every candidate measured in full) or random
   --time-budget S        stop after S seconds of this invocation, the final frontier's
                          confirmation included (default: none)
   --objectives LIST      params,latency | params,memory | params,latency,memory: a scoring pass
@@ -293,6 +296,10 @@ public:
                 ++m_cached;
                 return;
             }
+            if (c.status == Candidate::Status::Estimated) { // thousands in a first population: counted, not listed
+                ++m_estimated;
+                return;
+            }
             const Measurement& m = c.measurement;
             std::fprintf(stderr, "[iter %2d | %4d | %s] %-8s params %8s  ", e.iteration, e.evaluated,
                 clock(e.elapsedS).c_str(), candidateStatusName(c.status).c_str(), millions(c.decoderParams).c_str());
@@ -303,6 +310,8 @@ public:
             std::fprintf(stderr, "  peak %8.1f MB  L=%d d=%d", m.peakMemoryMb, c.arch.nLayer, c.arch.dModel);
             if (c.status == Candidate::Status::Failed)
                 std::fprintf(stderr, "  (%s)", c.measurement.error.c_str());
+            if (c.audit)
+                std::fprintf(stderr, "  (audit of a screened-out candidate)");
             std::fprintf(stderr, "\n");
         } else if (e.kind == SearchEvent::Kind::Confirmed) {
             const Candidate& c = e.candidate;
@@ -318,8 +327,8 @@ public:
                 m.generation ? "decode" : "latency", now, unit, c.id, first, unit, 100 * (now / first - 1),
                 c.status == Candidate::Status::Ok ? "" : "  now over the ceiling");
         } else if (e.kind == SearchEvent::Kind::IterationDone) {
-            std::fprintf(stderr, "iteration %d done: %d evaluated, frontier %d, hypervolume %.4g\n", e.iteration,
-                e.evaluated, e.frontierSize, e.hypervolume);
+            std::fprintf(stderr, "iteration %d done: %d evaluated (%d estimated only), frontier %d, hypervolume %.4g\n",
+                e.iteration, e.evaluated, m_estimated, e.frontierSize, e.hypervolume);
             printEstimate("latency", e.estimate, true);
             printEstimate("peak memory", e.memoryEstimate, false);
         } else if (e.kind == SearchEvent::Kind::Devices) {
@@ -350,12 +359,19 @@ private:
             "%s estimate against %d full measurements: %.0f%% within +-5%%, %.0f%% within +-10%%, median error "
             "%.1f%%, 90th percentile %.1f%% (calibration x%.3f)",
             what, q.samples, 100 * q.within5, 100 * q.within10, 100 * q.medianError, 100 * q.p90Error, q.calibration);
-        if (withScreened)
+        if (withScreened) {
             std::fprintf(stderr, "; %d screened out without a full measurement", q.screenedOut);
+            if (q.audited > 0)
+                std::fprintf(stderr, ", %d of them audited: %d false drop(s) (%.0f%%)", q.audited, q.falseDrops,
+                    100.0 * q.falseDrops / q.audited);
+            if (q.margin > 0)
+                std::fprintf(stderr, "; margin %.0f%%", 100 * q.margin);
+        }
         std::fprintf(stderr, "\n");
     }
 
     int m_cached = 0;
+    int m_estimated = 0;
     bool m_started = false;
     std::map<std::string, std::string> m_deviceStates; // the last state said of each remote device
 };

@@ -35,6 +35,8 @@ struct Candidate {
     double latencyEstimateMs = 0;
     double memoryEstimateMb = 0;
     bool onFrontier = false;
+    // Screening dropped it, and it was measured anyway to audit the screening (ScreeningPolicy).
+    bool audit = false;
 
     // The candidate's objectives in minimisation form (decoder params negated).
     std::vector<double> point(const std::vector<Objective>& objectives) const;

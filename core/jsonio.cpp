@@ -551,7 +551,7 @@ QJsonObject measurementToJson(const Measurement& m)
 {
     QJsonObject o { { q("repeats"), m.repeats }, { q("weights_mb"), m.weightsMb },
         { q("activations_mb"), m.activationsMb }, { q("cpu_utilisation"), m.cpuUtilisation },
-        { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs } };
+        { q("build_ms"), m.buildMs }, { q("measure_ms"), m.measureMs }, { q("timed_ms"), m.timedMs } };
     if (m.generation) { // no scoring pass was timed: no latency_ms
         for (const auto& [key, value] : std::initializer_list<std::pair<const char*, double>> {
                  { "prefill_ms", m.prefillMs }, { "prefill_iqr_ms", m.prefillIqrMs },
@@ -597,7 +597,7 @@ QJsonObject candidateToJson(const Candidate& c)
         // Never measured: latency_ms and peak_memory_mb are the calibrated estimates, and nothing
         // only a measurement knows is written.
         for (const char* key : { "latency_iqr_ms", "latency_min_ms", "latency_max_ms", "repeats", "activations_mb",
-                 "cpu_utilisation", "build_ms", "measure_ms" })
+                 "cpu_utilisation", "build_ms", "measure_ms", "timed_ms" })
             o.remove(q(key));
         if (c.measurement.peakMemoryMb <= 0)
             o.remove(q("peak_memory_mb"));
@@ -613,6 +613,8 @@ QJsonObject candidateToJson(const Candidate& c)
         o.insert(q("latency_estimate_ms"), c.latencyEstimateMs);
     if (c.memoryEstimateMb > 0)
         o.insert(q("peak_memory_estimate_mb"), c.memoryEstimateMb);
+    if (c.audit)
+        o.insert(q("audit"), true);
     return o;
 }
 
@@ -651,6 +653,7 @@ Candidate candidateFromJson(const QJsonObject& o)
     m.cpuUtilisation = numberField(o, "cpu_utilisation", 0);
     m.buildMs = numberField(o, "build_ms", 0);
     m.measureMs = numberField(o, "measure_ms", 0);
+    m.timedMs = numberField(o, "timed_ms", 0);
     m.fromDeviceCache = boolField(o, "from_cache", false);
     m.coldMs = numberField(o, "cold_ms", 0);
     m.retimed = intField(o, "retimed", 0);
@@ -683,6 +686,7 @@ Candidate candidateFromJson(const QJsonObject& o)
     c.memoryEstimateMb = numberField(o, "peak_memory_estimate_mb", 0);
     if (c.memoryEstimateMb < 0)
         throw InputError("peak_memory_estimate_mb", "must not be negative");
+    c.audit = boolField(o, "audit", false);
     return c;
 }
 

@@ -126,6 +126,28 @@ Measurement CachingMeasurer::confirm(const ArchConfig& arch, const std::atomic<b
     return record(arch, m_inner.confirm(arch, cancel));
 }
 
+std::vector<Measurement> CachingMeasurer::confirmTogether(
+    const std::vector<ArchConfig>& archs, const std::atomic<bool>& cancel)
+{
+    std::vector<Measurement> out(archs.size());
+    std::vector<ArchConfig> todo;
+    std::vector<std::size_t> at;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+        if (auto m = recall(archs[i], true)) {
+            out[i] = *m;
+        } else {
+            todo.push_back(archs[i]);
+            at.push_back(i);
+        }
+    }
+    if (!todo.empty()) {
+        const std::vector<Measurement> taken = m_inner.confirmTogether(todo, cancel);
+        for (std::size_t k = 0; k < taken.size(); ++k)
+            out[at[k]] = record(todo[k], taken[k]);
+    }
+    return out;
+}
+
 void CachingMeasurer::start(const ArchConfig& arch, bool confirm)
 {
     if (!(confirm ? m_confirmed : m_known).count(arch.key()))

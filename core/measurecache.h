@@ -33,6 +33,9 @@ public:
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     // A confirmed measurement from the cache, or the inner measurer's confirmation, recorded.
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    // Those the cache holds from it, the rest confirmed together by the inner measurer.
+    std::vector<Measurement> confirmTogether(
+        const std::vector<ArchConfig>& archs, const std::atomic<bool>& cancel) override;
     // What the cache holds is not started: measure() answers it at once.
     void start(const ArchConfig& arch, bool confirm) override;
     void abandon(const ArchConfig& arch, bool confirm) override { m_inner.abandon(arch, confirm); }

@@ -72,6 +72,7 @@ struct Measurement {
     double cpuUtilisation = 0; // process CPU time / wall time while timing (CPU only)
     double buildMs = 0; // time to construct the model
     double measureMs = 0; // wall time of the whole measurement, build included
+    double timedMs = 0; // the timed passes (or runs) alone: the floor of what the statistics need
     bool fromDeviceCache = false; // taken from the device's measurement cache, measured by an earlier search
     // Timed again because the spread was too large for the tolerance or the CPU time showed
     // interference (the process did not run for much of the wall time): how many times.

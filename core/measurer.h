@@ -38,6 +38,17 @@ public:
         m.confirmed = m.status == Measurement::Status::Ok;
         return m;
     }
+    // Confirms several architectures together, in the same order. Where the device can hold them
+    // all, a measurer may interleave their timings (TorchMeasurer does) so that the device's drift
+    // falls on all of them alike; by default, one confirm() after another.
+    virtual std::vector<Measurement> confirmTogether(
+        const std::vector<ArchConfig>& archs, const std::atomic<bool>& cancel)
+    {
+        std::vector<Measurement> out;
+        for (const auto& a : archs)
+            out.push_back(confirm(a, cancel));
+        return out;
+    }
     virtual MeasureProtocol protocol() const = 0;
     // A cheap estimate of latency and peak memory in the protocol's conditions, when this
     // measurer has one; the search uses it to decide which candidates deserve a full measurement.

@@ -33,7 +33,10 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <mutex>
+#include <numeric>
+#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -59,6 +62,12 @@ namespace {
     // did not, and each of its candidates faulted its memory in again before its first pass
     // (docs/benchmarks.md, remote devices). Set once, in every process that measures.
     constexpr int kHeapTopPadBytes = 256 * 1024 * 1024;
+    // What a measuring process keeps of its heap for the next candidate: everything up to glibc's
+    // largest trim threshold. Without it each candidate's weights and activations land in fresh
+    // pages (large blocks are mapped and unmapped one by one), and its first pass pays for
+    // faulting all of them in: on these virtual machines, 1.4 s before a 177 ms pass.
+    constexpr int kHeapKeptBytes = std::numeric_limits<int>::max();
+    bool s_keepHeap = true; // read once, when the tracking allocator is installed
 
     // Wraps LibTorch's CPU allocator to track the bytes currently held and their high-water mark,
     // and to reuse large freed blocks within a measurement. Thread-safe: tensors are freed on
@@ -177,6 +186,12 @@ namespace {
     {
         static TrackingAllocator* allocator = [] {
             mallopt(M_TOP_PAD, kHeapTopPadBytes);
+            if (s_keepHeap) {
+                // Every block from the heap, never from a mapping of its own, and the heap kept:
+                // a new model reuses pages the last one faulted in.
+                mallopt(M_MMAP_MAX, 0);
+                mallopt(M_TRIM_THRESHOLD, kHeapKeptBytes);
+            }
             auto* a = new TrackingAllocator(c10::GetCPUAllocator()); // lives as long as the process
             TrackingAllocator::s_instance = a;
             c10::SetCPUAllocator(a, /*priority=*/1);
@@ -208,6 +223,16 @@ namespace {
     }
 
 } // namespace
+
+void keepHeapBetweenMeasurements(bool keep)
+{
+    s_keepHeap = keep;
+}
+
+double heapFreeMb()
+{
+    return double(mallinfo2().fordblks) / kMb;
+}
 
 std::string statusName(Measurement::Status s)
 {
@@ -470,6 +495,7 @@ namespace {
         m.latencyMinMs = s.min;
         m.latencyMaxMs = s.max;
         m.repeats = int(t.samples.size());
+        m.timedMs = std::accumulate(t.samples.begin(), t.samples.end(), 0.0);
         m.status = Measurement::Status::Ok;
     }
 
@@ -565,6 +591,8 @@ namespace {
         m.prefillIqrMs = p.iqr();
         m.repeats = int(best.prefills.size());
         m.decodeSteps = int(best.decodes.size());
+        m.timedMs = std::accumulate(best.prefills.begin(), best.prefills.end(), 0.0)
+            + std::accumulate(best.decodes.begin(), best.decodes.end(), 0.0);
         if (!best.decodes.empty()) {
             const SampleSummary d = summarize(best.decodes);
             m.decodeMsPerToken = d.median;
@@ -572,6 +600,63 @@ namespace {
             m.tokensPerS = d.median > 0 ? 1000.0 * protocol.batch / d.median : 0;
         }
         m.status = Measurement::Status::Ok;
+    }
+
+    // A model built for measuring on the protocol's device (uninitialised weights), and what it holds.
+    struct BuiltModel {
+        std::shared_ptr<torchmodels::LanguageModel> model;
+        std::int64_t bytes = 0; // on a CPU, what the tracking allocator holds for it
+    };
+
+    // Checks `arch` against the protocol and the memory left (`othersMb`: models already built
+    // beside it), then builds it; sets m.buildMs and m.weightsMb. Throws on failure.
+    BuiltModel buildForMeasuring(const MeasureProtocol& protocol, const ArchConfig& arch, const ComputeDevice& dev,
+        const torch::Device& device, Measurement& m, double othersMb = 0)
+    {
+        validate(arch);
+        protocol.validateFor(arch);
+        const double weightsMb = double(countParams(arch).total()) * sizeof(float) / kMb;
+        // The heap kept from earlier candidates is free for this one.
+        const double availableMb = availableMemoryMb() + heapFreeMb() - othersMb;
+        if (!dev.cuda && availableMb > 0 && weightsMb > kMaxWeightsShareOfMemory * availableMb)
+            throw std::runtime_error("out of memory: the weights need " + std::to_string(int(weightsMb)) + " MB, "
+                + std::to_string(int(availableMb)) + " MB are available");
+        trackingAllocator(); // installed before the weights are allocated, so the peak counts them
+        setComputeThreads(protocol.threads);
+        const auto buildStart = Clock::now();
+        const std::int64_t heldBefore = trackingAllocator().current();
+        BuiltModel built;
+        {
+            torch::NoGradGuard noGrad; // per thread: made here, in the measuring thread
+            // int8 derives its scales from the weights: they must be numbers
+            built.model = torchmodels::buildModel(
+                arch, protocol.precision == Precision::Int8 ? torchmodels::Init::Random : torchmodels::Init::None);
+            built.model->eval();
+            torchmodels::prepare(*built.model, device, protocol.precision);
+        }
+        m.buildMs = msSince(buildStart);
+        // On a CPU, what the allocator holds once the model is ready: int8 weights are packed
+        // by the quantised engine, which also keeps the quantised originals, as PyTorch does.
+        built.bytes = dev.cuda ? bytesOf(*built.model) : trackingAllocator().current() - heldBefore;
+        m.weightsMb = double(built.bytes) / kMb;
+        return built;
+    }
+
+    // Runs `body`, turning what it throws into a failed measurement.
+    template <typename Body> void failOnThrow(Measurement& m, Body body)
+    {
+        try {
+            body();
+        } catch (const c10::Error& e) {
+            m.status = Measurement::Status::Failed;
+            m.error = e.what_without_backtrace();
+        } catch (const std::bad_alloc&) {
+            m.status = Measurement::Status::Failed;
+            m.error = "out of memory";
+        } catch (const std::exception& e) {
+            m.status = Measurement::Status::Failed;
+            m.error = e.what();
+        }
     }
 
     // Builds the model (uninitialised weights) and times the protocol's workload on it.
@@ -584,52 +669,142 @@ namespace {
         if (cancel.load())
             return m;
         const ComputeDevice dev = parseComputeDevice(protocol.device);
+        const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
         const FreeBlocksOnExit freeBlocks; // declared before the model, so it runs after the model is gone
-        try {
-            validate(arch);
-            protocol.validateFor(arch);
-            const double weightsMb = double(countParams(arch).total()) * sizeof(float) / kMb;
-            const double availableMb = availableMemoryMb();
-            if (!dev.cuda && availableMb > 0 && weightsMb > kMaxWeightsShareOfMemory * availableMb)
-                throw std::runtime_error("out of memory: the weights need " + std::to_string(int(weightsMb)) + " MB, "
-                    + std::to_string(int(availableMb)) + " MB are available");
-
-            trackingAllocator(); // installed before the weights are allocated, so the peak counts them
-            setComputeThreads(protocol.threads);
-            const auto buildStart = Clock::now();
-            const std::int64_t heldBefore = trackingAllocator().current();
-            std::shared_ptr<torchmodels::LanguageModel> model;
-            const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
-            {
-                torch::NoGradGuard noGrad; // per thread: made here, in the measuring thread
-                // int8 derives its scales from the weights: they must be numbers
-                model = torchmodels::buildModel(
-                    arch, protocol.precision == Precision::Int8 ? torchmodels::Init::Random : torchmodels::Init::None);
-                model->eval();
-                torchmodels::prepare(*model, device, protocol.precision);
-            }
-            m.buildMs = msSince(buildStart);
-            // On a CPU, what the allocator holds once the model is ready: int8 weights are packed
-            // by the quantised engine, which also keeps the quantised originals, as PyTorch does.
-            m.weightsMb = double(dev.cuda ? bytesOf(*model) : trackingAllocator().current() - heldBefore) / kMb;
-
+        failOnThrow(m, [&] {
+            const BuiltModel built = buildForMeasuring(protocol, arch, dev, device, m);
             c10::InferenceMode inference; // per thread, like the guard above
             if (m.generation)
-                timeGeneration(*model, arch, protocol, dev, device, cancel, m);
+                timeGeneration(*built.model, arch, protocol, dev, device, cancel, m);
             else
-                timeScoring(*model, arch, protocol, dev, device, cancel, m);
-        } catch (const c10::Error& e) {
-            m.status = Measurement::Status::Failed;
-            m.error = e.what_without_backtrace();
-        } catch (const std::bad_alloc&) {
-            m.status = Measurement::Status::Failed;
-            m.error = "out of memory";
-        } catch (const std::exception& e) {
-            m.status = Measurement::Status::Failed;
-            m.error = e.what();
-        }
+                timeScoring(*built.model, arch, protocol, dev, device, cancel, m);
+        });
         m.measureMs = msSince(start);
         return m;
+    }
+
+    // Confirmations interleaved: at most this many models at once, holding at most this share
+    // of the memory available (a round of many slow models would span the device's drift).
+    constexpr std::size_t kMaxInterleaved = 4;
+    constexpr double kInterleavedMemoryShare = 0.5;
+    constexpr std::uint64_t kRoundOrderSeed = 7; // rounds are shuffled alike in every run
+
+    // One group of confirmations, interleaved (see TorchMeasurer::confirmTogether); `out` is
+    // parallel to `archs`.
+    void confirmInterleaved(const MeasureProtocol& protocol, const std::vector<ArchConfig>& archs,
+        const std::atomic<bool>& cancel, Measurement* out)
+    {
+        const ComputeDevice dev = parseComputeDevice(protocol.device);
+        const torch::Device device = dev.cuda ? torch::Device(torch::kCUDA, dev.index) : torch::Device(torch::kCPU);
+        const FreeBlocksOnExit freeBlocks; // declared before the models
+        struct Entry {
+            BuiltModel built;
+            torch::Tensor ids;
+            std::vector<double> samples;
+            double ownMs = 0; // its build, warm-up and timed passes
+        };
+        std::vector<Entry> entries(archs.size());
+        std::vector<std::size_t> live; // built and warmed up
+        double heldMb = 0;
+        torch::NoGradGuard noGrad;
+        for (std::size_t i = 0; i < archs.size(); ++i) {
+            Measurement& m = out[i];
+            m = Measurement {};
+            m.status = Measurement::Status::Cancelled;
+            if (cancel.load())
+                continue;
+            const auto start = Clock::now();
+            failOnThrow(m, [&] {
+                Entry& e = entries[i];
+                e.built = buildForMeasuring(protocol, archs[i], dev, device, m, heldMb);
+                const int tokens = protocol.seqLen > 0 ? protocol.seqLen : archs[i].seqLen;
+                auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
+                e.ids = torch::randint(archs[i].vocabSize, { protocol.batch, tokens }, gen, torch::kLong).to(device);
+                c10::InferenceMode inference;
+                auto pass = [&] {
+                    e.built.model->forward(e.ids);
+                    if (dev.cuda)
+                        torch::cuda::synchronize(dev.index);
+                };
+                const int warmup = warmupPasses(archs[i], protocol, tokens);
+                for (int k = 0; k + 1 < warmup; ++k) {
+                    const auto t0 = Clock::now();
+                    pass();
+                    if (k == 0)
+                        m.coldMs = msSince(t0);
+                }
+                double absolutePeakMb = 0;
+                const PartCost last = peakOf(pass, dev, absolutePeakMb);
+                if (warmup == 1)
+                    m.coldMs = last.ms;
+                m.activationsMb = last.peakMb;
+                // The peak of this model alone: the others built beside it are not its memory.
+                m.peakMemoryMb = absolutePeakMb - (dev.cuda ? 0.0 : heldMb);
+                heldMb += m.weightsMb;
+                live.push_back(i);
+                m.status = Measurement::Status::Ok;
+            });
+            entries[i].ownMs = msSince(start);
+        }
+        // Rounds: every live model once, in a shuffled order; a round in which another process
+        // held the CPU is taken again (at most kMaxRetimes times).
+        std::mt19937_64 rng(kRoundOrderSeed);
+        // A model leaves the rounds once its median is known within the tolerance.
+        auto timing = [&] {
+            std::vector<std::size_t> left;
+            for (std::size_t i : live)
+                if (!medianKnown(entries[i].samples, protocol.minRepeats, protocol.tolerance))
+                    left.push_back(i);
+            return left;
+        };
+        int rounds = 0, retimed = 0;
+        c10::InferenceMode inference;
+        for (std::vector<std::size_t> order = timing(); !order.empty() && rounds < protocol.repeats; order = timing()) {
+            std::shuffle(order.begin(), order.end(), rng);
+            const double cpu0 = processCpuSeconds();
+            const auto wall0 = Clock::now();
+            std::vector<double> round(archs.size(), 0);
+            for (std::size_t i : order) {
+                if (cancel.load()) {
+                    for (std::size_t j : live)
+                        out[j].status = Measurement::Status::Cancelled;
+                    return;
+                }
+                const auto t0 = Clock::now();
+                entries[i].built.model->forward(entries[i].ids);
+                if (dev.cuda)
+                    torch::cuda::synchronize(dev.index);
+                round[i] = msSince(t0);
+            }
+            const double wall = std::chrono::duration<double>(Clock::now() - wall0).count();
+            const double share = wall > 0 ? (processCpuSeconds() - cpu0) / wall : 1;
+            if (!dev.cuda && share < kMinCpuShare && retimed < kMaxRetimes) {
+                ++retimed;
+                continue;
+            }
+            for (std::size_t i : order) {
+                entries[i].samples.push_back(round[i]);
+                entries[i].ownMs += round[i];
+                out[i].cpuUtilisation = share;
+            }
+            ++rounds;
+        }
+        for (std::size_t i : live) {
+            Measurement& m = out[i];
+            const SampleSummary s = summarize(entries[i].samples);
+            m.latencyMs = s.median;
+            m.latencyIqrMs = s.iqr();
+            m.latencyQ1Ms = s.q1;
+            m.latencyQ3Ms = s.q3;
+            m.latencyMinMs = s.min;
+            m.latencyMaxMs = s.max;
+            m.repeats = int(entries[i].samples.size());
+            m.timedMs = std::accumulate(entries[i].samples.begin(), entries[i].samples.end(), 0.0);
+            m.retimed = retimed;
+            m.confirmed = true;
+        }
+        for (std::size_t i = 0; i < archs.size(); ++i)
+            out[i].measureMs = entries[i].ownMs;
     }
 
 } // namespace
@@ -641,12 +816,39 @@ Measurement TorchMeasurer::measure(const ArchConfig& arch, const std::atomic<boo
 
 Measurement TorchMeasurer::confirm(const ArchConfig& arch, const std::atomic<bool>& cancel)
 {
+    if (m_protocol.workload == Workload::Score)
+        return confirmTogether({ arch }, cancel).front();
     MeasureProtocol p = m_protocol;
     p.minRepeats = std::max(p.minRepeats + kConfirmExtraRepeats, kConfirmMinRepeats);
     p.repeats = std::max(p.repeats, p.minRepeats);
     Measurement m = measureArch(p, arch, cancel);
     m.confirmed = m.status == Measurement::Status::Ok;
     return m;
+}
+
+std::vector<Measurement> TorchMeasurer::confirmTogether(
+    const std::vector<ArchConfig>& archs, const std::atomic<bool>& cancel)
+{
+    if (m_protocol.workload == Workload::Generate)
+        return Measurer::confirmTogether(archs, cancel);
+    std::vector<Measurement> out(archs.size());
+    const double roomMb = kInterleavedMemoryShare * (availableMemoryMb() + heapFreeMb());
+    for (std::size_t from = 0; from < archs.size();) {
+        std::size_t to = from;
+        double mb = 0;
+        while (to < archs.size() && to - from < kMaxInterleaved) {
+            const double weightsMb = double(countParams(archs[to]).total()) * sizeof(float) / kMb;
+            if (to > from && roomMb > 0 && mb + weightsMb > roomMb)
+                break;
+            mb += weightsMb;
+            ++to;
+        }
+        confirmInterleaved(m_protocol,
+            std::vector<ArchConfig>(archs.begin() + std::ptrdiff_t(from), archs.begin() + std::ptrdiff_t(to)), cancel,
+            out.data() + from);
+        from = to;
+    }
+    return out;
 }
 
 Measurement measureGeneration(const ArchConfig& arch, const MeasureProtocol& protocol, const std::atomic<bool>& cancel)

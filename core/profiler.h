@@ -27,8 +27,16 @@ public:
     // Throws InputError when the protocol is invalid or its device does not exist here.
     explicit TorchMeasurer(MeasureProtocol protocol);
     Measurement measure(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
-    // Two timed passes more than the protocol's minimum (at least five), on a model built afresh.
+    // On a model built afresh: scoring as confirmTogether does for one model; a generation with
+    // two timed runs more than the protocol's minimum (at least five).
     Measurement confirm(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
+    // The scoring workload's confirmations in interleaved rounds: every model built and warmed
+    // up (as many at once as half the available memory holds), then rounds that each time every
+    // model whose median is not yet known within the tolerance once, in a shuffled order (each
+    // model at least the protocol's minimum of passes, at most its repeats); a round in which
+    // another process held the CPU is taken again. Generation is confirmed one model after another.
+    std::vector<Measurement> confirmTogether(
+        const std::vector<ArchConfig>& archs, const std::atomic<bool>& cancel) override;
     MeasureProtocol protocol() const override { return m_protocol; }
     std::optional<Estimate> estimate(const ArchConfig& arch, const std::atomic<bool>& cancel) override;
     int tableParts() const { return m_table.parts(); }
@@ -50,6 +58,13 @@ private:
 // (at most twice) when they could not be or another process held the CPU. Throws InputError for
 // a protocol that does not fit the architecture.
 Measurement measureGeneration(const ArchConfig& arch, const MeasureProtocol& protocol, const std::atomic<bool>& cancel);
+
+// Whether a measuring process keeps its heap between candidates (the default), so that a new
+// model reuses pages already faulted in. Takes effect when the first TorchMeasurer is made; the
+// measurement-cost benchmark turns it off to compare.
+void keepHeapBetweenMeasurements(bool keep);
+// Bytes free inside the process's heap, in MB: memory a kept heap holds for the next candidate.
+double heapFreeMb();
 
 // Model inspection for tests and tools; each builds the LibTorch model of `arch` on the CPU.
 struct BuiltModelInfo {

@@ -53,7 +53,7 @@ namespace {
     {
         return { { q("samples"), e.samples }, { q("within_5pct"), e.within5 }, { q("within_10pct"), e.within10 },
             { q("median_error"), e.medianError }, { q("p90_error"), e.p90Error }, { q("calibration"), e.calibration },
-            { q("trusted"), e.trusted } };
+            { q("trusted"), e.trusted }, { q("margin"), e.margin } };
     }
 
     EstimateQuality qualityFromJson(const QJsonObject& o, int screenedOut)
@@ -67,6 +67,7 @@ namespace {
         e.p90Error = o.value(q("p90_error")).toDouble();
         e.calibration = o.value(q("calibration")).toDouble(1.0);
         e.trusted = o.value(q("trusted")).toBool();
+        e.margin = o.value(q("margin")).toDouble();
         return e;
     }
 
@@ -91,6 +92,8 @@ namespace {
             { q("cancelled"), info.cancelled }, { q("runtime"), runtime },
             { q("estimates"),
                 QJsonObject { { q("screened_out"), info.latencyEstimate.screenedOut },
+                    { q("audited"), info.latencyEstimate.audited },
+                    { q("false_drops"), info.latencyEstimate.falseDrops },
                     { q("latency"), qualityJson(info.latencyEstimate) },
                     { q("peak_memory"), qualityJson(info.memoryEstimate) } } } };
     }
@@ -164,6 +167,10 @@ LoadedRun loadRun(const QString& dir)
     const int screenedOut = estimates.value(q("screened_out")).toInt();
     run.info.latencyEstimate = qualityFromJson(estimates.value(q("latency")).toObject(), screenedOut);
     run.info.memoryEstimate = qualityFromJson(estimates.value(q("peak_memory")).toObject(), screenedOut);
+    for (EstimateQuality* e : { &run.info.latencyEstimate, &run.info.memoryEstimate }) {
+        e->audited = estimates.value(q("audited")).toInt();
+        e->falseDrops = estimates.value(q("false_drops")).toInt();
+    }
 
     QFile f(pathIn(dir, kCandidatesFile));
     if (!f.exists())

@@ -3,10 +3,15 @@
 // measured in.
 #pragma once
 
+#include "archconfig.h"
 #include "pareto.h"
+#include "searchspace.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace lts {
@@ -16,6 +21,9 @@ namespace lts {
 struct EstimateQuality {
     int samples = 0; // full measurements compared with the estimate calibrated before them
     int screenedOut = 0; // candidates recorded as estimated, never measured in full
+    int audited = 0; // candidates screening dropped that were measured anyway (ScreeningPolicy)
+    int falseDrops = 0; // ... of which reached the measured frontier: screening would have lost them
+    double margin = 0; // the margin screening gives this estimate now (0: it does not screen)
     double calibration = 1.0; // median of measured / raw estimate over the recent measurements
     double medianError = 0; // median relative error |calibrated estimate - measured| / measured
     double p90Error = 0;
@@ -64,11 +72,75 @@ private:
 // estimate's is at most kMaxTrustedError).
 double screeningMargin(const EstimateCalibrator& calibrator, double configuredMargin);
 
+// What the search may do with its estimates: the verdict on trusting them (every chosen cost
+// objective's calibrator), the margin a screened candidate is given, and the audit of what
+// screening drops. A random share of the dropped candidates is measured anyway; one that reaches
+// the measured frontier is a false drop. When false drops exceed kMaxFalseDropShare of the
+// audits since the last change, the margin doubles, and after kMaxWidenings screening stops.
+// Every decision depends only on the measurements and the seed, so a resumed run replays it.
+class ScreeningPolicy final {
+public:
+    static constexpr double kAuditProbability = 0.1; // chance that a dropped candidate is audited...
+    static constexpr double kAuditShare = 0.05; // ... while audits stay within this share of full measurements
+    static constexpr double kMaxFalseDropShare = 0.1; // of the audits, before the margin widens
+    static constexpr int kMinAudits = 5; // audits before false drops are judged
+    static constexpr double kWidening = 2.0;
+    static constexpr int kMaxWidenings = 2; // then screening turns off
+
+    enum class Trust { Pending, Yes, No };
+    struct Notice {
+        std::string text;
+        bool warning = false;
+    };
+
+    ScreeningPolicy(double configuredMargin, bool latency, bool memory, std::uint64_t seed);
+
+    EstimateCalibrator& latency() { return m_latency; }
+    EstimateCalibrator& memory() { return m_memory; }
+    const EstimateCalibrator& latency() const { return m_latency; }
+    const EstimateCalibrator& memory() const { return m_memory; }
+    Trust trust() const { return m_trust; }
+    // Judges the estimates again; says so when the verdict changes.
+    std::optional<Notice> update();
+    // The configured margin, or the estimate's 90th-percentile error when larger, times the widening.
+    double latencyMargin() const;
+    double memoryMargin() const;
+    // Whether the dropped candidate `key` is measured anyway, given the full measurements so far.
+    bool audits(const std::string& key, int fullMeasurements) const;
+    // An audited candidate was measured: `falseDrop` when it reached the measured frontier.
+    std::optional<Notice> recordAudit(bool falseDrop);
+    EstimateQuality quality(const EstimateCalibrator& cal, int screenedOut) const;
+
+private:
+    double m_configuredMargin;
+    bool m_latencyChosen, m_memoryChosen;
+    std::uint64_t m_seed;
+    EstimateCalibrator m_latency, m_memory;
+    Trust m_trust = Trust::Pending; // too few full measurements to judge yet
+    int m_audited = 0, m_falseDrops = 0;
+    int m_windowAudits = 0, m_windowFalseDrops = 0; // since the margin last changed
+    int m_widenings = 0;
+    bool m_offForFalseDrops = false;
+};
+
+// The strata a calibration sample spans: three of depth (n_layer) by four of width (d_model),
+// each an equal share of the space's range. Returns the stratum of `a`, 0 to kStrata - 1.
+constexpr int kDepthStrata = 3, kWidthStrata = 4, kStrata = kDepthStrata * kWidthStrata;
+int calibrationStratum(const ArchConfig& a, const SearchSpace& space);
+// Up to `size` members of `pool`, one of every stratum in turn: the cheapest by `costs` (raw
+// estimates) of the stratum's first kCalibrationDraws members in pool order, then of the next
+// kCalibrationDraws, and so on. A random member, but not the stratum's slowest: a calibration
+// measurement costs what the model costs. Returned cheapest first (0, unknown, goes first).
+constexpr std::size_t kCalibrationDraws = 4;
+std::vector<std::size_t> calibrationSample(
+    const std::vector<ArchConfig>& pool, const std::vector<double>& costs, const SearchSpace& space, std::size_t size);
+
 // The order to measure `candidates` in: greedily by the hypervolume each adds to `front` (and to
 // those chosen before it) under `ref` per unit of its `costs` (the time its measurement is
 // expected to take; none given: all equal), largest first, so the frontier grows fastest in
-// time; those that add nothing follow in their given order. Returns indices into `candidates`.
+// time; those that add nothing, or come after the first `limit`, follow in their given order.
+// Returns indices into `candidates`.
 std::vector<std::size_t> orderByHypervolumeGain(std::vector<Point> front, const std::vector<Point>& candidates,
-    const Point& ref, const std::vector<double>& costs = {});
+    const Point& ref, const std::vector<double>& costs = {}, std::size_t limit = SIZE_MAX);
 
 } // namespace lts

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -19,11 +21,13 @@ namespace {
 
     constexpr int kPatience = 20000; // sampling tries per batch before giving up on filling it
     constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
-    // A confirmation builds the model again and times a few more passes than a first measurement:
-    // its cost in first measurements until this run has confirmed kConfirmCostSamples points,
-    // then the ratio the run observed (it depends on the device's cold pass and spread).
-    constexpr double kConfirmCostFactor = 1.3;
-    constexpr int kConfirmCostSamples = 3;
+    // The evolution's first population is chosen from the estimated frontier of this many random
+    // architectures: an estimate costs microseconds, a measurement a second.
+    constexpr int kFirstPoolSize = 4000;
+    // Full measurements that calibrate the estimates before they may choose or screen: one or
+    // more per stratum of depth and width, enough for EstimateCalibrator to judge them (its first
+    // pairs calibrate, the next ones check the calibrated predictions).
+    constexpr int kCalibrationSize = EstimateCalibrator::kMinPairs + EstimateCalibrator::kMinTrustPairs;
     // Measurements a pool starts ahead of the course per device while screening may still drop
     // a candidate: one measuring, one waiting for the device.
     constexpr int kAheadPerDevice = 2;
@@ -32,7 +36,15 @@ namespace {
 
 std::string algorithmName(Algorithm a)
 {
-    return a == Algorithm::Evolution ? "evolution" : "random";
+    switch (a) {
+    case Algorithm::Evolution:
+        return "evolution";
+    case Algorithm::Random:
+        return "random";
+    case Algorithm::Lts:
+        return "lts";
+    }
+    return "evolution";
 }
 
 Algorithm algorithmFromName(const std::string& name, const std::string& field)
@@ -41,7 +53,9 @@ Algorithm algorithmFromName(const std::string& name, const std::string& field)
         return Algorithm::Evolution;
     if (name == "random")
         return Algorithm::Random;
-    throw InputError(field, "must be \"evolution\" or \"random\", not \"" + name + "\"");
+    if (name == "lts")
+        return Algorithm::Lts;
+    throw InputError(field, "must be \"evolution\", \"lts\" or \"random\", not \"" + name + "\"");
 }
 
 void SearchParams::validate() const
@@ -131,12 +145,9 @@ private:
         bool stopped = false; // cancelled or out of time: the rest is not estimated
     };
 
-    double elapsed() const;
+    double elapsed() const { return m_elapsedOffsetS + m_budget.sinceStart(); }
+    // Measuring one more candidate would eat into the time kept to confirm the frontier.
     bool outOfTime() const;
-    bool budgetSpent() const; // the whole time budget, confirmation's reserve included, is used
-    double confirmReserveS() const;
-    double confirmCostFactor() const;
-    double nextMeasurementS() const;
     void report(SearchEvent e);
     void progressEvent(SearchEvent::Kind kind);
     // A Candidate or Confirmed event for `c`.
@@ -145,9 +156,9 @@ private:
     void pausePoint();
     bool cancelledNow();
 
-    // The estimates screen and cull only in the evolution's later iterations, and only while
-    // they are trusted on every chosen objective; the first population and the random baseline
-    // are plain random samples, measured in full.
+    // The estimates choose, screen and cull in the evolution only, and only while they are
+    // trusted on every chosen objective; the published procedure (Lts) and the random baseline
+    // measure plain random samples in full.
     // The part-cost estimate predicts a scoring pass, not a generation: a search on prefill or
     // decode measures every candidate in full.
     bool usesEstimates() const
@@ -155,8 +166,9 @@ private:
         return m_params.screening && m_params.algorithm == Algorithm::Evolution
             && workloadOf(m_params.objectives) == Workload::Score;
     }
-    bool mayCull(int iteration) const { return usesEstimates() && iteration > 0 && m_trust == Trust::Yes; }
+    bool mayCull(int /*iteration*/) const { return usesEstimates() && m_policy.trust() == ScreeningPolicy::Trust::Yes; }
     void updateTrust();
+    void say(const std::optional<ScreeningPolicy::Notice>& notice);
     // How many architectures are sampled per one evaluated.
     int presampleFactor(int iteration) const { return mayCull(iteration) ? m_params.presample : 1; }
     bool hasObjective(Objective o) const;
@@ -174,29 +186,36 @@ private:
     void estimatePool(const std::vector<Genes>& pool, PoolEstimates& est);
     void breedOnEstimates(std::vector<Genes>& pool, PoolEstimates& est);
     std::vector<std::size_t> keepBestByEstimate(const PoolEstimates& est, std::size_t size);
-    std::vector<std::size_t> measurementOrder(const std::vector<std::size_t>& kept, const PoolEstimates& est) const;
+    std::vector<std::size_t> measurementOrder(
+        const std::vector<std::size_t>& kept, const PoolEstimates& est, std::size_t limit = SIZE_MAX) const;
 
-    bool evaluate(std::vector<Genes> batch, std::size_t size, int iteration);
-    bool evaluateOne(const Genes& g, int iteration);
+    bool firstPopulation();
+    // `dropped[i]`: batch[i] was dropped by the estimates already (the first population's).
+    bool evaluate(std::vector<Genes> batch, int iteration, const std::vector<bool>& dropped = {});
+    bool evaluateOne(const Genes& g, int iteration, bool dropped = false);
+    void recordDropped(const Genes& g, int iteration);
     Candidate newCandidate(const ArchConfig& a, int iteration) const;
-    bool wouldMeasure(const Genes& g, int iteration);
-    void measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration);
+    bool wouldMeasure(const Genes& g, int iteration, bool dropped);
+    void measureAhead(
+        const std::vector<Genes>& batch, std::size_t from, int iteration, const std::vector<bool>& dropped = {});
     void confirmAhead(const std::vector<std::size_t>& todo, std::size_t from);
     std::size_t aheadLimit(int iteration) const;
     void abandonAhead();
     bool stopOn(const Measurement& m);
     void judgeCeilings(Candidate& c) const;
-    bool screenOut(Candidate& c);
+    bool screenedOut(const Candidate& c) const;
+    void markEstimated(Candidate& c) const;
     void addCandidate(const Candidate& c, const Genes& g, bool fromEarlierRun);
     bool confirmFrontier();
-    void confirmOne(std::size_t index);
+    std::size_t confirmationGroup(const std::vector<std::size_t>& todo, std::size_t from) const;
+    void confirmOne(std::size_t index, std::optional<Measurement> taken);
     void rebuildLiveFront();
     void finishIteration(int iteration);
     void fixHvReference();
     double frontierHypervolume() const;
     SearchResult finish();
-    EstimateQuality latencyQuality() const { return m_latencyCal.quality(m_screenedOut); }
-    EstimateQuality memoryQuality() const { return m_memoryCal.quality(m_screenedOut); }
+    EstimateQuality latencyQuality() const { return m_policy.quality(m_policy.latency(), m_screenedOut); }
+    EstimateQuality memoryQuality() const { return m_policy.quality(m_policy.memory(), m_screenedOut); }
 
     const SearchSpace& m_space;
     const SearchParams& m_params;
@@ -206,7 +225,7 @@ private:
     const double m_elapsedOffsetS;
     SearchObserver* m_observer;
     Breeder m_breeder;
-    const std::chrono::steady_clock::time_point m_start;
+    TimeBudget m_budget;
 
     SearchResult m_result;
     std::vector<Genes> m_genes; // parallel to m_result.candidates
@@ -217,17 +236,12 @@ private:
     std::unordered_map<std::string, const Candidate*> m_known;
     std::unordered_map<std::string, Candidate> m_knownConfirmations;
     std::unordered_set<std::string> m_confirmTried; // a failed confirmation is not retried
-    // Device time of this run's first measurements, of its confirmations and of the first
-    // measurements they confirmed.
-    double m_firstsMs = 0, m_confirmsMs = 0, m_confirmedFirstsMs = 0;
-    int m_firstsTimed = 0, m_confirmsTimed = 0;
     int m_nextId = 0;
     std::unordered_map<std::string, int> m_parentUses;
     FrontTracker m_liveFront; // measured frontier, kept current candidate by candidate
-    EstimateCalibrator m_latencyCal, m_memoryCal;
-    enum class Trust { Pending, Yes, No };
-    Trust m_trust = Trust::Pending; // too few full measurements to judge the estimates yet
+    ScreeningPolicy m_policy;
     int m_screenedOut = 0;
+    int m_fullMeasurements = 0; // candidates measured in full (ok, over a ceiling or failed)
     std::unordered_map<std::string, Estimate> m_estimates; // raw estimates of the batch being planned
     // With a pool of devices: architectures started ahead of the course, on the devices that are
     // free, because the course as it stands expects to measure them next. The course takes their
@@ -247,7 +261,11 @@ SearchRun::SearchRun(const SearchEngine& engine, SearchObserver* observer)
     , m_elapsedOffsetS(engine.m_elapsedOffsetS)
     , m_observer(observer)
     , m_breeder(engine.m_space, engine.m_params)
-    , m_start(std::chrono::steady_clock::now())
+    , m_budget(engine.m_params.timeBudgetS, engine.m_clock, engine.m_measurer.parallelism())
+    , m_policy(engine.m_params.screeningMargin,
+          std::count(engine.m_params.objectives.begin(), engine.m_params.objectives.end(), Objective::Latency) > 0,
+          std::count(engine.m_params.objectives.begin(), engine.m_params.objectives.end(), Objective::Memory) > 0,
+          engine.m_params.seed)
 {
     for (const auto& c : m_earlier) {
         m_known.emplace(c.arch.key(), &c);
@@ -260,51 +278,17 @@ SearchResult SearchEngine::run(SearchObserver* observer)
     return SearchRun(*this, observer).execute();
 }
 
-double SearchRun::elapsed() const
-{
-    return m_elapsedOffsetS + std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-}
-
-bool SearchRun::budgetSpent() const
-{
-    return m_params.timeBudgetS > 0 && elapsed() - m_elapsedOffsetS >= m_params.timeBudgetS;
-}
-
 bool SearchRun::outOfTime() const
 {
-    return m_params.timeBudgetS > 0
-        && elapsed() - m_elapsedOffsetS + confirmReserveS() + nextMeasurementS() >= m_params.timeBudgetS;
-}
-
-// What measuring one more candidate may cost: its own measurement and, should it join the
-// frontier, its confirmation, at this run's mean so far; a pool measures that many at once.
-double SearchRun::nextMeasurementS() const
-{
-    if (m_firstsTimed == 0)
-        return 0;
-    return (1 + confirmCostFactor()) * m_firstsMs / m_firstsTimed / 1000.0 / m_measurer.parallelism();
-}
-
-// Time kept back from the budget to confirm the frontier points measured so far: the final
-// frontier is confirmed before the search ends, inside its budget.
-double SearchRun::confirmReserveS() const
-{
-    if (m_params.timeBudgetS <= 0)
-        return 0;
-    double s = 0;
+    if (!m_budget.limited())
+        return false;
+    double unconfirmedMs = 0;
     for (std::size_t i : m_liveFront.ids()) {
         const Measurement& m = m_result.candidates[i].measurement;
         if (!m.confirmed)
-            s += m.measureMs / 1000.0;
+            unconfirmedMs += m.measureMs;
     }
-    return confirmCostFactor() * s / m_measurer.parallelism();
-}
-
-double SearchRun::confirmCostFactor() const
-{
-    if (m_confirmsTimed < kConfirmCostSamples || m_confirmedFirstsMs <= 0)
-        return kConfirmCostFactor;
-    return std::max(1.0, m_confirmsMs / m_confirmedFirstsMs);
+    return m_budget.exhausted(unconfirmedMs);
 }
 
 void SearchRun::report(SearchEvent e)
@@ -372,35 +356,14 @@ bool SearchRun::hasObjective(Objective o) const
 // measurements, and is said whenever it changes.
 void SearchRun::updateTrust()
 {
-    if (!usesEstimates())
-        return;
-    std::string doubt;
-    bool pending = false;
-    auto check = [&](Objective o, const EstimateCalibrator& cal, const char* what) {
-        if (!hasObjective(o) || cal.trusted())
-            return;
-        if (cal.samples() < EstimateCalibrator::kMinTrustPairs) {
-            pending = true;
-            return;
-        }
-        char text[200];
-        std::snprintf(text, sizeof text,
-            "the %s estimate misses by more than %.0f%% for %.0f%% of %d full measurements (90th percentile %.1f%%)",
-            what, 100 * EstimateCalibrator::kMaxTrustedError,
-            100 * (1 - cal.shareWithin(EstimateCalibrator::kMaxTrustedError)), cal.samples(),
-            100 * cal.errorQuantile(0.9));
-        doubt += (doubt.empty() ? "" : "; ") + std::string(text);
-    };
-    check(Objective::Latency, m_latencyCal, "latency");
-    check(Objective::Memory, m_memoryCal, "memory");
-    const Trust verdict = !doubt.empty() ? Trust::No : pending ? Trust::Pending : Trust::Yes;
-    if (verdict == m_trust)
-        return;
-    m_trust = verdict;
-    if (verdict == Trust::Yes)
-        note("the estimates hold on this device: screening and culling are on", false);
-    else if (verdict == Trust::No)
-        note("screening and culling are off: " + doubt + "; every candidate is measured in full", true);
+    if (usesEstimates())
+        say(m_policy.update());
+}
+
+void SearchRun::say(const std::optional<ScreeningPolicy::Notice>& notice)
+{
+    if (notice)
+        note(notice->text, notice->warning);
 }
 
 Point SearchRun::estimatedPoint(double params, const Estimate& raw, bool calibrated) const
@@ -411,7 +374,9 @@ Point SearchRun::estimatedPoint(double params, const Estimate& raw, bool calibra
         const double v = latency ? raw.latencyMs : raw.peakMemoryMb;
         if (v <= 0)
             return {};
-        const double c = !calibrated ? 1.0 : latency ? m_latencyCal.calibration() : m_memoryCal.calibration();
+        const double c = !calibrated ? 1.0
+            : latency                ? m_policy.latency().calibration()
+                                     : m_policy.memory().calibration();
         p.push_back(v * c);
     }
     return p;
@@ -437,13 +402,21 @@ SearchResult SearchRun::execute()
              "every candidate is measured in full",
             false);
     for (int iteration = 0; iteration < m_params.iterations; ++iteration) {
-        std::size_t size = std::size_t(m_params.populationSize());
-        std::vector<Genes> batch = nextBatch(iteration, size);
-        if (batch.empty()) {
-            m_stopReason = "no new architecture left to sample in the space";
-            break;
+        bool goOn = true;
+        if (iteration == 0 && usesEstimates()) {
+            goOn = firstPopulation();
+        } else {
+            std::size_t size = std::size_t(m_params.populationSize());
+            std::vector<Genes> batch = nextBatch(iteration, size);
+            if (batch.empty()) {
+                m_stopReason = "no new architecture left to sample in the space";
+                break;
+            }
+            if (usesEstimates())
+                planBatch(batch, size, iteration);
+            goOn = evaluate(std::move(batch), iteration);
         }
-        const bool goOn = evaluate(std::move(batch), size, iteration) && confirmFrontier();
+        goOn = goOn && confirmFrontier();
         finishIteration(iteration);
         if (!goOn)
             break;
@@ -458,7 +431,7 @@ std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
     updateTrust();
     const int factor = presampleFactor(iteration);
     if (iteration == 0 || m_params.algorithm == Algorithm::Random)
-        return randomBatch(m_params.populationSize() * factor);
+        return randomBatch(m_params.populationSize());
     // In architecture order: a resumed run holds the same candidates in another order, and the
     // order of measurement within a batch follows the estimates.
     std::vector<std::size_t> pool = m_result.frontier;
@@ -474,7 +447,7 @@ std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
 std::vector<Genes> SearchRun::randomBatch(int size)
 {
     std::vector<Genes> batch;
-    for (int tries = 0; int(batch.size()) < size && tries < kPatience; ++tries)
+    for (int tries = 0; int(batch.size()) < size && tries < std::max(kPatience, 5 * size); ++tries)
         accept(m_breeder.random(), batch);
     return batch;
 }
@@ -614,7 +587,7 @@ std::vector<std::size_t> SearchRun::keepBestByEstimate(const PoolEstimates& est,
 // Members without the estimates they need first, then the rest by greedy hypervolume gain of
 // their calibrated estimates over the measured front, on the chosen objectives.
 std::vector<std::size_t> SearchRun::measurementOrder(
-    const std::vector<std::size_t>& kept, const PoolEstimates& est) const
+    const std::vector<std::size_t>& kept, const PoolEstimates& est, std::size_t limit) const
 {
     const std::size_t dims = m_params.objectives.size();
     Point worst(dims, 0.0);
@@ -648,24 +621,173 @@ std::vector<std::size_t> SearchRun::measurementOrder(
     Point ref { -double(m_space.paramsMin) };
     for (std::size_t o = 1; o < dims; ++o)
         ref.push_back(worst[o] * kHvReferenceMargin);
-    for (std::size_t k : orderByHypervolumeGain(std::move(front), estimated, ref, costs))
+    for (std::size_t k : orderByHypervolumeGain(std::move(front), estimated, ref, costs, limit))
         planned.push_back(rest[k]);
     return planned;
 }
 
-// Measures (or recalls) a batch; false when the search must stop.
-bool SearchRun::evaluate(std::vector<Genes> batch, std::size_t size, int iteration)
+// The evolution's first population: a large random sample, estimated; a calibration sample
+// across the strata of depth and width measured in full, cheapest first, until the estimates hold
+// on this device; then the members on or within the screening margin of the estimated frontier,
+// measured in order of hypervolume gain per second and screened against the measured frontier
+// as it grows. The rest are recorded as estimated (a random share audited). When the estimates
+// do not hold, the population is a plain random sample measured in full. False when the search
+// must stop.
+bool SearchRun::firstPopulation()
 {
-    if (usesEstimates())
-        planBatch(batch, size, iteration);
-    bool goOn = true;
-    for (std::size_t i = 0; i < batch.size() && goOn; ++i) {
+    const std::size_t population = std::size_t(m_params.populationSize());
+    std::vector<Genes> pool = randomBatch(int(population));
+    if (pool.empty()) {
+        m_stopReason = "no new architecture left to sample in the space";
+        return false;
+    }
+    const std::mt19937_64 afterPlainPopulation = m_breeder.rng();
+    for (Genes& g : randomBatch(std::max(0, kFirstPoolSize - int(population))))
+        pool.push_back(std::move(g));
+    m_estimates.clear();
+    PoolEstimates est;
+    estimatePool(pool, est);
+    std::vector<double> costs;
+    for (const Estimate& e : est.raw)
+        costs.push_back(e.latencyMs);
+    if (std::none_of(
+            est.raw.begin(), est.raw.end(), [](const Estimate& e) { return e.latencyMs > 0 || e.peakMemoryMb > 0; })) {
+        // A device without estimates: the plain random population, and the course of a search without screening.
+        for (std::size_t i = population; i < pool.size(); ++i)
+            m_seen.erase(est.archs[i].key());
+        pool.resize(std::min(pool.size(), population));
+        m_breeder.rng() = afterPlainPopulation;
+        return evaluate(std::move(pool), 0);
+    }
+    std::vector<bool> taken(pool.size(), false);
+    std::vector<Genes> calibration;
+    for (std::size_t i : calibrationSample(est.archs, costs, m_space, kCalibrationSize)) {
+        calibration.push_back(pool[i]);
+        taken[i] = true;
+    }
+    // Measured one by one: the calibration stops as soon as the estimates hold.
+    std::size_t measured = 0;
+    for (; measured < calibration.size() && m_policy.trust() != ScreeningPolicy::Trust::Yes; ++measured) {
         if (m_measurer.parallelism() > 1)
-            measureAhead(batch, i, iteration);
-        goOn = evaluateOne(batch[i], iteration);
+            measureAhead(calibration, measured, 0);
+        if (!evaluateOne(calibration[measured], 0))
+            return false;
     }
     abandonAhead();
+    for (std::size_t k = measured; k < calibration.size(); ++k)
+        m_seen.erase(m_breeder.arch(calibration[k]).key()); // back to the space: not measured
+    std::vector<Genes> batch;
+    std::vector<bool> dropped;
+    if (m_policy.trust() != ScreeningPolicy::Trust::Yes) {
+        if (m_policy.trust() == ScreeningPolicy::Trust::Pending)
+            note("too few calibration measurements succeeded to judge the estimates: the first population is measured "
+                 "in full",
+                true);
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            if (taken[i])
+                continue;
+            if (measured + batch.size() < population)
+                batch.push_back(pool[i]);
+            else
+                m_seen.erase(est.archs[i].key());
+        }
+    } else {
+        // The estimated frontier of the pool, and the members within the margin of it.
+        std::vector<std::size_t> members, near;
+        std::vector<Point> points;
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            if (taken[i])
+                continue;
+            Point p = estimatedPoint(est.params[i], est.raw[i], true);
+            if (p.empty()) {
+                near.push_back(i); // no estimate to judge it by: measured
+                continue;
+            }
+            members.push_back(i);
+            points.push_back(std::move(p));
+        }
+        std::vector<Point> front;
+        for (std::size_t k : paretoFront(points))
+            front.push_back(points[k]);
+        std::vector<std::size_t> far;
+        for (std::size_t k = 0; k < members.size(); ++k) {
+            Point lowered = points[k];
+            for (std::size_t o = 1; o < lowered.size(); ++o) {
+                const bool latency = m_params.objectives[o] == Objective::Latency;
+                lowered[o] *= 1.0 - (latency ? m_policy.latencyMargin() : m_policy.memoryMargin());
+            }
+            const bool reaches =
+                std::none_of(front.begin(), front.end(), [&](const Point& f) { return dominates(f, lowered); });
+            (reaches ? near : far).push_back(members[k]);
+        }
+        // The population's room goes to the greatest expected gains per second; within reach but
+        // beyond it is recorded as estimated like the rest (and audited alike).
+        const std::size_t room = population > measured ? population - measured : 0;
+        // The audit's share of the drops is measured among the others, one every 1 / kAuditShare,
+        // so that a run out of time has audited as it went.
+        std::vector<std::size_t> order = measurementOrder(near, est, room);
+        const std::size_t measuredNow = std::min(room, order.size());
+        order.insert(order.end(), far.begin(), far.end());
+        std::vector<std::size_t> audits, rest;
+        for (std::size_t k = measuredNow; k < order.size(); ++k)
+            (m_policy.audits(est.archs[order[k]].key(), 0) ? audits : rest).push_back(order[k]);
+        const auto every = std::size_t(std::lround(1.0 / ScreeningPolicy::kAuditShare));
+        std::size_t a = 0;
+        for (std::size_t k = 0; k < measuredNow; ++k) {
+            batch.push_back(pool[order[k]]);
+            dropped.push_back(false);
+            if ((k + 1) % every == 0 && a < audits.size()) {
+                batch.push_back(pool[audits[a++]]);
+                dropped.push_back(true);
+            }
+        }
+        for (std::size_t k = a; k < audits.size(); ++k)
+            rest.insert(rest.begin() + std::ptrdiff_t(k - a), audits[k]);
+        for (std::size_t i : rest) {
+            batch.push_back(pool[i]);
+            dropped.push_back(true);
+        }
+        note(std::to_string(measured) + " calibration measurements; of " + std::to_string(pool.size() - measured)
+                + " more sampled architectures, " + std::to_string(near.size())
+                + " are on or within the margin of their estimated frontier: the " + std::to_string(measuredNow)
+                + " of greatest expected gain per second are measured, the rest recorded as estimated",
+            false);
+    }
+    return evaluate(std::move(batch), 0, dropped);
+}
+
+// Measures (or recalls) a batch in its order. False when the search must stop.
+bool SearchRun::evaluate(std::vector<Genes> batch, int iteration, const std::vector<bool>& dropped)
+{
+    bool goOn = true;
+    std::size_t i = 0;
+    for (; i < batch.size() && goOn; ++i) {
+        if (m_measurer.parallelism() > 1)
+            measureAhead(batch, i, iteration, dropped);
+        goOn = evaluateOne(batch[i], iteration, i < dropped.size() && dropped[i]);
+    }
+    abandonAhead();
+    // Out of time: what the estimates dropped is recorded all the same (an estimate costs
+    // nothing), so the run shows what it sampled; no audit is measured.
+    if (!goOn && !m_result.cancelled)
+        for (std::size_t j = i; j < batch.size(); ++j)
+            if (j < dropped.size() && dropped[j])
+                recordDropped(batch[j], iteration);
     return goOn;
+}
+
+void SearchRun::recordDropped(const Genes& g, int iteration)
+{
+    const ArchConfig a = m_breeder.arch(g);
+    if (const auto k = m_known.find(a.key()); k != m_known.end()) {
+        addCandidate(*k->second, g, true);
+        m_known.erase(k);
+        return;
+    }
+    Candidate c = newCandidate(a, iteration);
+    c.id = m_nextId++;
+    markEstimated(c);
+    addCandidate(c, g, false);
 }
 
 void SearchRun::abandonAhead()
@@ -690,13 +812,14 @@ Candidate SearchRun::newCandidate(const ArchConfig& a, int iteration) const
 }
 
 // Whether the course, as it stands, would measure `g` on the device.
-bool SearchRun::wouldMeasure(const Genes& g, int iteration)
+bool SearchRun::wouldMeasure(const Genes& g, int iteration, bool dropped)
 {
     const ArchConfig a = m_breeder.arch(g);
     if (m_known.count(a.key()) || m_ahead.count(a.key()) || m_measurer.hasMeasurement(a))
         return false;
-    Candidate c = newCandidate(a, iteration);
-    return !(mayCull(iteration) && screenOut(c));
+    const Candidate c = newCandidate(a, iteration);
+    dropped = dropped || (mayCull(iteration) && screenedOut(c));
+    return !dropped || m_policy.audits(a.key(), m_fullMeasurements);
 }
 
 // How many measurements of `iteration` a pool may have started ahead of the course. Where the
@@ -704,9 +827,9 @@ bool SearchRun::wouldMeasure(const Genes& g, int iteration)
 // screening), all of them: no device idles while the course waits for a long measurement on
 // another (a frontier's confirmations are all started too). Where screening may still drop a
 // candidate, two per device, so that a change of course wastes little.
-std::size_t SearchRun::aheadLimit(int iteration) const
+std::size_t SearchRun::aheadLimit(int /*iteration*/) const
 {
-    if (!usesEstimates() || iteration == 0)
+    if (!usesEstimates())
         return std::numeric_limits<std::size_t>::max();
     return std::size_t(kAheadPerDevice * m_measurer.parallelism());
 }
@@ -714,13 +837,14 @@ std::size_t SearchRun::aheadLimit(int iteration) const
 // Keeps every device of the pool busy: starts the architectures from batch[from] on that the
 // course expects to measure, up to aheadLimit: a device that finishes before the course takes its
 // measurement finds the next one waiting.
-void SearchRun::measureAhead(const std::vector<Genes>& batch, std::size_t from, int iteration)
+void SearchRun::measureAhead(
+    const std::vector<Genes>& batch, std::size_t from, int iteration, const std::vector<bool>& dropped)
 {
     if (outOfTime())
         return;
     const std::size_t limit = aheadLimit(iteration);
     for (std::size_t j = from; j < batch.size() && m_ahead.size() < limit; ++j) {
-        if (!wouldMeasure(batch[j], iteration))
+        if (!wouldMeasure(batch[j], iteration, j < dropped.size() && dropped[j]))
             continue;
         const ArchConfig a = m_breeder.arch(batch[j]);
         m_measurer.start(a, false);
@@ -745,7 +869,7 @@ bool SearchRun::stopOn(const Measurement& m)
     return false;
 }
 
-bool SearchRun::evaluateOne(const Genes& g, int iteration)
+bool SearchRun::evaluateOne(const Genes& g, int iteration, bool dropped)
 {
     if (cancelledNow())
         return false;
@@ -768,22 +892,24 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration)
     Candidate c = newCandidate(a, iteration);
     c.id = m_nextId++;
     const auto ahead = m_ahead.find(a.key());
-    if (!(mayCull(iteration) && screenOut(c))) {
+    dropped = dropped || (mayCull(iteration) && !m_measurer.hasMeasurement(a) && screenedOut(c));
+    c.audit = dropped && m_policy.audits(a.key(), m_fullMeasurements);
+    if (!dropped || c.audit) {
         c.measurement = m_measurer.measure(a, m_control.cancelFlag()); // waits for one started ahead
         if (ahead != m_ahead.end())
             m_ahead.erase(ahead);
         if (stopOn(c.measurement))
             return false;
-        if (c.measurement.measureMs > 0) {
-            m_firstsMs += c.measurement.measureMs;
-            ++m_firstsTimed;
-        }
+        m_budget.recordFirst(c.measurement.measureMs);
         c.elapsedS = elapsed();
         judgeCeilings(c);
-    } else if (ahead != m_ahead.end()) { // screened out after all: its measurement is not taken
-        m_measurer.abandon(a, false);
-        m_ahead.erase(ahead);
-        ++m_droppedAhead;
+    } else {
+        markEstimated(c);
+        if (ahead != m_ahead.end()) { // screened out after all: its measurement is not taken
+            m_measurer.abandon(a, false);
+            m_ahead.erase(ahead);
+            ++m_droppedAhead;
+        }
     }
     addCandidate(c, g, false);
     return true;
@@ -801,49 +927,56 @@ void SearchRun::judgeCeilings(Candidate& c) const
         c.status = Candidate::Status::Ok;
 }
 
-// Records `c` as estimated when its estimates, each lowered by its margin, cannot reach the
-// measured frontier on the chosen objectives. Nothing the measurer already knows is screened.
-bool SearchRun::screenOut(Candidate& c)
+// True when `c`'s estimates, each lowered by its margin, cannot reach the measured frontier on
+// the chosen objectives (or are over a ceiling of the space).
+bool SearchRun::screenedOut(const Candidate& c) const
 {
-    if (m_measurer.hasMeasurement(c.arch))
-        return false;
     const double weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
-    const double latency = c.latencyEstimateMs * m_latencyCal.calibration();
-    const double memory = c.memoryEstimateMb > 0 ? c.memoryEstimateMb * m_memoryCal.calibration() : weightsMb;
+    const double latency = c.latencyEstimateMs * m_policy.latency().calibration();
+    const double memory = c.memoryEstimateMb > 0 ? c.memoryEstimateMb * m_policy.memory().calibration() : weightsMb;
     if (hasObjective(Objective::Latency) && latency <= 0)
         return false; // no latency estimate: measured in full
     Candidate optimistic = c;
-    optimistic.measurement.latencyMs = latency * (1.0 - screeningMargin(m_latencyCal, m_params.screeningMargin));
+    optimistic.measurement.latencyMs = latency * (1.0 - m_policy.latencyMargin());
     // The weights are a lower bound of the peak whatever the estimate says.
-    optimistic.measurement.peakMemoryMb = c.memoryEstimateMb > 0
-        ? std::max(weightsMb, memory * (1.0 - screeningMargin(m_memoryCal, m_params.screeningMargin)))
-        : weightsMb;
+    optimistic.measurement.peakMemoryMb =
+        c.memoryEstimateMb > 0 ? std::max(weightsMb, memory * (1.0 - m_policy.memoryMargin())) : weightsMb;
     const bool overCeiling =
         (m_space.latencyCeilingMs > 0 && latency > 0 && optimistic.measurement.latencyMs > m_space.latencyCeilingMs)
         || (m_space.memoryCeilingMb > 0 && optimistic.measurement.peakMemoryMb > m_space.memoryCeilingMb);
-    if (!overCeiling && !m_liveFront.dominatesPoint(optimistic.point(m_params.objectives)))
-        return false;
+    return overCeiling || m_liveFront.dominatesPoint(optimistic.point(m_params.objectives));
+}
+
+// `c` is recorded with its calibrated estimates instead of a measurement.
+void SearchRun::markEstimated(Candidate& c) const
+{
+    const double weightsMb = double(c.totalParams) * sizeof(float) / (1024.0 * 1024.0);
     c.status = Candidate::Status::Estimated;
-    c.measurement.latencyMs = latency;
+    c.measurement.latencyMs = c.latencyEstimateMs * m_policy.latency().calibration();
     c.measurement.weightsMb = weightsMb;
-    c.measurement.peakMemoryMb = c.memoryEstimateMb > 0 ? memory : 0; // 0: no estimate (the weights only bound it)
+    // 0: no estimate (the weights only bound it)
+    c.measurement.peakMemoryMb = c.memoryEstimateMb > 0 ? c.memoryEstimateMb * m_policy.memory().calibration() : 0;
     c.elapsedS = elapsed();
-    return true;
 }
 
 void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlierRun)
 {
     m_result.candidates.push_back(c);
     m_genes.push_back(g);
+    if (c.audit && c.status != Candidate::Status::Estimated) // a dropped one would have joined the frontier
+        say(m_policy.recordAudit(
+            c.status == Candidate::Status::Ok && !m_liveFront.dominatesPoint(c.point(m_params.objectives))));
     if (c.status == Candidate::Status::Ok)
         m_liveFront.offer(m_result.candidates.size() - 1, c.point(m_params.objectives));
     if (c.status == Candidate::Status::Estimated)
         ++m_screenedOut;
-    else if (c.status != Candidate::Status::Failed) {
+    else
+        ++m_fullMeasurements;
+    if (c.status != Candidate::Status::Estimated && c.status != Candidate::Status::Failed) {
         if (c.latencyEstimateMs > 0)
-            m_latencyCal.add(c.latencyEstimateMs, c.measurement.latencyMs);
+            m_policy.latency().add(c.latencyEstimateMs, c.measurement.latencyMs);
         if (c.memoryEstimateMb > 0)
-            m_memoryCal.add(c.memoryEstimateMb, c.measurement.peakMemoryMb);
+            m_policy.memory().add(c.memoryEstimateMb, c.measurement.peakMemoryMb);
     }
     reportCandidate(SearchEvent::Kind::Candidate, c, fromEarlierRun);
     updateTrust();
@@ -851,7 +984,9 @@ void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlie
 
 // Measures every unconfirmed frontier point again until the frontier holds only confirmed ones:
 // a point that falls off on confirmation leaves it, and what it hid may need confirming in turn.
-// False when cancelled (the frontier then holds unconfirmed points, and says so).
+// One device confirms them together (interleaved where it can), in groups that the time left can
+// pay for; a pool confirms them one per device at once. False when cancelled or out of time (the
+// frontier then holds unconfirmed points, and says so).
 bool SearchRun::confirmFrontier()
 {
     for (;;) {
@@ -863,13 +998,18 @@ bool SearchRun::confirmFrontier()
         }
         if (todo.empty())
             return true;
-        for (std::size_t k = 0; k < todo.size(); ++k) {
+        // Those an earlier session confirmed are replayed first, as they were.
+        std::stable_partition(todo.begin(), todo.end(),
+            [&](std::size_t i) { return m_knownConfirmations.count(m_result.candidates[i].arch.key()) > 0; });
+        for (std::size_t k = 0; k < todo.size();) {
             if (cancelledNow())
                 return false;
             // The budget includes the confirmation: what it leaves unconfirmed is said, and
             // shown unconfirmed; a resumed run confirms it.
             const bool known = m_knownConfirmations.count(m_result.candidates[todo[k]].arch.key()) > 0;
-            if (!known && budgetSpent()) {
+            if (!known && m_budget.spent()) {
+                if (m_stopReason.empty())
+                    m_stopReason = "time budget reached";
                 rebuildLiveFront();
                 note(std::to_string(todo.size() - k)
                         + " frontier point(s) left unconfirmed: the time budget ran out "
@@ -877,14 +1017,47 @@ bool SearchRun::confirmFrontier()
                     true);
                 return false;
             }
-            if (m_measurer.parallelism() > 1)
-                confirmAhead(todo, k);
-            confirmOne(todo[k]);
+            if (known || m_measurer.parallelism() > 1) {
+                if (!known)
+                    confirmAhead(todo, k);
+                confirmOne(todo[k], std::nullopt);
+                ++k;
+            } else {
+                const std::size_t group = confirmationGroup(todo, k);
+                std::vector<ArchConfig> archs;
+                for (std::size_t j = k; j < k + group; ++j)
+                    archs.push_back(m_result.candidates[todo[j]].arch);
+                const std::vector<Measurement> ms = m_measurer.confirmTogether(archs, m_control.cancelFlag());
+                for (std::size_t j = 0; j < group; ++j)
+                    confirmOne(todo[k + j], ms[j]);
+                k += group;
+            }
             if (m_result.devicesLost)
                 return false;
         }
         rebuildLiveFront();
     }
+}
+
+// How many of todo[from...] to confirm together: all of them without a time budget, else as many
+// as the time left pays for at what confirmations cost this run (at least one), and no more than
+// TimeBudget::kConfirmCostSamples until that cost is known.
+std::size_t SearchRun::confirmationGroup(const std::vector<std::size_t>& todo, std::size_t from) const
+{
+    if (!m_budget.limited())
+        return todo.size() - from;
+    const double leftS = m_params.timeBudgetS - m_budget.sinceStart();
+    double costS = 0;
+    std::size_t n = 0;
+    for (std::size_t j = from; j < todo.size(); ++j, ++n) {
+        const double firstMs = m_result.candidates[todo[j]].measurement.measureMs;
+        costS += m_budget.confirmCostFactor() * firstMs / 1000.0;
+        if (n > 0 && (firstMs <= 0 || costS > leftS))
+            break; // over the time left, or of unknown cost: in a later group
+    }
+    if (!m_budget.confirmCostKnown())
+        n = std::min(n, std::size_t(TimeBudget::kConfirmCostSamples));
+    return std::max<std::size_t>(1, n);
 }
 
 // Starts the confirmations from todo[from] on: the course confirms them all.
@@ -899,7 +1072,9 @@ void SearchRun::confirmAhead(const std::vector<std::size_t>& todo, std::size_t f
     }
 }
 
-void SearchRun::confirmOne(std::size_t index)
+// Takes the confirmation of candidate `index`: replayed from an earlier session, `taken` (when
+// confirmed together with others), or asked of the measurer now.
+void SearchRun::confirmOne(std::size_t index, std::optional<Measurement> taken)
 {
     Candidate& c = m_result.candidates[index];
     const std::string key = c.arch.key();
@@ -910,20 +1085,19 @@ void SearchRun::confirmOne(std::size_t index)
         c.elapsedS = k->second.elapsedS;
         fromEarlierRun = true;
     } else {
-        Measurement m = m_measurer.confirm(c.arch, m_control.cancelFlag()); // waits for one started ahead
+        Measurement m =
+            taken ? *taken : m_measurer.confirm(c.arch, m_control.cancelFlag()); // waits for one started ahead
         m_confirmingAhead.erase(key);
         if (m.status == Measurement::Status::Lost) {
             stopOn(m);
             m_confirmTried.erase(key); // a resumed run confirms it
             return;
         }
+        if (m.status == Measurement::Status::Cancelled)
+            m_confirmTried.erase(key); // a resumed run confirms it
         if (m.status != Measurement::Status::Ok || !m.confirmed)
             return; // stays as first measured, shown unconfirmed
-        if (c.measurement.measureMs > 0 && m.measureMs > 0) {
-            m_confirmsMs += m.measureMs;
-            m_confirmedFirstsMs += c.measurement.measureMs;
-            ++m_confirmsTimed;
-        }
+        m_budget.recordConfirmation(m.measureMs, c.measurement.measureMs);
         m.firstLatencyMs = c.measurement.latencyMs;
         m.firstPrefillMs = c.measurement.prefillMs;
         m.firstDecodeMsPerToken = c.measurement.decodeMsPerToken;

@@ -6,6 +6,7 @@
 #include "measurer.h"
 #include "screening.h"
 #include "searchspace.h"
+#include "timebudget.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -17,7 +18,10 @@
 
 namespace lts {
 
-enum class Algorithm { Evolution, Random };
+// Evolution: LTS Studio's course (calibrate the estimates on the device, a first population from
+// the estimated frontier of a large sample, screened evolution). Lts: the published procedure
+// (a plain random first population and every candidate measured in full). Random: random search.
+enum class Algorithm { Evolution, Random, Lts };
 std::string algorithmName(Algorithm a);
 Algorithm algorithmFromName(const std::string& name, const std::string& field = "algorithm");
 
@@ -37,10 +41,10 @@ struct SearchParams {
     // Screening (the evolution only): a candidate whose estimates, each lowered by the margin
     // (or by the estimate's observed 90th-percentile error when larger), are dominated by the
     // measured frontier on the chosen objectives is recorded as estimated instead of measured.
-    // The estimates order each batch's measurements; they screen and cull only after the first
-    // population (a plain random sample, measured in full) and only while they are trusted on
-    // this device (EstimateCalibrator::trusted). Every frontier point is a full, confirmed
-    // measurement.
+    // The estimates screen and cull only once a calibration sample measured on this device shows
+    // that they hold (EstimateCalibrator::trusted), and a random share of what they drop is
+    // measured anyway (ScreeningPolicy). Without screening the first population is a plain
+    // random sample, measured in full. Every frontier point is a full, confirmed measurement.
     bool screening = true;
     double screeningMargin = 0.1;
     // With screening, each batch is drawn from `presample` times as many sampled architectures,
@@ -134,6 +138,8 @@ public:
     // Earlier results (a resumed run): the search replays its seeded course and takes a known
     // architecture's measurement from here instead of measuring it again.
     void setKnownCandidates(std::vector<Candidate> known, double elapsedOffsetS = 0);
+    // The clock the time budget and the candidates' times are read from (a test drives its own).
+    void setClock(SearchClock clock) { m_clock = std::move(clock); }
 
     // Reports to `observer` (may be null) on this thread; see SearchObserver for what a throw does.
     SearchResult run(SearchObserver* observer);
@@ -151,6 +157,7 @@ private:
     RunControl* m_control;
     std::vector<Candidate> m_known;
     double m_elapsedOffsetS = 0;
+    SearchClock m_clock = steadyClock();
 };
 
 } // namespace lts

@@ -99,7 +99,7 @@ public:
     {
         ++calls;
         const bool first = perKey[arch.key()]++ == 0;
-        const auto t0 = std::chrono::steady_clock::now();
+        const double t0 = now();
         if (onMeasure)
             onMeasure(arch);
         return timed(make(arch, cancel, first), t0);
@@ -109,7 +109,7 @@ public:
     {
         ++confirms;
         confirmed.push_back(arch);
-        const auto t0 = std::chrono::steady_clock::now();
+        const double t0 = now();
         if (onConfirm)
             onConfirm(arch);
         Measurement m = timed(make(arch, cancel, false), t0);
@@ -155,6 +155,7 @@ public:
     int estimates = 0;
     std::function<void(const ArchConfig&)> onConfirm; // called at each confirmation (e.g. to take time)
     bool reportTime = false; // each measurement's measureMs is the time onMeasure or onConfirm took
+    std::function<double()> clock; // with reportTime: the clock that time is read from (seconds), else steady
     int confirms = 0;
     std::vector<ArchConfig> confirmed; // in the order asked
     std::vector<ArchConfig> estimated; // in the order asked
@@ -167,10 +168,15 @@ public:
 private:
     // With reportTime, the time the call took (onMeasure or onConfirm may spend some), as a
     // device reports it; otherwise none, so that a search keeps no time back for confirmations.
-    Measurement timed(Measurement m, std::chrono::steady_clock::time_point t0) const
+    double now() const
+    {
+        return clock ? clock()
+                     : std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+    Measurement timed(Measurement m, double t0) const
     {
         if (reportTime)
-            m.measureMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            m.measureMs = 1000.0 * (now() - t0);
         return m;
     }
     Measurement make(const ArchConfig& arch, const std::atomic<bool>& cancel, bool first) const

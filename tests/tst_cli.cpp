@@ -157,13 +157,15 @@ void TestCli::runTinySearch()
     const QList<QJsonObject> lines =
         records(readLines(QDir(out).filePath(QStringLiteral("candidates.jsonl"))), &badRepeats);
     QCOMPARE(badRepeats, 0); // the only repeated lines are confirmations
-    // A population of 10, then at most 4 mutants + 4 crossovers per iteration (identical parents
-    // breed nothing new, and which parents are drawn depends on the measured latencies).
+    // A population of 10, or the 13 of the calibration sample when the estimates do not hold for
+    // models this small (they take a tenth of a millisecond), then at most 4 mutants + 4
+    // crossovers per iteration (identical parents breed nothing new, and which parents are drawn
+    // depends on the measured latencies).
     std::map<int, int> perIteration;
     for (const QJsonObject& o : lines)
         ++perIteration[o.value(QStringLiteral("iteration")).toInt()];
     QCOMPARE(perIteration.size(), std::size_t(3));
-    QCOMPARE(perIteration[0], 10);
+    QVERIFY2(perIteration[0] >= 10 && perIteration[0] <= 13, qPrintable(QString::number(perIteration[0])));
     QVERIFY(perIteration[1] >= 4 && perIteration[1] <= 8);
     QVERIFY(perIteration[2] >= 4 && perIteration[2] <= 8);
     QVERIFY(r.out.contains(QStringLiteral(" of %1 candidates").arg(lines.size())));

@@ -31,6 +31,8 @@ private Q_SLOTS:
     void peakMemoryCoversWeights();
     void memoryGrowsWithSequence();
     void timedPassesDoNotFaultMemoryIn();
+    void nextCandidateReusesTheHeap();
+    void confirmationsInterleaved();
     void threadsBindBlas();
     void failedCandidateIsRecorded();
     void cancelInsideMeasurement();
@@ -207,6 +209,59 @@ void TestProfiler::timedPassesDoNotFaultMemoryIn()
         qPrintable(QStringLiteral("%1 page faults per timed pass; the activations span %2 pages")
                        .arg(perPass)
                        .arg(activationPages)));
+}
+
+void TestProfiler::nextCandidateReusesTheHeap()
+{
+    // A measuring process keeps its heap: a candidate measured after a larger one finds its
+    // weights and activations in pages already faulted in, so its whole measurement faults in a
+    // small share of what it allocates (before, every large block was mapped afresh: all of it).
+    TorchMeasurer measurer(MeasureProtocol {});
+    std::atomic<bool> never { false };
+    const ArchConfig large = test::gpt2(4, 512, 4, 2048, 30000, 128);
+    const ArchConfig small = test::gpt2(3, 384, 4, 1536, 30000, 128);
+    QCOMPARE(measurer.measure(large, never).status, Measurement::Status::Ok);
+    const long before = minorFaults();
+    const Measurement m = measurer.measure(small, never);
+    const long faults = minorFaults() - before;
+    QCOMPARE(m.status, Measurement::Status::Ok);
+    const double pages = (m.weightsMb + m.activationsMb) * 1024 * 1024 / 4096;
+    qInfo("%ld page faults for a candidate of %.0f pages; cold pass %.1f ms, steady %.1f ms", faults, pages, m.coldMs,
+        m.latencyMs);
+    QVERIFY2(faults < 0.2 * pages, qPrintable(QStringLiteral("%1 faults, %2 pages").arg(faults).arg(pages)));
+    QVERIFY(m.timedMs > 0 && m.timedMs < m.measureMs);
+}
+
+void TestProfiler::confirmationsInterleaved()
+{
+    // Three models confirmed together: each is timed in every round (at least the protocol's
+    // minimum), its peak is its own (not the other models' weights beside it), and the larger
+    // models take longer.
+    MeasureProtocol p;
+    p.tolerance = 0.5; // medians known after the minimum of rounds
+    TorchMeasurer measurer(p);
+    std::atomic<bool> never { false };
+    const std::vector<ArchConfig> archs { test::gpt2(1, 128, 2, 256, 8000, 64), test::gpt2(4, 256, 4, 1024, 8000, 64),
+        test::gpt2(2, 192, 2, 512, 8000, 64) };
+    const std::vector<Measurement> together = measurer.confirmTogether(archs, never);
+    QCOMPARE(together.size(), archs.size());
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+        const Measurement alone = measurer.measure(archs[i], never);
+        const Measurement& m = together[i];
+        QCOMPARE(m.status, Measurement::Status::Ok);
+        QVERIFY(m.confirmed);
+        QCOMPARE(m.repeats, p.minRepeats);
+        QCOMPARE(m.weightsMb, alone.weightsMb);
+        QVERIFY2(std::fabs(m.peakMemoryMb - alone.peakMemoryMb) < 0.05 * alone.peakMemoryMb,
+            qPrintable(QStringLiteral("%1 MB together, %2 MB alone").arg(m.peakMemoryMb).arg(alone.peakMemoryMb)));
+        QVERIFY(m.measureMs >= m.timedMs && m.timedMs > 0);
+    }
+    QVERIFY(together[1].latencyMs > together[0].latencyMs);
+    QVERIFY(together[1].latencyMs > together[2].latencyMs);
+    // A single confirmation is a group of one.
+    const Measurement one = measurer.confirm(archs[0], never);
+    QVERIFY(one.confirmed);
+    QCOMPARE(one.repeats, p.minRepeats);
 }
 
 void TestProfiler::threadsBindBlas()

@@ -1,6 +1,7 @@
 // Screening's parts tested directly: the incremental calibrator against a brute-force sort of
 // every error (predictive, against a calibration that follows the recent ratios), when it is
-// trusted, the margin, the measurement order by hypervolume gain, and
+// trusted, the margin, the measurement order by hypervolume gain, the calibration sample's
+// strata, the audit of what screening drops and what false drops do to the margin, and
 // the part-cost table (grid interpolation of time and memory, each part timed once, loading a
 // kept table) on a fake part timer.
 #include "paramcount.h"
@@ -12,7 +13,9 @@
 #include <QtTest>
 
 #include <cmath>
+#include <map>
 #include <random>
+#include <set>
 
 using namespace lts;
 
@@ -59,6 +62,9 @@ private Q_SLOTS:
     void calibrationFollowsDrift();
     void marginFollowsTheError();
     void orderByHypervolumeGain();
+    void calibrationSampleSpansTheStrata();
+    void auditIsAShareOfTheDrops();
+    void falseDropsWidenTheMarginThenStopScreening();
     void tableInterpolatesOnTheGrid();
     void tableTimesEachPartOnce();
     void tableLoadsAndSkipsBadEntries();
@@ -195,6 +201,120 @@ void TestScreening::orderByHypervolumeGain()
     QCOMPARE(cheapFirst, (std::vector<std::size_t> { 1, 0 }));
     const auto same = lts::orderByHypervolumeGain(front, { { 1, 1 }, { 5, 5 } }, { 10, 10 }, { 1, 1 });
     QCOMPARE(same, (std::vector<std::size_t> { 0, 1 }));
+}
+
+void TestScreening::calibrationSampleSpansTheStrata()
+{
+    // A seeded random pool of the gpt2-lts space: the sample takes the first member of every
+    // stratum of depth and width (the strata that 40 M parameters leave non-empty), then goes
+    // round again; it comes cheapest first.
+    SearchSpace space = preset("gpt2-lts");
+    std::mt19937 rng(5);
+    std::vector<ArchConfig> pool;
+    std::vector<double> costs;
+    for (int i = 0; i < 400; ++i) {
+        const int layers = space.nLayerMin + int(rng() % unsigned(space.nLayerMax - space.nLayerMin + 1));
+        const int d = space.dModel[rng() % space.dModel.size()];
+        pool.push_back(test::gpt2(layers, d, 4, 2 * d));
+        costs.push_back(double(decoderParams(pool.back())) / 1e5);
+    }
+    std::set<int> present;
+    for (const auto& a : pool)
+        present.insert(calibrationStratum(a, space));
+    QCOMPARE(int(present.size()), kStrata); // every stratum has members in this pool
+    const std::vector<std::size_t> sample = calibrationSample(pool, costs, space, 13);
+    QCOMPARE(sample.size(), std::size_t(13));
+    std::map<int, int> perStratum;
+    for (std::size_t i : sample)
+        ++perStratum[calibrationStratum(pool[i], space)];
+    QCOMPARE(int(perStratum.size()), kStrata);
+    for (const auto& [stratum, n] : perStratum) {
+        QVERIFY(n == 1 || n == 2);
+        // the cheapest of the stratum's first four members in pool order is in it
+        std::vector<std::size_t> firstFour;
+        for (std::size_t i = 0; i < pool.size() && firstFour.size() < kCalibrationDraws; ++i)
+            if (calibrationStratum(pool[i], space) == stratum)
+                firstFour.push_back(i);
+        const std::size_t cheapest = *std::min_element(
+            firstFour.begin(), firstFour.end(), [&](std::size_t x, std::size_t y) { return costs[x] < costs[y]; });
+        QVERIFY(std::count(sample.begin(), sample.end(), cheapest) == 1);
+    }
+    for (std::size_t k = 1; k < sample.size(); ++k)
+        QVERIFY(costs[sample[k - 1]] <= costs[sample[k]]);
+    // Depth 2 with the narrowest width is stratum 0; 15 layers of the widest the last.
+    QCOMPARE(calibrationStratum(test::gpt2(2, 128, 4, 256), space), 0);
+    QCOMPARE(calibrationStratum(test::gpt2(15, 960, 4, 1920), space), kStrata - 1);
+    // A pool of one stratum: the cheapest of its first four, then of the next four.
+    std::vector<ArchConfig> narrow(6, test::gpt2(2, 128, 4, 256));
+    QCOMPARE(calibrationSample(narrow, { 3, 1, 2, 4, 9, 8 }, space, 2), (std::vector<std::size_t> { 1, 5 }));
+}
+
+void TestScreening::auditIsAShareOfTheDrops()
+{
+    // The coin is the architecture's (the same for a replay), about kAuditProbability of the
+    // drops are audited, and never more than kAuditShare of the full measurements (plus one).
+    ScreeningPolicy policy(0.1, true, false, 1111);
+    int heads = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const std::string key = "arch" + std::to_string(i);
+        const bool audit = policy.audits(key, 1000000);
+        QCOMPARE(policy.audits(key, 1000000), audit);
+        heads += audit;
+    }
+    QVERIFY2(std::abs(heads - 400) < 60, qPrintable(QString::number(heads)));
+    ScreeningPolicy other(0.1, true, false, 1112);
+    int differ = 0;
+    for (int i = 0; i < 4000; ++i)
+        differ +=
+            other.audits("arch" + std::to_string(i), 1000000) != policy.audits("arch" + std::to_string(i), 1000000);
+    QVERIFY(differ > 500); // another seed, other coins
+    int audited = 0;
+    for (int i = 0; i < 4000; ++i) {
+        if (policy.audits("arch" + std::to_string(i), 100)) { // 100 full measurements allow 5 audits and one
+            policy.recordAudit(false);
+            ++audited;
+        }
+    }
+    QCOMPARE(audited, 6);
+    QCOMPARE(policy.quality(policy.latency(), 0).audited, 6);
+    QCOMPARE(policy.quality(policy.latency(), 0).falseDrops, 0);
+}
+
+void TestScreening::falseDropsWidenTheMarginThenStopScreening()
+{
+    ScreeningPolicy policy(0.1, true, false, 7);
+    for (int i = 0; i < EstimateCalibrator::kMinPairs + EstimateCalibrator::kMinTrustPairs; ++i)
+        policy.latency().add(100, 100);
+    QVERIFY(policy.update().has_value()); // "the estimates hold"
+    QCOMPARE(policy.trust(), ScreeningPolicy::Trust::Yes);
+    QCOMPARE(policy.latencyMargin(), 0.1);
+    // Four audits, one false drop: too few to judge; a fifth clean one: 1 of 5 is 20%, over 10%.
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(!policy.recordAudit(i == 0).has_value());
+    auto notice = policy.recordAudit(false);
+    QVERIFY(notice.has_value() && notice->warning);
+    QVERIFY2(notice->text.find("widens to 20%") != std::string::npos, notice->text.c_str());
+    QCOMPARE(policy.latencyMargin(), 0.2);
+    // Nine clean audits, then a false drop: 1 of 10 is not over the bound.
+    for (int i = 0; i < 10; ++i)
+        QVERIFY(!policy.recordAudit(i == 9).has_value());
+    QCOMPARE(policy.latencyMargin(), 0.2);
+    // The next false drop makes 2 of 11: the margin doubles again, and the window starts afresh.
+    QVERIFY(policy.recordAudit(true).has_value());
+    QCOMPARE(policy.latencyMargin(), 0.4);
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(!policy.recordAudit(true).has_value()); // four: too few to judge
+    notice = policy.recordAudit(true); // five of five: no widening left
+    QVERIFY(notice.has_value());
+    QVERIFY2(notice->text.find("screening and culling are off") != std::string::npos, notice->text.c_str());
+    QCOMPARE(policy.trust(), ScreeningPolicy::Trust::No);
+    QVERIFY(!policy.update().has_value()); // stays off, said once
+    QCOMPARE(policy.trust(), ScreeningPolicy::Trust::No);
+    const EstimateQuality q = policy.quality(policy.latency(), 3);
+    QCOMPARE(q.audited, 21);
+    QCOMPARE(q.falseDrops, 8);
+    QVERIFY(!q.trusted);
+    QCOMPARE(q.margin, 0.0);
 }
 
 void TestScreening::tableInterpolatesOnTheGrid()

@@ -84,13 +84,12 @@ private Q_SLOTS:
     void timeBudget();
     void timeBudgetIncludesTheConfirmation();
     void reserveLearnsWhatConfirmationsCost();
-    void exactEstimatesChangeNothingButCost();
+    void firstPopulationFromTheEstimatedFrontier();
     void calibrationLearnsBias();
     void screeningOff();
     void presampleKeepsTheBestEstimates_data();
     void presampleKeepsTheBestEstimates();
-    void largestHypervolumeGainIsMeasuredFirst();
-    void firstPopulationIsPlainRandom();
+    void ltsIsThePlainProcedure();
     void randomBaselineIgnoresEstimates();
     void untrustedEstimatesTurnThemselvesOff();
     void frontierPointsAreConfirmed();
@@ -385,31 +384,43 @@ void TestSearch::pauseHoldsTheWorker()
 
 void TestSearch::timeBudget()
 {
+    // Each measurement takes 10 ms on a driven clock, confirmations too: a budget of 0.3 s holds
+    // at most 30 of them, and nothing is measured once the budget is spent.
+    double now = 0;
     test::FakeMeasurer m;
-    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    m.onMeasure = [&](const ArchConfig&) { now += 0.01; };
+    m.onConfirm = m.onMeasure;
     SearchParams p = smallParams();
     p.timeBudgetS = 0.3;
     Recorder rec;
-    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
+    SearchEngine engine(gptSpace(), p, m);
+    engine.setClock([&] { return now; });
+    const SearchResult r = engine.run(&rec);
     QVERIFY(!r.cancelled);
-    QVERIFY(r.candidates.size() >= 5);
-    QVERIFY(r.candidates.size() < 60);
+    QVERIFY(m.calls >= 5);
+    QVERIFY(m.calls + m.confirms <= 31); // the budget, overrun by one confirmation at most
+    QVERIFY(r.elapsedS <= p.timeBudgetS + 0.01 + 1e-9);
     QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+    for (const auto& c : r.candidates)
+        QVERIFY(c.elapsedS <= r.elapsedS);
 }
 
 void TestSearch::timeBudgetIncludesTheConfirmation()
 {
     // Confirmations slower than the reserve kept for them: the search stops confirming when the
     // budget is spent, says how many points it left unconfirmed, and overruns by one at most.
+    double now = 0;
     test::FakeMeasurer m;
-    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
-    static constexpr int kConfirmMs = 60;
-    m.onConfirm = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(kConfirmMs)); };
+    m.onMeasure = [&](const ArchConfig&) { now += 0.01; };
+    static constexpr double kConfirmS = 0.06;
+    m.onConfirm = [&](const ArchConfig&) { now += kConfirmS; };
     SearchParams p = smallParams();
     p.timeBudgetS = 0.3;
     Recorder rec;
-    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
-    QVERIFY2(r.elapsedS < p.timeBudgetS + 2 * kConfirmMs / 1000.0, qPrintable(QString::number(r.elapsedS)));
+    SearchEngine engine(gptSpace(), p, m);
+    engine.setClock([&] { return now; });
+    const SearchResult r = engine.run(&rec);
+    QVERIFY2(r.elapsedS <= p.timeBudgetS + kConfirmS + 1e-9, qPrintable(QString::number(r.elapsedS)));
     QVERIFY(unconfirmedOnFrontier(r) > 0);
     const bool said = std::any_of(rec.events.begin(), rec.events.end(), [&](const SearchEvent& e) {
         return e.kind == SearchEvent::Kind::Message && e.warning
@@ -423,51 +434,87 @@ void TestSearch::reserveLearnsWhatConfirmationsCost()
     // Confirmations take three first measurements' time, more than the reserve's first guess
     // (1.3): once the run has timed a few, it keeps back what they cost and confirms its whole
     // final frontier within the budget (with the first guess kept, 3 points were left).
+    double now = 0;
     test::FakeMeasurer m;
     m.reportTime = true;
-    m.onMeasure = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
-    m.onConfirm = [](const ArchConfig&) { std::this_thread::sleep_for(std::chrono::milliseconds(30)); };
+    m.clock = [&] { return now; };
+    m.onMeasure = [&](const ArchConfig&) { now += 0.01; };
+    m.onConfirm = [&](const ArchConfig&) { now += 0.03; };
     SearchParams p = smallParams();
     p.timeBudgetS = 0.8;
     Recorder rec;
-    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
+    SearchEngine engine(gptSpace(), p, m);
+    engine.setClock([&] { return now; });
+    const SearchResult r = engine.run(&rec);
     QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
     QVERIFY(m.confirms > 3);
     QCOMPARE(unconfirmedOnFrontier(r), 0);
-    QVERIFY2(r.elapsedS < p.timeBudgetS + 0.06, qPrintable(QString::number(r.elapsedS)));
+    QVERIFY2(r.elapsedS <= p.timeBudgetS + 1e-9, qPrintable(QString::number(r.elapsedS)));
 }
 
-void TestSearch::exactEstimatesChangeNothingButCost()
+void TestSearch::firstPopulationFromTheEstimatedFrontier()
 {
-    // A candidate screened out by an exact estimate is dominated anyway, so the course of the
-    // search (its frontiers and parents) is the same as measuring everything, for less. Only
-    // the order within an iteration differs: the largest estimated gains are measured first.
-    test::FakeMeasurer all, screened;
-    screened.estimateScale = 1.0;
-    SearchParams p = smallParams();
-    p.presample = 1; // every sample a candidate, as without screening
-    p.estimateRounds = 0;
-    const SearchResult full = SearchEngine(gptSpace(), p, all).run(nullptr);
-    const SearchResult fast = SearchEngine(gptSpace(), p, screened).run(nullptr);
-    auto keySet = [](const SearchResult& r, bool frontierOnly) {
-        std::multiset<std::pair<int, std::string>> out;
-        for (std::size_t i = 0; i < r.candidates.size(); ++i)
-            if (!frontierOnly || r.candidates[i].onFrontier)
-                out.insert({ r.candidates[i].iteration, r.candidates[i].arch.key() });
-        return out;
-    };
-    QCOMPARE(keySet(fast, false), keySet(full, false));
-    QCOMPARE(keySet(fast, true), keySet(full, true));
-    int estimated = 0;
-    for (const auto& c : fast.candidates)
-        estimated += c.status == Candidate::Status::Estimated;
-    for (std::size_t i : fast.frontier)
-        QCOMPARE(fast.candidates[i].status, Candidate::Status::Ok); // a full measurement
-    qInfo("%d of %zu candidates screened out", estimated, fast.candidates.size());
-    QVERIFY(estimated >= 10);
-    QCOMPARE(screened.calls, int(fast.candidates.size()) - estimated);
-    QCOMPARE(fast.estimate.screenedOut, estimated);
-    QCOMPARE(fast.estimate.medianError, 0.0);
+    // Exact estimates: a calibration sample across the strata, cheapest first, until they hold;
+    // then the members of the 4,000 sampled on or near the estimated frontier, its own members
+    // first; every other one recorded as estimated. With room for all of them, no architecture
+    // the estimates dropped is on the frontier of the whole sample.
+    test::FakeMeasurer m;
+    m.estimateScale = 1.0;
+    SearchParams p = smallParams(13);
+    p.iterations = 1;
+    p.mutants = 150;
+    p.crossovers = 150;
+    Recorder rec;
+    const SearchResult r = SearchEngine(gptSpace(), p, m).run(&rec);
+    std::vector<const Candidate*> measured, estimated;
+    for (const auto& c : r.candidates)
+        (c.status == Candidate::Status::Estimated ? estimated : measured).push_back(&c);
+    qInfo("%zu measured, %zu estimated, frontier %zu", measured.size(), estimated.size(), r.frontier.size());
+    QVERIFY(estimated.size() > 2000);
+    int audits = 0;
+    for (const Candidate* c : measured)
+        audits += c->audit;
+    QVERIFY(int(measured.size()) - audits <= p.populationSize());
+    QCOMPARE(m.calls, int(measured.size()));
+    QVERIFY(r.estimate.trusted);
+    // The calibration: the first 13 measured span every stratum the sample reaches, cheapest first.
+    constexpr std::size_t kCalibration = EstimateCalibrator::kMinPairs + EstimateCalibrator::kMinTrustPairs;
+    std::set<int> reached, calibrated;
+    for (const auto& c : r.candidates)
+        reached.insert(calibrationStratum(c.arch, gptSpace()));
+    for (std::size_t k = 0; k < kCalibration; ++k) {
+        calibrated.insert(calibrationStratum(measured[k]->arch, gptSpace()));
+        if (k > 0)
+            QVERIFY(measured[k - 1]->measurement.latencyMs <= measured[k]->measurement.latencyMs);
+    }
+    QCOMPARE(calibrated, reached);
+    // No false drop: every estimated one is dominated by a measured one.
+    std::vector<Point> measuredPoints;
+    for (const Candidate* c : measured)
+        measuredPoints.push_back(c->point(p.objectives));
+    for (const Candidate* c : estimated) {
+        QCOMPARE(c->measurement.latencyMs, test::FakeMeasurer::latencyOf(c->arch));
+        const Point e = c->point(p.objectives);
+        QVERIFY(
+            std::any_of(measuredPoints.begin(), measuredPoints.end(), [&](const Point& x) { return dominates(x, e); }));
+    }
+    // After the calibration, the estimated frontier's members come first.
+    std::vector<Point> all;
+    for (const auto& c : r.candidates)
+        if (c.status != Candidate::Status::Failed)
+            all.push_back(c.point(p.objectives));
+    std::set<Point> front;
+    for (std::size_t i : paretoFront(all))
+        front.insert(all[i]);
+    QVERIFY(front.count(measured[kCalibration]->point(p.objectives)) == 1);
+    QVERIFY(std::any_of(rec.events.begin(), rec.events.end(), [](const SearchEvent& e) {
+        return e.kind == SearchEvent::Kind::Message
+            && e.message.find("calibration measurements; of") != std::string::npos;
+    }));
+    // Audits: a random share of the drops measured anyway, within 5% of the full measurements.
+    QCOMPARE(r.estimate.audited, audits);
+    QVERIFY(audits >= 1);
+    QVERIFY(audits <= ScreeningPolicy::kAuditShare * double(measured.size()) + 1);
 }
 
 void TestSearch::calibrationLearnsBias()
@@ -514,10 +561,10 @@ void TestSearch::presampleKeepsTheBestEstimates_data()
 
 void TestSearch::presampleKeepsTheBestEstimates()
 {
-    // After the first population (measured in full, and enough to trust the exact estimates),
-    // each batch is the best of presample x as many bred samples (and as many again per
-    // estimate round) by the estimates of the chosen objectives: no candidate kept is outranked
-    // on those objectives by a sample left out, and nothing more is measured.
+    // After the first population (enough full measurements to trust the exact estimates), each batch is the best of
+    // presample x as many bred samples (and as many again per estimate round) by the estimates of the chosen
+    // objectives: no candidate kept is outranked on those objectives by a sample left out, and nothing more is
+    // measured.
     QFETCH(int, rounds);
     QFETCH(QString, objectives);
     SearchParams p = smallParams();
@@ -531,8 +578,18 @@ void TestSearch::presampleKeepsTheBestEstimates()
     p.estimateRounds = rounds;
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
     const int bred = p.mutants + p.crossovers;
-    QCOMPARE(int(r.candidates.size()), p.populationSize() + bred);
-    QCOMPARE(int(m.estimated.size()), p.populationSize() + bred * p.presample * (1 + rounds));
+    // What the first population estimated: the same seed's first iteration alone.
+    test::FakeMeasurer firstOnly;
+    firstOnly.estimateScale = m.estimateScale;
+    firstOnly.memoryEstimateScale = 1.0;
+    SearchParams one = p;
+    one.iterations = 1;
+    SearchEngine(gptSpace(), one, firstOnly).run(nullptr);
+    const int firstEstimates = int(firstOnly.estimated.size());
+    QCOMPARE(int(std::count_if(
+                 r.candidates.begin(), r.candidates.end(), [](const Candidate& c) { return c.iteration == 1; })),
+        bred);
+    QCOMPARE(int(m.estimated.size()), firstEstimates + bred * p.presample * (1 + rounds));
     auto truePoint = [&](const ArchConfig& a) {
         Candidate c;
         c.decoderParams = decoderParams(a);
@@ -540,7 +597,7 @@ void TestSearch::presampleKeepsTheBestEstimates()
         c.measurement.peakMemoryMb = test::FakeMeasurer::memoryOf(a);
         return c.point(p.objectives);
     };
-    const std::vector<ArchConfig> second(m.estimated.begin() + p.populationSize(), m.estimated.end());
+    const std::vector<ArchConfig> second(m.estimated.begin() + firstEstimates, m.estimated.end());
     std::vector<Point> points;
     for (const auto& a : second)
         points.push_back(truePoint(a));
@@ -559,59 +616,6 @@ void TestSearch::presampleKeepsTheBestEstimates()
     }
     QVERIFY2(
         worstKept <= bestLeft, qPrintable(QStringLiteral("kept rank %1, left rank %2").arg(worstKept).arg(bestLeft)));
-
-    // The same seed without presampling breeds a second batch with a smaller hypervolume.
-    test::FakeMeasurer plain;
-    plain.estimateScale = m.estimateScale;
-    plain.memoryEstimateScale = 1.0;
-    p.presample = 1;
-    const SearchResult r1 = SearchEngine(gptSpace(), p, plain).run(nullptr);
-    auto bredPoints = [&](const SearchResult& res) {
-        std::vector<Point> pts;
-        for (const auto& c : res.candidates)
-            if (c.iteration == 1)
-                pts.push_back(truePoint(c.arch));
-        return pts;
-    };
-    Point ref { -double(gptSpace().paramsMin) };
-    for (std::size_t o = 1; o < p.objectives.size(); ++o) {
-        double worst = 0;
-        for (const auto& res : { r, r1 })
-            for (const auto& pt : bredPoints(res))
-                worst = std::max(worst, pt[o]);
-        ref.push_back(1.1 * worst);
-    }
-    qInfo("hypervolume of the bred batch with presampling %.4g, without %.4g", hypervolume(bredPoints(r), ref),
-        hypervolume(bredPoints(r1), ref));
-    QVERIFY(hypervolume(bredPoints(r), ref) > hypervolume(bredPoints(r1), ref));
-}
-
-void TestSearch::largestHypervolumeGainIsMeasuredFirst()
-{
-    // Candidates are measured in order of the hypervolume their estimate adds per second of
-    // measuring (its latency): the first is the one whose own dominated area (from the lower
-    // parameter bound to 1.1 x the batch's slowest estimate) per ms of latency is largest.
-    test::FakeMeasurer m;
-    m.estimateScale = 1.0;
-    SearchParams p = smallParams();
-    p.iterations = 1;
-    p.presample = 1;
-    const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
-    double worst = 0;
-    for (const auto& c : r.candidates)
-        worst = std::max(worst, test::FakeMeasurer::latencyOf(c.arch));
-    auto rate = [&](const Candidate& c) {
-        const double latency = test::FakeMeasurer::latencyOf(c.arch);
-        return std::max(0.0, double(c.decoderParams - gptSpace().paramsMin)) * (1.1 * worst - latency) / latency;
-    };
-    QCOMPARE(r.candidates.front().id, 0);
-    for (const auto& c : r.candidates)
-        QVERIFY(rate(c) <= rate(r.candidates.front()));
-    QVERIFY(rate(r.candidates.front()) > rate(r.candidates[1]));
-    // Not the largest area alone: the search would start with its slowest measurements.
-    auto area = [&](const Candidate& c) { return rate(c) * test::FakeMeasurer::latencyOf(c.arch); };
-    QVERIFY(std::any_of(r.candidates.begin(), r.candidates.end(),
-        [&](const Candidate& c) { return area(c) > area(r.candidates.front()); }));
 }
 
 namespace {
@@ -635,29 +639,33 @@ bool sameCandidates(const SearchResult& a, const SearchResult& b)
 
 } // namespace
 
-void TestSearch::firstPopulationIsPlainRandom()
+void TestSearch::ltsIsThePlainProcedure()
 {
-    // The first population is the seed's plain random sample, measured in full, however the
-    // estimates are set: they may only order it.
+    // --algorithm lts is the published procedure: the seed's plain random first population and
+    // every bred candidate measured in full, never an estimate asked, however good the
+    // estimates are: the same run as the evolution without screening.
     SearchParams plain = smallParams(21);
-    plain.iterations = 1;
     plain.screening = false;
     test::FakeMeasurer m0;
     const SearchResult reference = SearchEngine(gptSpace(), plain, m0).run(nullptr);
-    SearchParams p = plain;
-    p.screening = true;
+    SearchParams p = smallParams(21);
+    p.algorithm = Algorithm::Lts;
     p.presample = 10;
     p.estimateRounds = 2;
     test::FakeMeasurer m;
     m.estimateScale = 1.0;
     m.memoryEstimateScale = 1.0;
     const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
-    QCOMPARE(keysOfIteration(r, 0), keysOfIteration(reference, 0));
-    QCOMPARE(int(r.candidates.size()), p.populationSize());
-    QCOMPARE(m.estimates, p.populationSize()); // estimated to order the measurements, no more
+    QCOMPARE(keys(r), keys(reference));
+    QCOMPARE(int(std::count_if(
+                 r.candidates.begin(), r.candidates.end(), [](const Candidate& c) { return c.iteration == 0; })),
+        p.populationSize());
+    QCOMPARE(m.estimates, 0);
     for (const auto& c : r.candidates)
         QCOMPARE(c.status, Candidate::Status::Ok);
-    QCOMPARE(m.calls, p.populationSize());
+    QCOMPARE(m.calls, int(r.candidates.size()));
+    QCOMPARE(algorithmFromName("lts"), Algorithm::Lts);
+    QCOMPARE(algorithmName(Algorithm::Lts), std::string("lts"));
 }
 
 void TestSearch::randomBaselineIgnoresEstimates()
@@ -677,8 +685,9 @@ void TestSearch::randomBaselineIgnoresEstimates()
 
 void TestSearch::untrustedEstimatesTurnThemselvesOff()
 {
-    // Estimates off by up to 60% either way are not trusted: nothing is screened or culled, the
-    // run breeds exactly what measuring everything breeds, and the user is told why.
+    // Estimates off by up to 60% either way are not trusted after the calibration sample: nothing
+    // is screened or culled, the first population is a random sample measured in full, the run
+    // breeds as measuring everything breeds, and the user is told why.
     SearchParams p = smallParams(3);
     p.presample = 5;
     test::FakeMeasurer noisy;
@@ -690,7 +699,9 @@ void TestSearch::untrustedEstimatesTurnThemselvesOff()
     off.screening = false;
     test::FakeMeasurer plain;
     const SearchResult reference = SearchEngine(gptSpace(), off, plain).run(nullptr);
-    QVERIFY(sameCandidates(r, reference));
+    QCOMPARE(r.candidates.size(), reference.candidates.size());
+    QCOMPARE(noisy.calls, int(r.candidates.size()));
+    QCOMPARE(int(keysOfIteration(r, 0).size()), p.populationSize());
     for (const auto& c : r.candidates)
         QVERIFY(c.status != Candidate::Status::Estimated);
     QVERIFY(!r.estimate.trusted);
@@ -817,14 +828,9 @@ void TestSearch::poolFollowsTheCourseOfOneDevice()
     for (const auto& x : inner.confirmed)
         confirmedPool.push_back(x.key());
     QCOMPARE(confirmedPool, confirmedOne);
-    // The first population, which no estimate can change, was started all at once; later, while
-    // screening could drop a candidate, the pool kept at most two per device under way; and what
-    // it measured ahead in vain is said.
-    const auto firstPopulation = std::size_t(
-        std::count_if(a.candidates.begin(), a.candidates.end(), [](const Candidate& c) { return c.iteration == 0; }));
-    QVERIFY(firstPopulation > 6 && pool.measuringAhead.size() > firstPopulation);
-    QCOMPARE(pool.measuringAhead[firstPopulation - 1], int(firstPopulation));
-    QCOMPARE(*std::max_element(pool.measuringAhead.begin() + firstPopulation, pool.measuringAhead.end()), 6);
+    // While screening could drop a candidate, the pool kept at most two per device under way;
+    // and what it measured ahead in vain is said.
+    QCOMPARE(*std::max_element(pool.measuringAhead.begin(), pool.measuringAhead.end()), 6);
     QVERIFY(pool.takenAhead > one.calls / 2);
     const int dropped = inner.calls + inner.confirms - one.calls - one.confirms;
     QCOMPARE(pool.abandoned, dropped);

@@ -302,7 +302,8 @@ namespace {
 
     Items algorithmItems()
     {
-        return { { QStringLiteral("Evolution (LTS)"), QStringLiteral("evolution") },
+        return { { QStringLiteral("Evolution (calibrated estimates)"), QStringLiteral("evolution") },
+            { QStringLiteral("LTS as published (all measured)"), QStringLiteral("lts") },
             { QStringLiteral("Random search"), QStringLiteral("random") } };
     }
 
@@ -379,7 +380,9 @@ namespace {
                 .withSuffix(" MB")
                 .withSpecial("none"),
             combo("search.algorithm", Section::Search, "Algorithm",
-                "LTS's evolutionary Pareto search, or random sampling as a baseline", algorithmItems, algorithm()),
+                "LTS Studio's evolution on estimates calibrated on the device, the LTS procedure as published (every "
+                "candidate measured in full), or random sampling as a baseline",
+                algorithmItems, algorithm()),
             integer("search.iterations", Section::Search, "Iterations", "Number of evolution iterations",
                 lts::kIterationLimits, member(&Config::search, &Params::iterations)),
             integer("search.parents", Section::Search, "Parents", "Frontier members picked as parents per iteration",

@@ -210,6 +210,12 @@ EstimateSummary estimateSummary(const SearchProgress& p)
                        .arg(parts.join(QStringLiteral(", ")), trusted ? QStringLiteral("on") : QStringLiteral("off"));
     }
     tips << QStringLiteral("Candidates screened out without a full measurement: %1").arg(p.latencyEstimate.screenedOut);
+    if (p.latencyEstimate.audited > 0)
+        tips << QStringLiteral(
+            "Screened-out candidates measured anyway to audit the screening: %1, of which %2 reached "
+            "the frontier (false drops)")
+                    .arg(p.latencyEstimate.audited)
+                    .arg(p.latencyEstimate.falseDrops);
     tips << (trusted ? QStringLiteral("The estimates hold on this device: they may screen and cull candidates.")
                      : QStringLiteral("Screening and culling wait until 90% of at least 10 full measurements fall "
                                       "within 20% of the estimates; until then every candidate is measured in full."));
