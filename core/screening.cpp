@@ -20,6 +20,9 @@ void EstimateCalibrator::add(double rawEstimateMs, double measuredMs)
     if (calibrated()) {
         const double error = std::fabs(rawEstimateMs * calibration() / measuredMs - 1);
         m_errors.insert(std::upper_bound(m_errors.begin(), m_errors.end(), error), error);
+        m_recentErrors.push_back(error);
+        if (int(m_recentErrors.size()) > kTrustWindow)
+            m_recentErrors.pop_front();
     }
     m_recent.push_back(measuredMs / rawEstimateMs);
     if (int(m_recent.size()) > kWindow)
@@ -49,9 +52,24 @@ double EstimateCalibrator::shareWithin(double error) const
         / double(m_errors.size());
 }
 
+double EstimateCalibrator::recentErrorQuantile(double q) const
+{
+    std::vector<double> recent(m_recentErrors.begin(), m_recentErrors.end());
+    std::sort(recent.begin(), recent.end());
+    return recent.empty() ? 0 : quantile(recent, q);
+}
+
+double EstimateCalibrator::recentShareWithin(double error) const
+{
+    if (m_recentErrors.empty())
+        return 0;
+    return double(std::count_if(m_recentErrors.begin(), m_recentErrors.end(), [&](double e) { return e <= error; }))
+        / double(m_recentErrors.size());
+}
+
 bool EstimateCalibrator::trusted() const
 {
-    return samples() >= kMinTrustPairs && errorQuantile(kTrustQuantile) <= kMaxTrustedError;
+    return samples() >= kMinTrustPairs && recentErrorQuantile(kTrustQuantile) <= kMaxTrustedError;
 }
 
 EstimateQuality EstimateCalibrator::quality(int screenedOut) const
@@ -70,7 +88,7 @@ EstimateQuality EstimateCalibrator::quality(int screenedOut) const
 
 double screeningMargin(const EstimateCalibrator& calibrator, double configuredMargin)
 {
-    return std::max(configuredMargin, calibrator.errorQuantile(kTrustQuantile));
+    return std::max(configuredMargin, calibrator.recentErrorQuantile(kTrustQuantile));
 }
 
 namespace {
@@ -119,10 +137,11 @@ std::optional<ScreeningPolicy::Notice> ScreeningPolicy::update()
         }
         char text[200];
         std::snprintf(text, sizeof text,
-            "the %s estimate misses by more than %.0f%% for %.0f%% of %d full measurements (90th percentile %.1f%%)",
+            "the %s estimate misses by more than %.0f%% for %.0f%% of the last %d full measurements (90th "
+            "percentile %.1f%%)",
             what, 100 * EstimateCalibrator::kMaxTrustedError,
-            100 * (1 - cal.shareWithin(EstimateCalibrator::kMaxTrustedError)), cal.samples(),
-            100 * cal.errorQuantile(kTrustQuantile));
+            100 * (1 - cal.recentShareWithin(EstimateCalibrator::kMaxTrustedError)),
+            std::min(cal.samples(), EstimateCalibrator::kTrustWindow), 100 * cal.recentErrorQuantile(kTrustQuantile));
         doubt += (doubt.empty() ? "" : "; ") + std::string(text);
     };
     check(m_latencyChosen, m_latency, "latency");

@@ -45,6 +45,9 @@ public:
     static constexpr int kWindow = 10; // recent ratios the calibration follows
     static constexpr int kMinTrustPairs = 10; // checked predictions before the estimate may screen or cull
     static constexpr double kMaxTrustedError = 0.2; // the largest 90th-percentile error trusted
+    // Trust and the margin are judged on the last kTrustWindow checked predictions, so that the
+    // estimates are trusted again once a phase in which the device's speed changed has passed.
+    static constexpr int kTrustWindow = 20;
 
     void add(double rawEstimateMs, double measuredMs);
     int pairs() const { return m_pairs; }
@@ -57,19 +60,23 @@ public:
     double errorQuantile(double q) const;
     // Share of the predictive errors that are at most `error`.
     double shareWithin(double error) const;
-    // At least kMinTrustPairs checked predictions, 90% of them within kMaxTrustedError.
+    // The same over the last kTrustWindow predictions.
+    double recentErrorQuantile(double q) const;
+    double recentShareWithin(double error) const;
+    // At least kMinTrustPairs checked predictions, 90% of the last kTrustWindow within kMaxTrustedError.
     bool trusted() const;
     EstimateQuality quality(int screenedOut) const;
 
 private:
     std::deque<double> m_recent; // the last kWindow ratios, oldest first
     std::vector<double> m_errors; // sorted
+    std::deque<double> m_recentErrors; // the last kTrustWindow, oldest first
     int m_pairs = 0;
 };
 
 // How much a candidate's calibrated estimate is lowered before it is compared with the measured
-// frontier: the configured margin, or the estimate's 90th-percentile error when larger (a trusted
-// estimate's is at most kMaxTrustedError).
+// frontier: the configured margin, or the estimate's recent 90th-percentile error when larger (a
+// trusted estimate's is at most kMaxTrustedError).
 double screeningMargin(const EstimateCalibrator& calibrator, double configuredMargin);
 
 // What the search may do with its estimates: the verdict on trusting them (every chosen cost

@@ -166,11 +166,11 @@ private:
         return m_params.screening && m_params.algorithm == Algorithm::Evolution
             && workloadOf(m_params.objectives) == Workload::Score;
     }
-    bool mayCull(int /*iteration*/) const { return usesEstimates() && m_policy.trust() == ScreeningPolicy::Trust::Yes; }
+    bool mayCull() const { return usesEstimates() && m_policy.trust() == ScreeningPolicy::Trust::Yes; }
     void updateTrust();
     void say(const std::optional<ScreeningPolicy::Notice>& notice);
     // How many architectures are sampled per one evaluated.
-    int presampleFactor(int iteration) const { return mayCull(iteration) ? m_params.presample : 1; }
+    int presampleFactor() const { return mayCull() ? m_params.presample : 1; }
     bool hasObjective(Objective o) const;
     // The point of an estimated architecture on the chosen objectives, raw or calibrated; empty
     // when an estimate it needs is missing.
@@ -179,10 +179,10 @@ private:
 
     std::vector<Genes> nextBatch(int iteration, std::size_t& size);
     std::vector<Genes> randomBatch(int size);
-    std::vector<Genes> bredBatch(const std::vector<std::size_t>& pool, int iteration);
+    std::vector<Genes> bredBatch(const std::vector<std::size_t>& pool);
     bool accept(const Genes& g, std::vector<Genes>& batch);
 
-    void planBatch(std::vector<Genes>& pool, std::size_t size, int iteration);
+    void planBatch(std::vector<Genes>& pool, std::size_t size);
     void estimatePool(const std::vector<Genes>& pool, PoolEstimates& est);
     void breedOnEstimates(std::vector<Genes>& pool, PoolEstimates& est);
     std::vector<std::size_t> keepBestByEstimate(const PoolEstimates& est, std::size_t size);
@@ -199,7 +199,7 @@ private:
     void measureAhead(
         const std::vector<Genes>& batch, std::size_t from, int iteration, const std::vector<bool>& dropped = {});
     void confirmAhead(const std::vector<std::size_t>& todo, std::size_t from);
-    std::size_t aheadLimit(int iteration) const;
+    std::size_t aheadLimit() const;
     void abandonAhead();
     bool stopOn(const Measurement& m);
     void judgeCeilings(Candidate& c) const;
@@ -413,7 +413,7 @@ SearchResult SearchRun::execute()
                 break;
             }
             if (usesEstimates())
-                planBatch(batch, size, iteration);
+                planBatch(batch, size);
             goOn = evaluate(std::move(batch), iteration);
         }
         goOn = goOn && confirmFrontier();
@@ -429,7 +429,7 @@ SearchResult SearchRun::execute()
 std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
 {
     updateTrust();
-    const int factor = presampleFactor(iteration);
+    const int factor = presampleFactor();
     if (iteration == 0 || m_params.algorithm == Algorithm::Random)
         return randomBatch(m_params.populationSize());
     // In architecture order: a resumed run holds the same candidates in another order, and the
@@ -441,7 +441,7 @@ std::vector<Genes> SearchRun::nextBatch(int iteration, std::size_t& size)
     if (pool.empty()) // nothing measured well yet: breed from random samples
         return randomBatch(m_params.populationSize() * factor);
     size = std::size_t(m_params.mutants + m_params.crossovers);
-    return bredBatch(pool, iteration);
+    return bredBatch(pool);
 }
 
 std::vector<Genes> SearchRun::randomBatch(int size)
@@ -453,9 +453,9 @@ std::vector<Genes> SearchRun::randomBatch(int size)
 }
 
 // Mutants and crossovers of parents drawn from the frontier `pool`, favouring those used least.
-std::vector<Genes> SearchRun::bredBatch(const std::vector<std::size_t>& pool, int iteration)
+std::vector<Genes> SearchRun::bredBatch(const std::vector<std::size_t>& pool)
 {
-    const int factor = presampleFactor(iteration);
+    const int factor = presampleFactor();
     std::vector<double> weights;
     for (std::size_t i : pool)
         weights.push_back(1.0 / (1.0 + m_parentUses[m_result.candidates[i].arch.key()]));
@@ -496,13 +496,13 @@ bool SearchRun::accept(const Genes& g, std::vector<Genes>& batch)
 // the batch (the rest go back to the space unmeasured). The batch is measured in the order of
 // the hypervolume each would add to the measured frontier: the points that matter most are
 // measured first, and they raise the bar the rest are screened against.
-void SearchRun::planBatch(std::vector<Genes>& pool, std::size_t size, int iteration)
+void SearchRun::planBatch(std::vector<Genes>& pool, std::size_t size)
 {
     m_estimates.clear();
     PoolEstimates est;
     estimatePool(pool, est);
     std::vector<std::size_t> kept;
-    if (mayCull(iteration)) {
+    if (mayCull()) {
         breedOnEstimates(pool, est);
         kept = keepBestByEstimate(est, size);
     } else {
@@ -627,12 +627,12 @@ std::vector<std::size_t> SearchRun::measurementOrder(
 }
 
 // The evolution's first population: a large random sample, estimated; a calibration sample
-// across the strata of depth and width measured in full, cheapest first, until the estimates hold
-// on this device; then the members on or within the screening margin of the estimated frontier,
-// measured in order of hypervolume gain per second and screened against the measured frontier
-// as it grows. The rest are recorded as estimated (a random share audited). When the estimates
-// do not hold, the population is a plain random sample measured in full. False when the search
-// must stop.
+// across the strata of depth and width measured in full, cheapest first, then the rest of the
+// sample in its random order, until the estimates hold on this device; then the members on or
+// within the screening margin of the estimated frontier, measured in order of hypervolume gain per
+// second and screened against the measured frontier as it grows. The rest are recorded as
+// estimated (a random share audited). When the estimates do not hold before the population is
+// full, it was a plain random sample measured in full. False when the search must stop.
 bool SearchRun::firstPopulation()
 {
     const std::size_t population = std::size_t(m_params.populationSize());
@@ -659,100 +659,102 @@ bool SearchRun::firstPopulation()
         m_breeder.rng() = afterPlainPopulation;
         return evaluate(std::move(pool), 0);
     }
+    // The calibration sample first, then the rest in sampling order (a plain random population),
+    // measured one by one until the estimates hold or the population is full.
+    std::vector<std::size_t> sequence = calibrationSample(est.archs, costs, m_space, kCalibrationSize);
     std::vector<bool> taken(pool.size(), false);
-    std::vector<Genes> calibration;
-    for (std::size_t i : calibrationSample(est.archs, costs, m_space, kCalibrationSize)) {
-        calibration.push_back(pool[i]);
+    for (std::size_t i : sequence)
         taken[i] = true;
-    }
-    // Measured one by one: the calibration stops as soon as the estimates hold.
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        if (!taken[i])
+            sequence.push_back(i);
+    std::fill(taken.begin(), taken.end(), false);
+    std::vector<Genes> inSequence;
+    for (std::size_t i : sequence)
+        inSequence.push_back(pool[i]);
     std::size_t measured = 0;
-    for (; measured < calibration.size() && m_policy.trust() != ScreeningPolicy::Trust::Yes; ++measured) {
+    for (; measured < inSequence.size() && measured < population && m_policy.trust() != ScreeningPolicy::Trust::Yes;
+         ++measured) {
         if (m_measurer.parallelism() > 1)
-            measureAhead(calibration, measured, 0);
-        if (!evaluateOne(calibration[measured], 0))
+            measureAhead(inSequence, measured, 0);
+        if (!evaluateOne(inSequence[measured], 0))
             return false;
+        taken[sequence[measured]] = true;
     }
     abandonAhead();
-    for (std::size_t k = measured; k < calibration.size(); ++k)
-        m_seen.erase(m_breeder.arch(calibration[k]).key()); // back to the space: not measured
+    if (m_policy.trust() != ScreeningPolicy::Trust::Yes) {
+        // The estimates never held: the population was a plain random sample, measured in full.
+        if (m_policy.trust() == ScreeningPolicy::Trust::Pending)
+            note("too few full measurements succeeded to check the estimates: the first population was measured in "
+                 "full",
+                true);
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            if (!taken[i])
+                m_seen.erase(est.archs[i].key());
+        return true;
+    }
     std::vector<Genes> batch;
     std::vector<bool> dropped;
-    if (m_policy.trust() != ScreeningPolicy::Trust::Yes) {
-        if (m_policy.trust() == ScreeningPolicy::Trust::Pending)
-            note("too few calibration measurements succeeded to judge the estimates: the first population is measured "
-                 "in full",
-                true);
-        for (std::size_t i = 0; i < pool.size(); ++i) {
-            if (taken[i])
-                continue;
-            if (measured + batch.size() < population)
-                batch.push_back(pool[i]);
-            else
-                m_seen.erase(est.archs[i].key());
+    // The estimated frontier of the pool, and the members within the margin of it.
+    std::vector<std::size_t> members, near;
+    std::vector<Point> points;
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        if (taken[i])
+            continue;
+        Point p = estimatedPoint(est.params[i], est.raw[i], true);
+        if (p.empty()) {
+            near.push_back(i); // no estimate to judge it by: measured
+            continue;
         }
-    } else {
-        // The estimated frontier of the pool, and the members within the margin of it.
-        std::vector<std::size_t> members, near;
-        std::vector<Point> points;
-        for (std::size_t i = 0; i < pool.size(); ++i) {
-            if (taken[i])
-                continue;
-            Point p = estimatedPoint(est.params[i], est.raw[i], true);
-            if (p.empty()) {
-                near.push_back(i); // no estimate to judge it by: measured
-                continue;
-            }
-            members.push_back(i);
-            points.push_back(std::move(p));
+        members.push_back(i);
+        points.push_back(std::move(p));
+    }
+    std::vector<Point> front;
+    for (std::size_t k : paretoFront(points))
+        front.push_back(points[k]);
+    std::vector<std::size_t> far;
+    for (std::size_t k = 0; k < members.size(); ++k) {
+        Point lowered = points[k];
+        for (std::size_t o = 1; o < lowered.size(); ++o) {
+            const bool latency = m_params.objectives[o] == Objective::Latency;
+            lowered[o] *= 1.0 - (latency ? m_policy.latencyMargin() : m_policy.memoryMargin());
         }
-        std::vector<Point> front;
-        for (std::size_t k : paretoFront(points))
-            front.push_back(points[k]);
-        std::vector<std::size_t> far;
-        for (std::size_t k = 0; k < members.size(); ++k) {
-            Point lowered = points[k];
-            for (std::size_t o = 1; o < lowered.size(); ++o) {
-                const bool latency = m_params.objectives[o] == Objective::Latency;
-                lowered[o] *= 1.0 - (latency ? m_policy.latencyMargin() : m_policy.memoryMargin());
-            }
-            const bool reaches =
-                std::none_of(front.begin(), front.end(), [&](const Point& f) { return dominates(f, lowered); });
-            (reaches ? near : far).push_back(members[k]);
-        }
-        // The population's room goes to the greatest expected gains per second; within reach but
-        // beyond it is recorded as estimated like the rest (and audited alike).
-        const std::size_t room = population > measured ? population - measured : 0;
-        // The audit's share of the drops is measured among the others, one every 1 / kAuditShare,
-        // so that a run out of time has audited as it went.
-        std::vector<std::size_t> order = measurementOrder(near, est, room);
-        const std::size_t measuredNow = std::min(room, order.size());
-        order.insert(order.end(), far.begin(), far.end());
-        std::vector<std::size_t> audits, rest;
-        for (std::size_t k = measuredNow; k < order.size(); ++k)
-            (m_policy.audits(est.archs[order[k]].key(), 0) ? audits : rest).push_back(order[k]);
-        const auto every = std::size_t(std::lround(1.0 / ScreeningPolicy::kAuditShare));
-        std::size_t a = 0;
-        for (std::size_t k = 0; k < measuredNow; ++k) {
-            batch.push_back(pool[order[k]]);
-            dropped.push_back(false);
-            if ((k + 1) % every == 0 && a < audits.size()) {
-                batch.push_back(pool[audits[a++]]);
-                dropped.push_back(true);
-            }
-        }
-        for (std::size_t k = a; k < audits.size(); ++k)
-            rest.insert(rest.begin() + std::ptrdiff_t(k - a), audits[k]);
-        for (std::size_t i : rest) {
-            batch.push_back(pool[i]);
+        const bool reaches =
+            std::none_of(front.begin(), front.end(), [&](const Point& f) { return dominates(f, lowered); });
+        (reaches ? near : far).push_back(members[k]);
+    }
+    // The population's room goes to the greatest expected gains per second; within reach but
+    // beyond it is recorded as estimated like the rest (and audited alike).
+    const std::size_t room = population > measured ? population - measured : 0;
+    // The audit's share of the drops is measured among the others, one every 1 / kAuditShare,
+    // so that a run out of time has audited as it went.
+    std::vector<std::size_t> order = measurementOrder(near, est, room);
+    const std::size_t measuredNow = std::min(room, order.size());
+    order.insert(order.end(), far.begin(), far.end());
+    std::vector<std::size_t> audits, rest;
+    for (std::size_t k = measuredNow; k < order.size(); ++k)
+        (m_policy.audits(est.archs[order[k]].key(), 0) ? audits : rest).push_back(order[k]);
+    const auto every = std::size_t(std::lround(1.0 / ScreeningPolicy::kAuditShare));
+    std::size_t a = 0;
+    for (std::size_t k = 0; k < measuredNow; ++k) {
+        batch.push_back(pool[order[k]]);
+        dropped.push_back(false);
+        if ((k + 1) % every == 0 && a < audits.size()) {
+            batch.push_back(pool[audits[a++]]);
             dropped.push_back(true);
         }
-        note(std::to_string(measured) + " calibration measurements; of " + std::to_string(pool.size() - measured)
-                + " more sampled architectures, " + std::to_string(near.size())
-                + " are on or within the margin of their estimated frontier: the " + std::to_string(measuredNow)
-                + " of greatest expected gain per second are measured, the rest recorded as estimated",
-            false);
     }
+    for (std::size_t k = a; k < audits.size(); ++k)
+        rest.insert(rest.begin() + std::ptrdiff_t(k - a), audits[k]);
+    for (std::size_t i : rest) {
+        batch.push_back(pool[i]);
+        dropped.push_back(true);
+    }
+    note(std::to_string(measured) + " measurements calibrated the estimates; of "
+            + std::to_string(pool.size() - measured) + " more sampled architectures, " + std::to_string(near.size())
+            + " are on or within the margin of their estimated frontier: the " + std::to_string(measuredNow)
+            + " of greatest expected gain per second are measured, the rest recorded as estimated",
+        false);
     return evaluate(std::move(batch), 0, dropped);
 }
 
@@ -818,16 +820,16 @@ bool SearchRun::wouldMeasure(const Genes& g, int iteration, bool dropped)
     if (m_known.count(a.key()) || m_ahead.count(a.key()) || m_measurer.hasMeasurement(a))
         return false;
     const Candidate c = newCandidate(a, iteration);
-    dropped = dropped || (mayCull(iteration) && screenedOut(c));
+    dropped = dropped || (mayCull() && screenedOut(c));
     return !dropped || m_policy.audits(a.key(), m_fullMeasurements);
 }
 
-// How many measurements of `iteration` a pool may have started ahead of the course. Where the
-// course cannot change which ones it measures (the first population, a search without
-// screening), all of them: no device idles while the course waits for a long measurement on
-// another (a frontier's confirmations are all started too). Where screening may still drop a
+// How many measurements a pool may have started ahead of the course. Where the course cannot
+// change which ones it measures (a search without screening: the published procedure, a device
+// without estimates), all of them: no device idles while the course waits for a long measurement
+// on another (a frontier's confirmations are all started too). Where screening may still drop a
 // candidate, two per device, so that a change of course wastes little.
-std::size_t SearchRun::aheadLimit(int /*iteration*/) const
+std::size_t SearchRun::aheadLimit() const
 {
     if (!usesEstimates())
         return std::numeric_limits<std::size_t>::max();
@@ -842,7 +844,7 @@ void SearchRun::measureAhead(
 {
     if (outOfTime())
         return;
-    const std::size_t limit = aheadLimit(iteration);
+    const std::size_t limit = aheadLimit();
     for (std::size_t j = from; j < batch.size() && m_ahead.size() < limit; ++j) {
         if (!wouldMeasure(batch[j], iteration, j < dropped.size() && dropped[j]))
             continue;
@@ -892,7 +894,7 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration, bool dropped)
     Candidate c = newCandidate(a, iteration);
     c.id = m_nextId++;
     const auto ahead = m_ahead.find(a.key());
-    dropped = dropped || (mayCull(iteration) && !m_measurer.hasMeasurement(a) && screenedOut(c));
+    dropped = dropped || (mayCull() && !m_measurer.hasMeasurement(a) && screenedOut(c));
     c.audit = dropped && m_policy.audits(a.key(), m_fullMeasurements);
     if (!dropped || c.audit) {
         c.measurement = m_measurer.measure(a, m_control.cancelFlag()); // waits for one started ahead

@@ -124,7 +124,8 @@ public:
         ++estimates;
         estimated.push_back(arch);
         const double noise = 1.0 + estimateNoise * (2 * luckOf(arch) - 1);
-        return Estimate { latencyOf(arch) * estimateScale * noise, memoryOf(arch) * memoryEstimateScale };
+        const double bias = estimateBias ? estimateBias(arch) : 1.0;
+        return Estimate { latencyOf(arch) * estimateScale * noise * bias, memoryOf(arch) * memoryEstimateScale };
     }
 
     std::map<std::string, double> estimateTable() const override { return table; }
@@ -152,6 +153,7 @@ public:
     double memoryEstimateScale = 0; // > 0: peak memory estimates are the true peak times this
     double firstLuck = 0;
     double estimateNoise = 0; // latency estimates off by up to this fraction either way
+    std::function<double(const ArchConfig&)> estimateBias; // latency estimates times this, per architecture
     int estimates = 0;
     std::function<void(const ArchConfig&)> onConfirm; // called at each confirmation (e.g. to take time)
     bool reportTime = false; // each measurement's measureMs is the time onMeasure or onConfirm took

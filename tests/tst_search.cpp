@@ -509,7 +509,7 @@ void TestSearch::firstPopulationFromTheEstimatedFrontier()
     QVERIFY(front.count(measured[kCalibration]->point(p.objectives)) == 1);
     QVERIFY(std::any_of(rec.events.begin(), rec.events.end(), [](const SearchEvent& e) {
         return e.kind == SearchEvent::Kind::Message
-            && e.message.find("calibration measurements; of") != std::string::npos;
+            && e.message.find("measurements calibrated the estimates; of") != std::string::npos;
     }));
     // Audits: a random share of the drops measured anyway, within 5% of the full measurements.
     QCOMPARE(r.estimate.audited, audits);
@@ -712,6 +712,23 @@ void TestSearch::untrustedEstimatesTurnThemselvesOff()
             || (e.kind == SearchEvent::Kind::Message && e.warning
                 && e.message.find("screening and culling are off") != std::string::npos);
     QVERIFY(told);
+
+    // A bias that grows with depth (shallow models estimated 30% too fast, deep ones 40% too
+    // slow): no single calibration absorbs it, so the calibration sample finds it out.
+    test::FakeMeasurer biased;
+    biased.estimateScale = 1.0;
+    biased.estimateBias = [](const ArchConfig& a) { return 0.7 + 0.05 * a.nLayer; };
+    Recorder toldBias;
+    SearchParams first = p;
+    first.iterations = 1;
+    const SearchResult b = SearchEngine(gptSpace(), first, biased).run(&toldBias);
+    QVERIFY(!b.estimate.trusted);
+    QCOMPARE(int(b.candidates.size()), p.populationSize());
+    QCOMPARE(biased.calls, p.populationSize());
+    QVERIFY(std::any_of(toldBias.events.begin(), toldBias.events.end(), [](const SearchEvent& e) {
+        return e.kind == SearchEvent::Kind::Message && e.warning
+            && e.message.find("screening and culling are off") != std::string::npos;
+    }));
 
     // Exact estimates are trusted once ten full measurements agree, and then they cull.
     test::FakeMeasurer exact;

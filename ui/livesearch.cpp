@@ -90,7 +90,10 @@ bool LiveSearch::launch(lts::SearchJobParams params, QString* error)
     params.cacheDir = lts::defaultMeasurementCacheDir();
     params.makeMeasurer = m_factory;
     m_folder = params.folder;
-    m_evaluated = int(m_store->layer(m_layer).candidates.size());
+    const auto& shown = m_store->layer(m_layer).candidates;
+    m_estimated = int(std::count_if(shown.begin(), shown.end(),
+        [](const lts::Candidate& c) { return c.status == lts::Candidate::Status::Estimated; }));
+    m_evaluated = int(shown.size()) - m_estimated;
     m_evaluatedNow = 0;
     m_iteration = 0;
     m_hypervolume = m_store->layer(m_layer).history.empty() ? 0 : m_store->layer(m_layer).history.back().hypervolume;
@@ -145,11 +148,15 @@ void LiveSearch::onEvent(const lts::SearchEvent& e)
 {
     switch (e.kind) {
     case lts::SearchEvent::Kind::Candidate:
-        m_evaluated = e.evaluated;
         m_iteration = e.iteration;
         if (e.fromEarlierRun)
             break; // a resumed run's candidates are in the layer already
-        ++m_evaluatedNow;
+        if (e.candidate.status == lts::Candidate::Status::Estimated) {
+            ++m_estimated; // costs no time: neither progress nor pace
+        } else {
+            ++m_evaluated;
+            ++m_evaluatedNow;
+        }
         m_pending.push_back(e.candidate);
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
@@ -242,6 +249,7 @@ SearchProgress LiveSearch::progress() const
     SearchProgress p;
     p.hasRun = m_layer >= 0;
     p.evaluated = m_evaluated;
+    p.estimated = m_estimated;
     p.iteration = m_iteration;
     p.iterations = m_config.search.iterations;
     p.hypervolume = m_hypervolume;

@@ -23,7 +23,8 @@ struct SearchProgress {
     enum class State { Idle, Running, Pausing, Paused, Finished, Stopped, Failed, DevicesLost };
     State state = State::Idle;
     bool hasRun = false; // a search was started or resumed in this window
-    int evaluated = 0;
+    int evaluated = 0; // measured in full (what progress and pace count)
+    int estimated = 0; // recorded from the estimates alone, never measured
     int iteration = 0; // the iteration being evaluated, from 0
     int iterations = 0; // planned
     double elapsedS = 0; // of this session, paused time left out
@@ -101,10 +102,11 @@ private:
     QElapsedTimer m_pauseClock; // valid while the search thread is blocked on a pause
     qint64 m_pausedMs = 0;
     qint64 m_endMs = -1; // the clock stops with the search
-    int m_evaluatedNow = 0; // evaluated by this session, not recalled from a resumed run's file
+    int m_evaluatedNow = 0; // measured by this session, not recalled from a resumed run's file
     bool m_pauseRequested = false;
     bool m_enginePaused = false;
-    int m_evaluated = 0;
+    int m_evaluated = 0; // measured in full
+    int m_estimated = 0;
     int m_iteration = 0;
     double m_hypervolume = 0;
     lts::EstimateQuality m_latencyEstimate, m_memoryEstimate;

@@ -58,7 +58,8 @@ SearchStatus::SearchStatus(QStatusBar* bar)
     m_problem->setStyleSheet(QStringLiteral("color: #d62728;"));
     bar->addWidget(m_problem, 1);
     m_state = label("statusState", QStringLiteral("What the search is doing"));
-    m_evaluated = label("statusEvaluated", QStringLiteral("Candidates evaluated so far"));
+    m_evaluated = label("statusEvaluated",
+        QStringLiteral("Candidates measured in full so far, and those recorded from the estimates alone"));
     m_iteration = label("statusIteration",
         QStringLiteral("Iteration being evaluated, counted from 0 as in candidates.jsonl and lts-search's output"));
     m_elapsed = label("statusElapsed", QStringLiteral("Time since the search started, pauses left out"));
@@ -107,7 +108,9 @@ void SearchStatus::show(const SearchProgress& p)
 {
     const QString none = QStringLiteral("–");
     m_state->setText(stateText(p));
-    m_evaluated->setText(QStringLiteral("Evaluated %1").arg(p.evaluated));
+    m_evaluated->setText(p.estimated > 0
+            ? QStringLiteral("Measured %1 · estimated %2").arg(p.evaluated).arg(p.estimated)
+            : QStringLiteral("Evaluated %1").arg(p.evaluated));
     // Counted from 0, as candidates.jsonl, the details panel and lts-search count them.
     m_iteration->setText(p.hasRun ? QStringLiteral("Iteration %1 of 0–%2").arg(p.iteration).arg(p.iterations - 1)
                                   : QStringLiteral("Iteration –"));
