@@ -22,7 +22,7 @@ namespace {
     constexpr int kPatience = 20000; // sampling tries per batch before giving up on filling it
     constexpr double kHvReferenceMargin = 1.1; // reference point 10% beyond the first population's worst
     // The evolution's first population is chosen from the estimated frontier of this many random
-    // architectures: an estimate costs microseconds, a measurement a second.
+    // architectures (at most half the space): an estimate costs microseconds, a measurement a second.
     constexpr int kFirstPoolSize = 4000;
     // Full measurements that calibrate the estimates before they may choose or screen: one or
     // more per stratum of depth and width, enough for EstimateCalibrator to judge them (its first
@@ -642,7 +642,10 @@ bool SearchRun::firstPopulation()
         return false;
     }
     const std::mt19937_64 afterPlainPopulation = m_breeder.rng();
-    for (Genes& g : randomBatch(std::max(0, kFirstPoolSize - int(population))))
+    // Never more than half a small space: the evolution needs architectures left to breed.
+    const int poolSize =
+        int(std::min<double>(kFirstPoolSize, std::max<double>(double(population), m_space.size() / 2)));
+    for (Genes& g : randomBatch(std::max(0, poolSize - int(population))))
         pool.push_back(std::move(g));
     m_estimates.clear();
     PoolEstimates est;
