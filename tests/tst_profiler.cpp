@@ -228,7 +228,12 @@ void TestProfiler::nextCandidateReusesTheHeap()
     const double pages = (m.weightsMb + m.activationsMb) * 1024 * 1024 / 4096;
     qInfo("%ld page faults for a candidate of %.0f pages; cold pass %.1f ms, steady %.1f ms", faults, pages, m.coldMs,
         m.latencyMs);
+#ifndef __SANITIZE_ADDRESS__
     QVERIFY2(faults < 0.2 * pages, qPrintable(QStringLiteral("%1 faults, %2 pages").arg(faults).arg(pages)));
+#else
+    // AddressSanitizer's allocator replaces glibc's heap and quarantines what is freed, so no heap
+    // is kept for the next candidate there; the build without it checks the faults.
+#endif
     QVERIFY(m.timedMs > 0 && m.timedMs < m.measureMs);
 }
 
