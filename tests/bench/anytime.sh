@@ -35,9 +35,12 @@ for s in $seeds; do
   ours="$ours $out/ours$s"
   base="$base $out/base$s"
 done
+# The curves' PNG needs matplotlib (Debian's python3-matplotlib); without it, the figures alone.
+plot="--plot $out/anytime.png"
+/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || { plot=""; echo "anytime: no python3-matplotlib, no PNG" >&2; }
 # shellcheck disable=SC2086
 /usr/bin/python3 "$yardstick/anytime.py" --a $ours --b $base --label-a lts-search --label-b baseline \
-  --cache "$out/remeasured.json" --plot "$out/anytime.png" --json "$out/anytime.json"
+  --cache "$out/remeasured.json" $plot --json "$out/anytime.json"
 for s in $seeds; do
   echo "== fidelity, seed $s"
   /usr/bin/python3 "$root/tests/bench/fidelity.py" "$out/ours$s" "$out/remeasured.json"
