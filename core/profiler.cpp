@@ -455,47 +455,71 @@ namespace {
         return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     }
 
-    // The Score workload on a built model: warm-up passes, the peak, then steady timing.
-    void timeScoring(torchmodels::LanguageModel& model, const ArchConfig& arch, const MeasureProtocol& protocol,
-        const ComputeDevice& dev, const torch::Device& device, const std::atomic<bool>& cancel, Measurement& m)
+    // The token ids a scoring pass of `arch` reads: the same for every candidate.
+    torch::Tensor scoringIds(const ArchConfig& arch, const MeasureProtocol& protocol, const torch::Device& device)
     {
         const int tokens = protocol.seqLen > 0 ? protocol.seqLen : arch.seqLen;
         auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
-        const auto ids = torch::randint(arch.vocabSize, { protocol.batch, tokens }, gen, torch::kLong).to(device);
-        auto pass = [&] {
-            model.forward(ids);
-            if (dev.cuda)
-                torch::cuda::synchronize(dev.index);
-        };
-        // The first pass faults its memory in and fills the caches: reported apart, never timed
-        // again. The last warm-up pass measures the peak; timed passes do not touch the counters.
+        return torch::randint(arch.vocabSize, { protocol.batch, tokens }, gen, torch::kLong).to(device);
+    }
+
+    // The first pass faults its memory in and fills the caches: reported apart (m.coldMs), never
+    // timed again. The last warm-up pass measures the peak; returns its cost (peakMb: above what
+    // was held before it) and sets `absolutePeakMb`. False when cancelled.
+    bool warmUp(const std::function<void()>& pass, const ArchConfig& arch, const MeasureProtocol& protocol,
+        const ComputeDevice& dev, const std::atomic<bool>& cancel, Measurement& m, PartCost& last,
+        double& absolutePeakMb)
+    {
+        const int tokens = protocol.seqLen > 0 ? protocol.seqLen : arch.seqLen;
         const int warmup = warmupPasses(arch, protocol, tokens);
         for (int i = 0; i + 1 < warmup; ++i) {
             if (cancel.load())
-                return;
+                return false;
             const auto t0 = Clock::now();
             pass();
             if (i == 0)
                 m.coldMs = msSince(t0);
         }
-        const PartCost last = peakOf(pass, dev, m.peakMemoryMb);
-        m.activationsMb = last.peakMb;
+        last = peakOf(pass, dev, absolutePeakMb);
         if (warmup == 1)
             m.coldMs = last.ms;
+        return true;
+    }
 
-        Timing t;
-        if (!timeSteadily(pass, protocol, dev.cuda, cancel, t, m.retimed))
-            return;
-        m.cpuUtilisation = t.cpuUtilisation;
-        const SampleSummary s = summarize(t.samples);
+    // The latency figures of a measurement from its timed passes.
+    void setLatency(Measurement& m, const std::vector<double>& samples)
+    {
+        const SampleSummary s = summarize(samples);
         m.latencyMs = s.median;
         m.latencyIqrMs = s.iqr();
         m.latencyQ1Ms = s.q1;
         m.latencyQ3Ms = s.q3;
         m.latencyMinMs = s.min;
         m.latencyMaxMs = s.max;
-        m.repeats = int(t.samples.size());
-        m.timedMs = std::accumulate(t.samples.begin(), t.samples.end(), 0.0);
+        m.repeats = int(samples.size());
+        m.timedMs = std::accumulate(samples.begin(), samples.end(), 0.0);
+    }
+
+    // The Score workload on a built model: warm-up passes, the peak, then steady timing.
+    void timeScoring(torchmodels::LanguageModel& model, const ArchConfig& arch, const MeasureProtocol& protocol,
+        const ComputeDevice& dev, const torch::Device& device, const std::atomic<bool>& cancel, Measurement& m)
+    {
+        const auto ids = scoringIds(arch, protocol, device);
+        auto pass = [&] {
+            model.forward(ids);
+            if (dev.cuda)
+                torch::cuda::synchronize(dev.index);
+        };
+        PartCost last;
+        if (!warmUp(pass, arch, protocol, dev, cancel, m, last, m.peakMemoryMb))
+            return; // timed passes do not touch the peak counters
+        m.activationsMb = last.peakMb;
+
+        Timing t;
+        if (!timeSteadily(pass, protocol, dev.cuda, cancel, t, m.retimed))
+            return;
+        m.cpuUtilisation = t.cpuUtilisation;
+        setLatency(m, t.samples);
         m.status = Measurement::Status::Ok;
     }
 
@@ -717,26 +741,17 @@ namespace {
             failOnThrow(m, [&] {
                 Entry& e = entries[i];
                 e.built = buildForMeasuring(protocol, archs[i], dev, device, m, heldMb);
-                const int tokens = protocol.seqLen > 0 ? protocol.seqLen : archs[i].seqLen;
-                auto gen = at::make_generator<at::CPUGeneratorImpl>(kIdsSeed);
-                e.ids = torch::randint(archs[i].vocabSize, { protocol.batch, tokens }, gen, torch::kLong).to(device);
+                e.ids = scoringIds(archs[i], protocol, device);
                 c10::InferenceMode inference;
                 auto pass = [&] {
                     e.built.model->forward(e.ids);
                     if (dev.cuda)
                         torch::cuda::synchronize(dev.index);
                 };
-                const int warmup = warmupPasses(archs[i], protocol, tokens);
-                for (int k = 0; k + 1 < warmup; ++k) {
-                    const auto t0 = Clock::now();
-                    pass();
-                    if (k == 0)
-                        m.coldMs = msSince(t0);
-                }
+                PartCost last;
                 double absolutePeakMb = 0;
-                const PartCost last = peakOf(pass, dev, absolutePeakMb);
-                if (warmup == 1)
-                    m.coldMs = last.ms;
+                if (!warmUp(pass, archs[i], protocol, dev, cancel, m, last, absolutePeakMb))
+                    return; // stays cancelled
                 m.activationsMb = last.peakMb;
                 // The peak of this model alone: the others built beside it are not its memory.
                 m.peakMemoryMb = absolutePeakMb - (dev.cuda ? 0.0 : heldMb);
@@ -791,15 +806,7 @@ namespace {
         }
         for (std::size_t i : live) {
             Measurement& m = out[i];
-            const SampleSummary s = summarize(entries[i].samples);
-            m.latencyMs = s.median;
-            m.latencyIqrMs = s.iqr();
-            m.latencyQ1Ms = s.q1;
-            m.latencyQ3Ms = s.q3;
-            m.latencyMinMs = s.min;
-            m.latencyMaxMs = s.max;
-            m.repeats = int(entries[i].samples.size());
-            m.timedMs = std::accumulate(entries[i].samples.begin(), entries[i].samples.end(), 0.0);
+            setLatency(m, entries[i].samples);
             m.retimed = retimed;
             m.confirmed = true;
         }

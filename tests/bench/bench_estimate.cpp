@@ -7,6 +7,7 @@
 //   (defaults: gpt2-lts, 1000, 20, 1)
 #include "paramcount.h"
 #include "profiler.h"
+#include "randomarchs.h"
 #include "searchspace.h"
 #include "stats.h"
 
@@ -16,7 +17,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <random>
 
 using namespace lts;
 
@@ -29,25 +29,7 @@ int main(int argc, char** argv)
     MeasureProtocol protocol;
     protocol.threads = argc > 4 ? std::atoi(argv[4]) : 1;
     const SearchSpace space = preset(name);
-    std::mt19937_64 rng(1111);
-    auto pick = [&](const std::vector<int>& v) {
-        return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
-    };
-    std::vector<ArchConfig> archs;
-    while (int(archs.size()) < samples) {
-        ArchConfig a = space.baseArch();
-        a.nLayer = std::uniform_int_distribution<int>(space.nLayerMin, space.nLayerMax)(rng);
-        a.dModel = pick(space.dModel);
-        for (int i = 0; i < a.nLayer; ++i) {
-            a.nHead.push_back(pick(space.nHead));
-            int di = 0;
-            while (di < space.minInnerRatio * a.dModel)
-                di = pick(space.dInner);
-            a.dInner.push_back(di);
-        }
-        if (space.contains(a))
-            archs.push_back(a);
-    }
+    const std::vector<ArchConfig> archs = randomArchs(space, samples, 1111);
 
     TorchMeasurer measurer(protocol);
     std::atomic<bool> never { false };

@@ -11,6 +11,7 @@
 //   as LTS Studio did before it kept it.
 #include "paramcount.h"
 #include "profiler.h"
+#include "randomarchs.h"
 #include "runtime.h"
 #include "searchspace.h"
 #include "stats.h"
@@ -20,7 +21,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <random>
 
 using namespace lts;
 
@@ -34,25 +34,7 @@ int main(int argc, char** argv)
     protocol.threads = argc > 4 ? std::atoi(argv[4]) : 1;
     keepHeapBetweenMeasurements(keep);
     const SearchSpace space = preset(name);
-    std::mt19937_64 rng(2027);
-    auto pick = [&](const std::vector<int>& v) {
-        return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
-    };
-    std::vector<ArchConfig> archs;
-    while (int(archs.size()) < n) {
-        ArchConfig a = space.baseArch();
-        a.nLayer = std::uniform_int_distribution<int>(space.nLayerMin, space.nLayerMax)(rng);
-        a.dModel = pick(space.dModel);
-        for (int i = 0; i < a.nLayer; ++i) {
-            a.nHead.push_back(pick(space.nHead));
-            int di = 0;
-            while (di < space.minInnerRatio * a.dModel)
-                di = pick(space.dInner);
-            a.dInner.push_back(di);
-        }
-        if (space.contains(a))
-            archs.push_back(a);
-    }
+    const std::vector<ArchConfig> archs = randomArchs(space, n, 2027);
     const RuntimeInfo& rt = runtimeInfo();
     std::printf("# %s, %s; heap %s between candidates; %d thread(s)\n", rt.devices.front().name.c_str(),
         rt.blas.c_str(), keep ? "kept" : "released", protocol.threads);
