@@ -31,6 +31,10 @@ namespace {
     // Measurements a pool starts ahead of the course per device while screening may still drop
     // a candidate: one measuring, one waiting for the device.
     constexpr int kAheadPerDevice = 2;
+    // How far down a batch a pool looks for those while screening may still drop candidates: a
+    // first population's batch ends in thousands of estimated members, and scanning them all at
+    // every step made the course quadratic in the pool's size.
+    constexpr std::size_t kAheadScan = 64;
 
 } // namespace
 
@@ -848,7 +852,9 @@ void SearchRun::measureAhead(
     if (outOfTime())
         return;
     const std::size_t limit = aheadLimit();
-    for (std::size_t j = from; j < batch.size() && m_ahead.size() < limit; ++j) {
+    const std::size_t end =
+        usesEstimates() ? std::min(batch.size(), from + std::max(kAheadScan, 2 * limit)) : batch.size();
+    for (std::size_t j = from; j < end && m_ahead.size() < limit; ++j) {
         if (!wouldMeasure(batch[j], iteration, j < dropped.size() && dropped[j]))
             continue;
         const ArchConfig a = m_breeder.arch(batch[j]);
