@@ -1000,6 +1000,9 @@ void SearchRun::addCandidate(const Candidate& c, const Genes& g, bool fromEarlie
 // frontier then holds unconfirmed points, and says so).
 bool SearchRun::confirmFrontier()
 {
+    // How many confirmations the frontier's unconfirmed points took, uncovered ones included:
+    // the time budget keeps that much back for the next frontier.
+    int unconfirmedAtStart = -1, confirmations = 0;
     for (;;) {
         std::vector<std::size_t> todo;
         for (std::size_t i : frontierOf(m_result.candidates, m_params.objectives)) {
@@ -1007,11 +1010,18 @@ bool SearchRun::confirmFrontier()
             if (!c.measurement.confirmed && !m_confirmTried.count(c.arch.key()))
                 todo.push_back(i);
         }
-        if (todo.empty())
+        if (todo.empty()) {
+            m_budget.recordFrontierConfirmed(unconfirmedAtStart, confirmations);
             return true;
+        }
         // Those an earlier session confirmed are replayed first, as they were.
         std::stable_partition(todo.begin(), todo.end(),
             [&](std::size_t i) { return m_knownConfirmations.count(m_result.candidates[i].arch.key()) > 0; });
+        const auto fresh = std::size_t(std::count_if(todo.begin(), todo.end(),
+            [&](std::size_t i) { return m_knownConfirmations.count(m_result.candidates[i].arch.key()) == 0; }));
+        if (unconfirmedAtStart < 0)
+            unconfirmedAtStart = int(fresh);
+        confirmations += int(fresh);
         for (std::size_t k = 0; k < todo.size();) {
             if (cancelledNow())
                 return false;

@@ -37,7 +37,7 @@ double TimeBudget::confirmReserveS(double unconfirmedFirstsMs) const
 {
     if (!limited())
         return 0;
-    return confirmCostFactor() * unconfirmedFirstsMs / 1000.0 / m_parallelism;
+    return confirmCostFactor() * confirmCascade() * unconfirmedFirstsMs / 1000.0 / m_parallelism;
 }
 
 double TimeBudget::nextMeasurementS() const
@@ -52,6 +52,13 @@ double TimeBudget::confirmCostFactor() const
     if (!confirmCostKnown())
         return kConfirmCostFactor;
     return std::max(1.0, m_confirmsMs / m_confirmedFirstsMs);
+}
+
+double TimeBudget::confirmCascade() const
+{
+    if (m_cascadeUnconfirmed == 0)
+        return kConfirmCascade;
+    return std::max(1.0, double(m_cascadeConfirmations) / m_cascadeUnconfirmed);
 }
 
 void TimeBudget::recordFirst(double measureMs)
@@ -69,6 +76,14 @@ void TimeBudget::recordConfirmation(double confirmMs, double firstMs)
     m_confirmsMs += confirmMs;
     m_confirmedFirstsMs += firstMs;
     ++m_confirmsTimed;
+}
+
+void TimeBudget::recordFrontierConfirmed(int unconfirmed, int confirmations)
+{
+    if (unconfirmed <= 0)
+        return;
+    m_cascadeUnconfirmed += unconfirmed;
+    m_cascadeConfirmations += confirmations;
 }
 
 } // namespace lts

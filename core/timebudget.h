@@ -12,11 +12,15 @@ SearchClock steadyClock();
 
 // Not thread-safe: owned by one search run. A confirmation builds the model again and times more
 // passes than a first measurement; until the run has timed kConfirmCostSamples of them, one is
-// taken to cost kConfirmCostFactor first measurements, then what the run observed.
+// taken to cost kConfirmCostFactor first measurements, then what the run observed. Confirming a
+// frontier takes more confirmations than it has unconfirmed points: a point that falls off on
+// confirmation uncovers others, confirmed in turn. Until the run has confirmed a frontier, that
+// cascade is taken to be kConfirmCascade confirmations per unconfirmed point, then what it observed.
 class TimeBudget final {
 public:
     static constexpr double kConfirmCostFactor = 1.3;
     static constexpr int kConfirmCostSamples = 3;
+    static constexpr double kConfirmCascade = 1.5;
 
     // budgetS 0: no limit. `parallelism`: devices that measure and confirm at once.
     TimeBudget(double budgetS, SearchClock clock, int parallelism);
@@ -33,10 +37,13 @@ public:
     // One more candidate and, should it join the frontier, its confirmation, at the run's mean.
     double nextMeasurementS() const;
     double confirmCostFactor() const;
+    double confirmCascade() const;
     bool confirmCostKnown() const { return m_confirmsTimed >= kConfirmCostSamples && m_confirmedFirstsMs > 0; }
 
     void recordFirst(double measureMs);
     void recordConfirmation(double confirmMs, double firstMs);
+    // A frontier confirmed in full: `unconfirmed` points at the start took `confirmations`.
+    void recordFrontierConfirmed(int unconfirmed, int confirmations);
 
 private:
     double m_budgetS;
@@ -45,6 +52,7 @@ private:
     double m_startS;
     double m_firstsMs = 0, m_confirmsMs = 0, m_confirmedFirstsMs = 0;
     int m_firstsTimed = 0, m_confirmsTimed = 0;
+    int m_cascadeUnconfirmed = 0, m_cascadeConfirmations = 0;
 };
 
 } // namespace lts

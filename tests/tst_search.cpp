@@ -84,6 +84,7 @@ private Q_SLOTS:
     void timeBudget();
     void timeBudgetIncludesTheConfirmation();
     void reserveLearnsWhatConfirmationsCost();
+    void reserveLearnsTheConfirmationCascade();
     void firstPopulationFromTheEstimatedFrontier();
     void calibrationLearnsBias();
     void screeningOff();
@@ -450,6 +451,33 @@ void TestSearch::reserveLearnsWhatConfirmationsCost()
     QVERIFY(m.confirms > 3);
     QCOMPARE(unconfirmedOnFrontier(r), 0);
     QVERIFY2(r.elapsedS <= p.timeBudgetS + 1e-9, qPrintable(QString::number(r.elapsedS)));
+}
+
+void TestSearch::reserveLearnsTheConfirmationCascade()
+{
+    // First measurements up to 60% lucky: a confirmed point often falls off the frontier and
+    // uncovers others that need confirming in turn. Confirmations cost what the reserve expects
+    // (1.3 first measurements); the budget keeps back the cascade it observed and ends with its
+    // whole frontier confirmed (keeping back one confirmation per point left points unconfirmed).
+    for (const double budgetS : { 0.6, 0.9, 1.3 }) {
+        double now = 0;
+        test::FakeMeasurer m;
+        m.firstLuck = 0.6;
+        m.reportTime = true;
+        m.clock = [&] { return now; };
+        m.onMeasure = [&](const ArchConfig&) { now += 0.01; };
+        m.onConfirm = [&](const ArchConfig&) { now += 0.013; };
+        SearchParams p = smallParams(3);
+        p.timeBudgetS = budgetS;
+        Recorder rec;
+        SearchEngine engine(gptSpace(), p, m);
+        engine.setClock([&] { return now; });
+        const SearchResult r = engine.run(&rec);
+        QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+        QVERIFY(m.confirms > int(r.frontier.size())); // a cascade took place
+        QCOMPARE(unconfirmedOnFrontier(r), 0);
+        QVERIFY2(r.elapsedS <= p.timeBudgetS + 1e-9, qPrintable(QString::number(r.elapsedS)));
+    }
 }
 
 void TestSearch::firstPopulationFromTheEstimatedFrontier()
