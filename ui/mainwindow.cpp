@@ -12,6 +12,7 @@
 #include "remote.h"
 #include "statusbar.h"
 #include "theme.h"
+#include "wheelguard.h"
 
 #include <QAction>
 #include <QApplication>
@@ -68,6 +69,7 @@ MainWindow::MainWindow(QWidget* parent)
 {
     setWindowTitle(QStringLiteral("LTS Studio"));
     setWindowIcon(appIcon());
+    guardWheelOnFields();
     setAcceptDrops(true);
     setCentralWidget(m_plot);
     setDockNestingEnabled(true);

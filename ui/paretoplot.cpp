@@ -279,11 +279,18 @@ void PlotCanvas::mousePressEvent(QMouseEvent* event)
 
 void PlotCanvas::mouseMoveEvent(QMouseEvent* event)
 {
-    if (m_panning && (event->pos() - m_pressPos).manhattanLength() >= kDragThresholdPx) {
+    if (m_panning && (event->buttons() & Qt::LeftButton)
+        && (event->pos() - m_pressPos).manhattanLength() >= kDragThresholdPx) {
         m_panning = false;
         Q_EMIT userMovedView();
     }
     QCustomPlot::mouseMoveEvent(event);
+}
+
+void PlotCanvas::mouseReleaseEvent(QMouseEvent* event)
+{
+    m_panning = false; // a click: the pointer moving on afterwards is no pan
+    QCustomPlot::mouseReleaseEvent(event);
 }
 
 void PlotCanvas::wheelEvent(QWheelEvent* event)

@@ -57,11 +57,12 @@ Q_SIGNALS:
 protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
 
 private:
     bool m_boxMode = false;
-    bool m_panning = false;
+    bool m_panning = false; // the left button is down and may start a pan
     QPoint m_pressPos;
 };
 

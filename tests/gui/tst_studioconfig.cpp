@@ -313,6 +313,35 @@ private Q_SLOTS:
         }
     }
 
+    // The wheel over a field the user did not pick scrolls the form and leaves the field as it
+    // was; once the field has focus, the wheel steps it.
+    void wheelScrollsTheFormNotTheField()
+    {
+        MainWindow w;
+        w.resize(1024, 560);
+        w.show();
+        w.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        auto* warmup = qobject_cast<QSpinBox*>(w.configPanel()->fieldWidget(QStringLiteral("device.warmup")));
+        QVERIFY(warmup);
+        const int before = warmup->value();
+        auto wheel = [&] {
+            QWheelEvent e(QPointF(5, 5), warmup->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, -120), Qt::NoButton,
+                Qt::NoModifier, Qt::NoScrollPhase, false);
+            QCoreApplication::sendEvent(warmup, &e);
+        };
+        QVERIFY(!warmup->hasFocus());
+        wheel();
+        wheel();
+        QCOMPARE(warmup->value(), before);
+        QVERIFY(!warmup->hasFocus());
+        warmup->setFocus();
+        QTRY_VERIFY(warmup->hasFocus());
+        warmup->setValue(5);
+        wheel();
+        QCOMPARE(warmup->value(), 4);
+    }
+
     // What setConfig shows in each field, config() reads back into the same field.
     void everyFieldRoundTrips()
     {

@@ -275,6 +275,15 @@ private Q_SLOTS:
         QCOMPARE(w.frontierTable()->model()->rowCount(), int(store->layer(0).frontier.size()));
         QVERIFY(plot->follow()); // a box selection is no pan
 
+        // A click on a point selects it and is no pan either, nor is the pointer moving on.
+        const QPoint point = plot->pixelOf({ 0, 0 });
+        sendMouse(canvas, QEvent::MouseButtonPress, point, Qt::LeftButton);
+        sendMouse(canvas, QEvent::MouseButtonRelease, point, Qt::NoButton);
+        QCOMPARE(int(store->selection().size()), 1);
+        sendMouse(canvas, QEvent::MouseMove, point + QPoint(40, 20), Qt::NoButton);
+        QVERIFY(plot->follow());
+        store->setSelection({});
+
         // A plain drag pans, which stops following new points; Reset view fits the data again.
         const QCPRange before = canvas->xAxis->range();
         sendMouse(canvas, QEvent::MouseButtonPress, area.center(), Qt::LeftButton);
