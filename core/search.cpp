@@ -730,17 +730,17 @@ bool SearchRun::firstPopulation()
             std::none_of(front.begin(), front.end(), [&](const Point& f) { return dominates(f, lowered); });
         (reaches ? near : far).push_back(members[k]);
     }
-    // The population's room goes to the greatest expected gains per second; within reach but
-    // beyond it is recorded as estimated like the rest (and audited alike).
+    // The population's room goes to the greatest expected gains per second. Within reach but
+    // beyond that room is recorded as estimated: not screened out, so never audited (measured, it
+    // would often join the frontier, which says nothing about the estimates). What the estimates
+    // put beyond reach is screened out, and the audit's share of it is measured among the others,
+    // one every 1 / kAuditShare, so that a run out of time has audited as it went.
     const std::size_t room = population > measured ? population - measured : 0;
-    // The audit's share of the drops is measured among the others, one every 1 / kAuditShare,
-    // so that a run out of time has audited as it went.
     std::vector<std::size_t> order = measurementOrder(near, est, room);
     const std::size_t measuredNow = std::min(room, order.size());
-    order.insert(order.end(), far.begin(), far.end());
     std::vector<std::size_t> audits, rest;
-    for (std::size_t k = measuredNow; k < order.size(); ++k)
-        (m_policy.audits(est.archs[order[k]].key(), 0) ? audits : rest).push_back(order[k]);
+    for (std::size_t i : far)
+        (m_policy.audits(est.archs[i].key(), 0) ? audits : rest).push_back(i);
     const auto every = std::size_t(std::lround(1.0 / ScreeningPolicy::kAuditShare));
     std::size_t a = 0;
     for (std::size_t k = 0; k < measuredNow; ++k) {
@@ -751,8 +751,7 @@ bool SearchRun::firstPopulation()
             dropped.push_back(true);
         }
     }
-    for (std::size_t k = a; k < audits.size(); ++k)
-        rest.insert(rest.begin() + std::ptrdiff_t(k - a), audits[k]);
+    rest.insert(rest.begin(), audits.begin() + std::ptrdiff_t(a), audits.end());
     for (std::size_t i : rest) {
         batch.push_back(pool[i]);
         dropped.push_back(true);
@@ -762,7 +761,11 @@ bool SearchRun::firstPopulation()
             + " are on or within the margin of their estimated frontier: the " + std::to_string(measuredNow)
             + " of greatest expected gain per second are measured, the rest recorded as estimated",
         false);
-    return evaluate(std::move(batch), 0, dropped);
+    const bool goOn = evaluate(std::move(batch), 0, dropped);
+    if (!m_result.cancelled)
+        for (std::size_t k = measuredNow; k < order.size(); ++k)
+            recordDropped(pool[order[k]], 0);
+    return goOn;
 }
 
 // Measures (or recalls) a batch in its order. False when the search must stop.

@@ -86,6 +86,7 @@ private Q_SLOTS:
     void reserveLearnsWhatConfirmationsCost();
     void reserveLearnsTheConfirmationCascade();
     void firstPopulationFromTheEstimatedFrontier();
+    void auditsOnlyWhatTheEstimatesPutOutOfReach();
     void calibrationLearnsBias();
     void screeningOff();
     void presampleKeepsTheBestEstimates_data();
@@ -543,6 +544,24 @@ void TestSearch::firstPopulationFromTheEstimatedFrontier()
     QCOMPARE(r.estimate.audited, audits);
     QVERIFY(audits >= 1);
     QVERIFY(audits <= ScreeningPolicy::kAuditShare * double(measured.size()) + 1);
+}
+
+void TestSearch::auditsOnlyWhatTheEstimatesPutOutOfReach()
+{
+    // Exact estimates and a small population: most members within reach of the estimated
+    // frontier find no room and are recorded as estimated. Those are not screened out, so not
+    // audited; what is audited was put beyond reach, and exact estimates never drop a frontier point.
+    for (const std::uint64_t seed : { 1, 2, 3 }) {
+        test::FakeMeasurer m;
+        m.estimateScale = 1.0;
+        SearchParams p = smallParams(seed);
+        p.iterations = 1;
+        p.mutants = 40;
+        p.crossovers = 40;
+        const SearchResult r = SearchEngine(gptSpace(), p, m).run(nullptr);
+        QVERIFY2(r.estimate.audited >= 3, qPrintable(QString::number(r.estimate.audited)));
+        QCOMPARE(r.estimate.falseDrops, 0);
+    }
 }
 
 void TestSearch::calibrationLearnsBias()
