@@ -305,7 +305,7 @@ std::string TorchMeasurer::fingerprint() const
             name += " " + dev.name;
     const std::string workload = m_protocol.workload == Workload::Generate
         ? "generate: prompt " + std::to_string(m_protocol.prompt) + ", new tokens "
-            + std::to_string(m_protocol.generate)
+            + std::to_string(m_protocol.generate) + ", matrix-vector decode"
         : "seq_len " + std::to_string(m_protocol.seqLen);
     // fp32 as before, so that caches of fp32 measurements still hit
     std::string precision;
