@@ -35,6 +35,7 @@ namespace {
     // first population's batch ends in thousands of estimated members, and scanning them all at
     // every step made the course quadratic in the pool's size.
     constexpr std::size_t kAheadScan = 64;
+    constexpr const char* kBudgetReached = "time budget reached";
 
 } // namespace
 
@@ -420,7 +421,15 @@ SearchResult SearchRun::execute()
                 planBatch(batch, size);
             goOn = evaluate(std::move(batch), iteration);
         }
-        goOn = goOn && confirmFrontier();
+        if (goOn) {
+            goOn = confirmFrontier();
+        } else if (!m_result.cancelled && m_stopReason == kBudgetReached) {
+            // Stopped to keep time for confirming the frontier: confirmed, the time it did not
+            // take goes to the next iteration.
+            goOn = confirmFrontier() && !outOfTime();
+            if (goOn)
+                m_stopReason.clear();
+        }
         finishIteration(iteration);
         if (!goOn)
             break;
@@ -900,7 +909,7 @@ bool SearchRun::evaluateOne(const Genes& g, int iteration, bool dropped)
         return true;
     }
     if (outOfTime()) {
-        m_stopReason = "time budget reached";
+        m_stopReason = kBudgetReached;
         return false;
     }
     Candidate c = newCandidate(a, iteration);
@@ -1033,7 +1042,7 @@ bool SearchRun::confirmFrontier()
             const bool known = m_knownConfirmations.count(m_result.candidates[todo[k]].arch.key()) > 0;
             if (!known && m_budget.spent()) {
                 if (m_stopReason.empty())
-                    m_stopReason = "time budget reached";
+                    m_stopReason = kBudgetReached;
                 rebuildLiveFront();
                 note(std::to_string(todo.size() - k)
                         + " frontier point(s) left unconfirmed: the time budget ran out "

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void timeBudgetIncludesTheConfirmation();
     void reserveLearnsWhatConfirmationsCost();
     void reserveLearnsTheConfirmationCascade();
+    void timeLeftAfterConfirmingGoesOn();
     void firstPopulationFromTheEstimatedFrontier();
     void auditsOnlyWhatTheEstimatesPutOutOfReach();
     void calibrationLearnsBias();
@@ -479,6 +480,30 @@ void TestSearch::reserveLearnsTheConfirmationCascade()
         QCOMPARE(unconfirmedOnFrontier(r), 0);
         QVERIFY2(r.elapsedS <= p.timeBudgetS + 1e-9, qPrintable(QString::number(r.elapsedS)));
     }
+}
+
+void TestSearch::timeLeftAfterConfirmingGoesOn()
+{
+    // Confirmations far cheaper than the reserve kept for them: the search stops measuring to
+    // confirm its frontier, finds time left once it is confirmed, and goes on measuring, so it
+    // ends near its budget with its frontier confirmed rather than with time unused.
+    double now = 0;
+    test::FakeMeasurer m;
+    m.reportTime = true;
+    m.clock = [&] { return now; };
+    m.onMeasure = [&](const ArchConfig&) { now += 0.01; };
+    m.onConfirm = [&](const ArchConfig&) { now += 0.001; };
+    SearchParams p = smallParams(5);
+    p.iterations = 50;
+    p.timeBudgetS = 0.3;
+    Recorder rec;
+    SearchEngine engine(gptSpace(), p, m);
+    engine.setClock([&] { return now; });
+    const SearchResult r = engine.run(&rec);
+    QCOMPARE(QString::fromStdString(rec.events.back().message), QStringLiteral("time budget reached"));
+    QCOMPARE(unconfirmedOnFrontier(r), 0);
+    QVERIFY2(r.elapsedS > p.timeBudgetS - 0.03, qPrintable(QString::number(r.elapsedS)));
+    QVERIFY2(r.elapsedS <= p.timeBudgetS + 1e-9, qPrintable(QString::number(r.elapsedS)));
 }
 
 void TestSearch::firstPopulationFromTheEstimatedFrontier()
