@@ -1029,11 +1029,11 @@ bool SearchRun::confirmFrontier()
         // Those an earlier session confirmed are replayed first, as they were.
         std::stable_partition(todo.begin(), todo.end(),
             [&](std::size_t i) { return m_knownConfirmations.count(m_result.candidates[i].arch.key()) > 0; });
-        const auto fresh = std::size_t(std::count_if(todo.begin(), todo.end(),
+        const int fresh = int(std::count_if(todo.begin(), todo.end(),
             [&](std::size_t i) { return m_knownConfirmations.count(m_result.candidates[i].arch.key()) == 0; }));
         if (unconfirmedAtStart < 0)
-            unconfirmedAtStart = int(fresh);
-        confirmations += int(fresh);
+            unconfirmedAtStart = fresh;
+        confirmations += fresh;
         for (std::size_t k = 0; k < todo.size();) {
             if (cancelledNow())
                 return false;
