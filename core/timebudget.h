@@ -15,13 +15,13 @@ SearchClock steadyClock();
 // taken to cost kConfirmCostFactor first measurements, then what the run observed. Confirming a
 // frontier takes more confirmations than it has unconfirmed points: a point that falls off on
 // confirmation uncovers others, confirmed in turn. Until the run has confirmed a frontier, that
-// cascade is taken to be kConfirmCascade confirmations per unconfirmed point (none), then what it
+// cascade is taken to be kConfirmCascade confirmations per unconfirmed point, then what it
 // observed; a run that stopped early for it goes on once its frontier is confirmed.
 class TimeBudget final {
 public:
     static constexpr double kConfirmCostFactor = 1.3;
     static constexpr int kConfirmCostSamples = 3;
-    static constexpr double kConfirmCascade = 1.0;
+    static constexpr double kConfirmCascade = 1.5;
 
     // budgetS 0: no limit. `parallelism`: devices that measure and confirm at once.
     TimeBudget(double budgetS, SearchClock clock, int parallelism);
