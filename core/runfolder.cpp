@@ -243,6 +243,10 @@ LoadedRun loadRun(const QString& dir)
             flush();
     }
     flush();
+    // A killed session never wrote its elapsed time to session.json, but its lines hold it: a
+    // resumed run's clock goes on from the latest.
+    for (const Candidate& c : run.candidates)
+        run.info.elapsedS = std::max(run.info.elapsedS, c.elapsedS);
     return run;
 }
 

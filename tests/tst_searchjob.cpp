@@ -9,11 +9,14 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <map>
 #include <set>
+#include <thread>
 
 using namespace lts;
 
@@ -86,6 +89,7 @@ private Q_SLOTS:
     void resumeMeasuresNothingTwice();
     void cancelBeforeRunCounts();
     void overridesApplyToAResumedRun();
+    void aKilledRunsClockGoesOn();
     void deviceCacheAnswersARepeatedSearch();
     void errorsNameTheirCause();
     void fullDiskStopsWithAClearError();
@@ -188,6 +192,54 @@ void TestSearchJob::overridesApplyToAResumedRun()
     QCOMPARE(four.search.iterationsDone, 4);
     QCOMPARE(loadRun(folder).info.config.search.iterations, 4);
     QCOMPARE(more.calls, int(four.search.candidates.size() - two.search.candidates.size()));
+}
+
+void TestSearchJob::aKilledRunsClockGoesOn()
+{
+    // A killed session leaves session.json as it was written at the start (elapsed_s 0); its
+    // lines hold how long it ran. The resumed session's lines go on from the latest of them.
+    const QString folder = m_tmp.filePath(QStringLiteral("killed-clock"));
+    test::FakeMeasurer first;
+    SearchJob killed(jobOn(first, folder));
+    first.onMeasure = [&](const ArchConfig&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (first.calls == 23)
+            killed.cancel();
+    };
+    killed.run(nullptr);
+    const QString sessionFile = QDir(folder).filePath(QString::fromLatin1(kSessionFile));
+    QJsonObject session = readJsonFile(sessionFile);
+    session.insert(QStringLiteral("elapsed_s"), 0);
+    session.insert(QStringLiteral("cancelled"), false);
+    QFile f(sessionFile);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(QJsonDocument(session).toJson());
+    f.close();
+    const LoadedRun before = loadRun(folder);
+    double lastBefore = 0;
+    for (const Candidate& c : before.candidates)
+        lastBefore = std::max(lastBefore, c.elapsedS);
+    QVERIFY(lastBefore > 0.1); // 22 measurements of 5 ms and more
+    QCOMPARE(before.info.elapsedS, lastBefore);
+
+    test::FakeMeasurer second;
+    SearchJobParams again = jobOn(second, folder);
+    again.resume = true;
+    const SearchJobResult resumed = SearchJob(again).run(nullptr);
+    QVERIFY(second.calls > 0);
+    std::set<std::string> old;
+    for (const Candidate& c : before.candidates)
+        old.insert(c.arch.key());
+    int newer = 0;
+    for (const Candidate& c : loadRun(folder).candidates) {
+        if (old.count(c.arch.key()))
+            continue;
+        ++newer;
+        QVERIFY2(c.elapsedS >= lastBefore, qPrintable(QString::number(c.elapsedS)));
+    }
+    QCOMPARE(newer, second.calls);
+    QVERIFY(resumed.search.elapsedS >= lastBefore);
+    QVERIFY(loadRun(folder).info.elapsedS >= lastBefore);
 }
 
 void TestSearchJob::deviceCacheAnswersARepeatedSearch()
