@@ -41,6 +41,7 @@ inline constexpr Limits<double> kProbabilityLimits { 0, 1 }; // mutation_prob, c
 inline constexpr Limits<double> kScreeningMarginLimits { 0, 0.9 }; // at 1 an estimate drops to 0: nothing screened
 inline constexpr Limits<int> kPresampleLimits { 1, 100 }; // times the batch, every one estimated
 inline constexpr Limits<int> kEstimateRoundLimits { 0, 100 }; // each round breeds and estimates a pool
+inline constexpr Limits<double> kTimeBudgetLimits { 0, 1e7 }; // seconds, 0: none; 1e7 is about four months
 inline constexpr std::int64_t kMaxSeed = std::int64_t(1) << 53; // JSON numbers are exact up to here
 
 // Measurement protocol.

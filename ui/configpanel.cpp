@@ -117,7 +117,6 @@ namespace {
     // Display caps of values core only requires to be positive.
     constexpr double kMaxParamsM = 1e6; // decoder parameters, in millions: a trillion
     constexpr double kMaxCeiling = 1e7; // ms or MB: hours per forward pass, terabytes
-    constexpr double kMaxTimeBudgetS = 1e7; // about four months
 
     struct Access {
         std::function<QVariant(const Config&)> get;
@@ -402,7 +401,7 @@ namespace {
                 .withStep(0.05),
             text("search.seed", Section::Search, "Seed", "Random seed: the same seed replays the same search", seed()),
             real("search.time_budget_s", Section::Search, "Time budget",
-                "Stop after this many seconds (0: run every iteration)", { 0, kMaxTimeBudgetS }, 0,
+                "Stop after this many seconds (0: run every iteration)", lts::kTimeBudgetLimits, 0,
                 member(&Config::search, &Params::timeBudgetS))
                 .withSuffix(" s"),
             check(kScreeningKey, Section::Search, "Screen with latency estimates",

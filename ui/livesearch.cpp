@@ -57,10 +57,11 @@ bool LiveSearch::start(const lts::SearchConfig& config, const QString& folder, Q
     params.folder = folder;
     params.config = config;
     m_config = config;
+    m_earlierS = 0;
     return launch(std::move(params), error);
 }
 
-bool LiveSearch::resume(const QString& folder, QString* error)
+bool LiveSearch::resume(const QString& folder, QString* error, const ResumeOptions& options)
 {
     if (isRunning()) {
         *error = QStringLiteral("a search is already running");
@@ -75,14 +76,23 @@ bool LiveSearch::resume(const QString& folder, QString* error)
     }
     flush();
     m_store->clear();
+    m_config = run.info.config;
+    if (options.timeBudgetS)
+        m_config.search.timeBudgetS = *options.timeBudgetS;
+    if (options.iterations)
+        m_config.search.iterations = *options.iterations;
     RunLayer layer = layerFromRun(run, QFileInfo(folder).absoluteFilePath());
+    layer.config = m_config;
     layer.live = true;
     m_layer = m_store->addLayer(std::move(layer));
     lts::SearchJobParams params;
     params.folder = folder;
     params.resume = true;
-    m_config = run.info.config;
-    return launch(std::move(params), error);
+    params.timeBudgetS = options.timeBudgetS;
+    params.iterations = options.iterations;
+    const bool launched = launch(std::move(params), error);
+    m_earlierS = run.info.elapsedS;
+    return launched;
 }
 
 bool LiveSearch::launch(lts::SearchJobParams params, QString* error)
@@ -260,6 +270,7 @@ SearchProgress LiveSearch::progress() const
     p.finishReason = m_failed ? QStringLiteral("failed") : m_finishReason;
     p.devices = m_devices;
     p.elapsedS = elapsedS();
+    p.earlierS = m_earlierS;
     if (isRunning())
         p.state = m_enginePaused ? State::Paused : m_pauseRequested ? State::Pausing : State::Running;
     else if (m_failed)

@@ -11,11 +11,19 @@
 #include <QObject>
 #include <QTimer>
 
+#include <optional>
+
 #include <vector>
 
 namespace studio {
 
 class SearchController;
+
+// What a resumed run changes of its configuration; unset: as the run had it.
+struct ResumeOptions {
+    std::optional<double> timeBudgetS; // this session's, 0: none
+    std::optional<int> iterations; // in all, the earlier sessions' included
+};
 
 struct SearchProgress {
     // Pausing: asked to pause, the search thread has not blocked yet (it finishes its measurement).
@@ -28,6 +36,7 @@ struct SearchProgress {
     int iteration = 0; // the iteration being evaluated, from 0
     int iterations = 0; // planned
     double elapsedS = 0; // of this session, paused time left out
+    double earlierS = 0; // of a resumed run's earlier sessions: the run's clock is earlierS + elapsedS
     double etaS = -1; // < 0: unknown
     double fraction = 0; // of the planned candidates, or of the time budget
     double hypervolume = 0;
@@ -50,8 +59,10 @@ public:
     // False with `error` when it cannot start.
     bool start(const lts::SearchConfig& config, const QString& folder, QString* error);
     // Continues the stopped or killed run in `folder` in place, exactly as `lts-search run
-    // --resume` does: its candidates are shown at once, nothing is measured twice.
-    bool resume(const QString& folder, QString* error);
+    // --resume` does: its candidates are shown at once, nothing is measured twice, and the run's
+    // clock goes on from its earlier sessions. `options` give this session a new time budget or
+    // the run more iterations (a run that ran its course goes on only with more).
+    bool resume(const QString& folder, QString* error, const ResumeOptions& options = {});
     void stop();
     void setPaused(bool paused);
     bool isRunning() const;
@@ -99,6 +110,7 @@ private:
     QTimer m_flushTimer;
     QTimer m_clockTimer;
     QElapsedTimer m_clock;
+    double m_earlierS = 0; // a resumed run's earlier sessions
     QElapsedTimer m_pauseClock; // valid while the search thread is blocked on a pause
     qint64 m_pausedMs = 0;
     qint64 m_endMs = -1; // the clock stops with the search

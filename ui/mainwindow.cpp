@@ -10,6 +10,7 @@
 #include "paretoplot.h"
 #include "proxycheck.h"
 #include "remote.h"
+#include "resumedialog.h"
 #include "statusbar.h"
 #include "theme.h"
 #include "wheelguard.h"
@@ -120,6 +121,8 @@ MainWindow::MainWindow(QWidget* parent)
             const QSize size(int(area.width() * kFirstWindowShare), int(area.height() * kFirstWindowShare));
             setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size, area));
         }
+    } else {
+        fitOnScreen();
     }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     // A settings file from another version may hold any number here.
@@ -128,7 +131,20 @@ MainWindow::MainWindow(QWidget* parent)
         return v >= int(Metric::DecoderParams) && v <= int(kLastMetric) ? Metric(v) : fallback;
     };
     m_plot->setMetrics(metric("plot/x", Metric::DecoderParams), metric("plot/y", Metric::Latency));
+    // Axes the user picked in an earlier session stay when a run opens, as picked ones do.
+    m_axesChosen = settings.value(QStringLiteral("plot/chosen"), false).toBool();
+    m_plot->setLogScale(settings.value(QStringLiteral("plot/log_x"), false).toBool(),
+        settings.value(QStringLiteral("plot/log_y"), false).toBool());
     setDark(settings.value(QStringLiteral("view/dark"), false).toBool());
+    // The Configure form as it was left, budget included; one that no longer reads (another
+    // version, a hand-edited file) leaves the defaults.
+    const QByteArray form = settings.value(QStringLiteral("config/form")).toByteArray();
+    if (!form.isEmpty()) {
+        try {
+            m_config->setConfig(lts::searchConfigFromJson(lts::parseJsonObject(form, "config/form")));
+        } catch (const std::exception&) {
+        }
+    }
     updateActions();
     updateStatus();
 }
@@ -189,7 +205,7 @@ QList<QAction*> MainWindow::buildFileMenu()
     addRunAction->setToolTip(
         QStringLiteral("Overlay another run folder's frontier, e.g. one measured on another device"));
     m_resume = folderAction(QStringLiteral("&Resume Run Folder…"), QStringLiteral("Resume run folder"),
-        [this](const QString& dir) { return resumeSearch(dir); });
+        [this](const QString& dir) { return askAndResume(dir); });
     m_resume->setObjectName(QStringLiteral("resumeAction"));
     m_resume->setToolTip(QStringLiteral("Continue a stopped or killed search in its folder, as lts-search run "
                                         "--resume does: nothing is measured twice"));
@@ -443,7 +459,26 @@ bool MainWindow::startSearch()
     return true;
 }
 
-bool MainWindow::resumeSearch(const QString& folder)
+// Shows what the run in `folder` did and asks for this session's budget and the iterations, then
+// resumes it. True when it resumed or the user chose not to.
+bool MainWindow::askAndResume(const QString& folder)
+{
+    if (isSearchRunning() || !isRunFolder(folder))
+        return resumeSearch(folder); // says why it cannot
+    lts::LoadedRun run;
+    try {
+        run = lts::loadRun(folder);
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        return false;
+    }
+    ResumeDialog dialog(folder, run, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return true;
+    return resumeSearch(folder, dialog.options());
+}
+
+bool MainWindow::resumeSearch(const QString& folder, const ResumeOptions& options)
 {
     if (isSearchRunning()) {
         m_lastError = QStringLiteral("a search is already running");
@@ -467,7 +502,7 @@ bool MainWindow::resumeSearch(const QString& folder)
     }
     m_lastError.clear();
     m_status->setProblem(QString());
-    if (!m_live->resume(folder, &m_lastError))
+    if (!m_live->resume(folder, &m_lastError, options))
         return false;
     m_config->setConfig(m_live->config());
     searchStarted(m_live->config());
@@ -595,6 +630,27 @@ void MainWindow::updateStatus()
         m_folderLabel->setText(QStringLiteral("Run: %1").arg(QFileInfo(m_live->folder()).fileName()));
         m_folderLabel->setToolTip(QStringLiteral("The search writes %1").arg(folder));
     }
+}
+
+// A window restored from another screen, or wider than this one, is brought inside the screen
+// it is on (or the primary one), shrunk to fit where it must.
+void MainWindow::fitOnScreen()
+{
+    const QScreen* screen = QGuiApplication::screenAt(frameGeometry().center());
+    if (!screen)
+        screen = QGuiApplication::primaryScreen();
+    if (!screen)
+        return;
+    const QRect area = screen->availableGeometry();
+    const QMargins frame(geometry().left() - frameGeometry().left(), geometry().top() - frameGeometry().top(),
+        frameGeometry().right() - geometry().right(), frameGeometry().bottom() - geometry().bottom());
+    const QRect room = area.marginsRemoved(frame);
+    QRect g = geometry();
+    g.setSize(g.size().boundedTo(room.size()).expandedTo(minimumSizeHint().boundedTo(room.size())));
+    g.moveLeft(std::clamp(g.left(), room.left(), std::max(room.left(), room.right() - g.width() + 1)));
+    g.moveTop(std::clamp(g.top(), room.top(), std::max(room.top(), room.bottom() - g.height() + 1)));
+    if (g != geometry())
+        setGeometry(g);
 }
 
 void MainWindow::alignAxesWith(const lts::SearchConfig& config)
@@ -938,6 +994,11 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("view/dark"), m_dark->isChecked());
     settings.setValue(QStringLiteral("plot/x"), int(m_plot->xMetric()));
     settings.setValue(QStringLiteral("plot/y"), int(m_plot->yMetric()));
+    settings.setValue(QStringLiteral("plot/chosen"), m_axesChosen);
+    settings.setValue(QStringLiteral("plot/log_x"), m_plot->logX());
+    settings.setValue(QStringLiteral("plot/log_y"), m_plot->logY());
+    settings.setValue(QStringLiteral("config/form"),
+        QJsonDocument(lts::searchConfigToJson(m_config->config())).toJson(QJsonDocument::Compact));
     event->accept();
 }
 

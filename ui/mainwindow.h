@@ -5,6 +5,7 @@
 #pragma once
 
 #include "exporter.h"
+#include "livesearch.h"
 #include "runstore.h"
 
 #include <QMainWindow>
@@ -21,7 +22,6 @@ class DetailsPanel;
 class FrontierTable;
 class ParetoPlot;
 class ProxyCheckDialog;
-class LiveSearch;
 class SearchStatus;
 
 class MainWindow final : public QMainWindow {
@@ -45,8 +45,9 @@ public:
     void stopSearch();
     void setPaused(bool paused);
     // Continues the stopped or killed run in `folder` in place (File > Resume Run Folder…):
-    // its candidates are shown at once and nothing is measured twice. False with lastError().
-    bool resumeSearch(const QString& folder);
+    // its candidates are shown at once, nothing is measured twice and the run's clock goes on;
+    // `options` give it a new time budget or more iterations. False with lastError().
+    bool resumeSearch(const QString& folder, const ResumeOptions& options = {});
     bool isSearchRunning() const;
     // The folder the current or last search of this window writes.
     QString liveRunFolder() const;
@@ -81,6 +82,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    bool askAndResume(const QString& folder);
+    void fitOnScreen();
     void buildActions();
     QList<QAction*> buildFileMenu();
     void buildEditMenu();

@@ -432,6 +432,16 @@ void ParetoPlot::setMetrics(Metric x, Metric y)
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+bool ParetoPlot::logX() const
+{
+    return m_logX->isChecked();
+}
+
+bool ParetoPlot::logY() const
+{
+    return m_logY->isChecked();
+}
+
 void ParetoPlot::setLogScale(bool x, bool y)
 {
     const QSignalBlocker bx(m_logX), by(m_logY);

@@ -76,6 +76,8 @@ public:
     Metric yMetric() const { return m_y; }
     void setMetrics(Metric x, Metric y);
     void setLogScale(bool x, bool y);
+    bool logX() const;
+    bool logY() const;
     bool follow() const { return m_followOn; }
     void setFollow(bool on);
     void setBoxMode(bool on);

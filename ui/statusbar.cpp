@@ -62,7 +62,9 @@ SearchStatus::SearchStatus(QStatusBar* bar)
         QStringLiteral("Candidates measured in full so far, and those recorded from the estimates alone"));
     m_iteration = label("statusIteration",
         QStringLiteral("Iteration being evaluated, counted from 0 as in candidates.jsonl and lts-search's output"));
-    m_elapsed = label("statusElapsed", QStringLiteral("Time since the search started, pauses left out"));
+    m_elapsed = label("statusElapsed",
+        QStringLiteral("Time the run has searched, pauses left out; a resumed run's earlier "
+                       "sessions included"));
     m_eta = label("statusEta", QStringLiteral("Estimated time left, from the pace so far"));
     m_hypervolume = label("statusHypervolume",
         QStringLiteral("Hypervolume after the last iteration: the region the frontier dominates up to the run's "
@@ -114,7 +116,8 @@ void SearchStatus::show(const SearchProgress& p)
     // Counted from 0, as candidates.jsonl, the details panel and lts-search count them.
     m_iteration->setText(p.hasRun ? QStringLiteral("Iteration %1 of 0–%2").arg(p.iteration).arg(p.iterations - 1)
                                   : QStringLiteral("Iteration –"));
-    m_elapsed->setText(QStringLiteral("Elapsed %1").arg(p.hasRun ? clockText(p.elapsedS) : none));
+    // The run's clock: a resumed run's earlier sessions and this one.
+    m_elapsed->setText(QStringLiteral("Elapsed %1").arg(p.hasRun ? clockText(p.earlierS + p.elapsedS) : none));
     m_eta->setText(QStringLiteral("ETA %1").arg(p.etaS >= 0 ? clockText(p.etaS) : none));
     m_hypervolume->setText(QStringLiteral("HV %1").arg(hypervolumeText(p.hypervolume, p.objectives)));
     const EstimateSummary e = estimateSummary(p);

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "guitestutil.h"
 #include "mainwindow.h"
+#include "paretoplot.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -14,6 +15,7 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -315,6 +317,53 @@ private Q_SLOTS:
 
     // The wheel over a field the user did not pick scrolls the form and leaves the field as it
     // was; once the field has focus, the wheel steps it.
+    void settingsComeBackRight()
+    {
+        // Quit and relaunch: the form (its time budget included), the log toggles and the axes
+        // the user picked come back, and stay when a run opens; a window saved wider than the
+        // screen and partly off it comes back on it.
+        QSettings().clear();
+        QTemporaryDir dir;
+        const QString run = dir.filePath(QStringLiteral("run"));
+        test::writeSyntheticRun(run, test::tinyConfig());
+        QRect screen;
+        {
+            MainWindow w;
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            lts::SearchConfig c = w.configPanel()->config();
+            c.search.timeBudgetS = 90;
+            c.search.seed = 77;
+            w.configPanel()->setConfig(c);
+            auto* y = w.plot()->findChild<QComboBox*>(QStringLiteral("yMetric"));
+            QVERIFY(y);
+            y->setCurrentIndex(y->findData(int(Metric::PeakMemory)));
+            Q_EMIT y->activated(y->currentIndex());
+            w.plot()->setLogScale(true, true);
+            screen = w.screen()->availableGeometry();
+            w.setGeometry(screen.left() + 150, screen.top() + 20, screen.width() + 300, screen.height());
+            QVERIFY(w.close());
+        }
+        MainWindow again;
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.configPanel()->config().search.timeBudgetS, 90.0);
+        QCOMPARE(again.configPanel()->config().search.seed, std::uint64_t(77));
+        QVERIFY(again.plot()->logX());
+        QVERIFY(again.plot()->logY());
+        QCOMPARE(again.plot()->yMetric(), Metric::PeakMemory);
+        const QRect g = again.geometry();
+        QVERIFY2(g.left() >= screen.left() && g.top() >= screen.top(),
+            qPrintable(
+                QStringLiteral("%1,%2 on %3,%4").arg(g.left()).arg(g.top()).arg(screen.left()).arg(screen.top())));
+        QVERIFY(g.width() <= std::max(screen.width(), again.minimumSizeHint().width()));
+        if (g.width() <= screen.width())
+            QVERIFY(g.right() <= screen.right());
+        QVERIFY2(again.openRun(run), qPrintable(again.lastError()));
+        QCOMPARE(again.plot()->yMetric(), Metric::PeakMemory);
+        QSettings().clear();
+    }
+
     void wheelScrollsTheFormNotTheField()
     {
         MainWindow w;

@@ -6,15 +6,18 @@
 #include "convergenceplot.h"
 #include "detailspanel.h"
 #include "exporter.h"
+#include "format.h"
 #include "frontiertable.h"
 #include "guitestutil.h"
 #include "livesearch.h"
 #include "mainwindow.h"
 #include "paretoplot.h"
+#include "resumedialog.h"
 #include "runfolder.h"
 
 #include <QAction>
 #include <QClipboard>
+#include <QDoubleSpinBox>
 #include <QGuiApplication>
 #include <QImage>
 #include <QItemSelectionModel>
@@ -22,6 +25,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -740,6 +744,77 @@ private Q_SLOTS:
         QVERIFY(!w.openRun(m_dir.path()));
         QVERIFY(w.lastError().contains(QStringLiteral("not a run folder")));
         QCOMPARE(w.store()->layerCount(), 2);
+    }
+
+    void resumeWithANewBudgetGoesOn()
+    {
+        // A run stopped by its time budget goes on when resumed with a new one: the form shows
+        // that budget, the new lines' elapsed_s go on from the earlier session's, and the status
+        // bar counts the run's clock. A run that ran all its iterations goes on with more, and
+        // the dialog suggests them.
+        MainWindow w;
+        w.liveSearch()->setMeasurerFactory(test::factoryFor(std::make_shared<test::FakeDevice>(10)));
+        lts::SearchConfig c;
+        c.space = lts::preset("gpt2-lts");
+        c.search.parents = 4;
+        c.search.mutants = 6;
+        c.search.crossovers = 6;
+        c.search.iterations = 1000;
+        c.search.timeBudgetS = 1.0;
+        w.configPanel()->setConfig(c);
+        const QString folder = m_dir.filePath(QStringLiteral("resumed-budget"));
+        w.configPanel()->setOutputFolder(folder);
+        QSignalSpy finished(&w, &MainWindow::searchFinished);
+        QVERIFY2(test::startFromAction(w), qPrintable(w.lastError()));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kSearchTimeoutMs);
+        QCOMPARE(statusText(w, "statusState"), QStringLiteral("Finished (time budget reached)"));
+        const lts::LoadedRun first = lts::loadRun(folder);
+        QVERIFY(first.info.iterationsDone < c.search.iterations);
+        const double firstS = first.info.elapsedS;
+        QVERIFY(firstS >= 0.5);
+
+        QVERIFY2(w.resumeSearch(folder, ResumeOptions { 2.0, std::nullopt }), qPrintable(w.lastError()));
+        QCOMPARE(w.configPanel()->config().search.timeBudgetS, 2.0);
+        QCOMPARE(w.liveSearch()->progress().earlierS, firstS);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kSearchTimeoutMs);
+        const lts::LoadedRun second = lts::loadRun(folder);
+        QVERIFY(second.candidates.size() > first.candidates.size() + 10);
+        QCOMPARE(second.info.config.search.timeBudgetS, 2.0);
+        QVERIFY(second.info.elapsedS >= firstS + 1.5);
+        std::set<std::string> earlier;
+        for (const auto& cand : first.candidates)
+            earlier.insert(cand.arch.key());
+        for (const auto& cand : second.candidates)
+            if (!earlier.count(cand.arch.key()))
+                QVERIFY2(cand.elapsedS >= firstS, qPrintable(QString::number(cand.elapsedS)));
+        const SearchProgress p = w.liveSearch()->progress();
+        QCOMPARE(statusText(w, "statusElapsed"), QStringLiteral("Elapsed %1").arg(clockText(p.earlierS + p.elapsedS)));
+        QVERIFY(p.earlierS + p.elapsedS >= firstS + 1.0);
+        // The convergence plot's times go on too.
+        const auto& history = w.store()->layer(0).history;
+        QVERIFY(!history.empty());
+        QVERIFY(history.back().elapsedS >= firstS);
+
+        // No budget and one more iteration: the run ends having run them all.
+        const int done = second.info.iterationsDone;
+        QVERIFY(w.resumeSearch(folder, ResumeOptions { 0.0, done + 1 }));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kSearchTimeoutMs);
+        const lts::LoadedRun third = lts::loadRun(folder);
+        QCOMPARE(third.info.iterationsDone, done + 1);
+        QVERIFY(third.info.finished);
+        QVERIFY(third.candidates.size() > second.candidates.size());
+        QCOMPARE(statusText(w, "statusState"), QStringLiteral("Finished"));
+        // Its course is over: the dialog offers its budget and twice its iterations.
+        ResumeDialog dialog(folder, third);
+        QCOMPARE(dialog.budgetField()->value(), 0.0);
+        QCOMPARE(dialog.iterationsField()->value(), 2 * (done + 1));
+        QCOMPARE(dialog.iterationsField()->minimum(), done + 1);
+        dialog.budgetField()->setValue(30);
+        const ResumeOptions chosen = dialog.options();
+        QCOMPARE(*chosen.timeBudgetS, 30.0);
+        QCOMPARE(*chosen.iterations, 2 * (done + 1));
+        // A run stopped inside its iterations keeps them.
+        QCOMPARE(ResumeDialog::suggestedIterations(second.info), c.search.iterations);
     }
 };
 
