@@ -34,11 +34,11 @@ ResumeDialog::ResumeDialog(const QString& folder, const lts::LoadedRun& run, QWi
     const lts::RunInfo& info = run.info;
     const auto estimated = std::count_if(run.candidates.begin(), run.candidates.end(),
         [](const lts::Candidate& c) { return c.status == lts::Candidate::Status::Estimated; });
-    const QString ended = info.cancelled ? QStringLiteral("stopped")
+    const QString ended = info.cancelled ? QStringLiteral("was stopped")
         : info.finished                  ? QStringLiteral("ended")
-                                         : QStringLiteral("interrupted");
-    auto* summary = new QLabel(QStringLiteral("<b>%1</b><br>%2 measured, %3 estimated; %4 after %5 of searching, "
-                                              "iteration %6 of %7 done.")
+                                         : QStringLiteral("was interrupted");
+    auto* summary = new QLabel(QStringLiteral("<b>%1</b><br>%2 measured, %3 estimated. It %4 after %5 of searching, "
+                                              "with %6 of %7 iterations done.")
                                    .arg(QFileInfo(folder).fileName().toHtmlEscaped())
                                    .arg(qsizetype(run.candidates.size()) - qsizetype(estimated))
                                    .arg(estimated)
@@ -76,6 +76,7 @@ ResumeDialog::ResumeDialog(const QString& folder, const lts::LoadedRun& run, QWi
     buttons->button(QDialogButtonBox::Ok)->setText(QStringLiteral("Resume"));
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    setMinimumWidth(fontMetrics().averageCharWidth() * 60);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(summary);
     layout->addLayout(form);
