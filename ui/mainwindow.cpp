@@ -111,6 +111,7 @@ MainWindow::MainWindow(QWidget* parent)
         const int l = m_store->primaryLayer();
         setWindowTitle(
             l < 0 ? QStringLiteral("LTS Studio") : QStringLiteral("%1 — LTS Studio").arg(m_store->layer(l).name));
+        updateStatus(); // with no search of its own, the status bar describes the run shown
     });
 
     QSettings settings;
@@ -589,7 +590,19 @@ void MainWindow::updateActions()
 
 void MainWindow::updateStatus()
 {
-    const SearchProgress p = m_live->progress();
+    SearchProgress p = m_live->progress();
+    if (!p.hasRun) {
+        // No search of this window's: the counts and hypervolume are those of the run the plot
+        // follows, not an empty search's.
+        if (const int l = m_store->primaryLayer(); l >= 0) {
+            const RunLayer& shown = m_store->layer(l);
+            p.estimated = int(std::count_if(shown.candidates.begin(), shown.candidates.end(),
+                [](const lts::Candidate& c) { return c.status == lts::Candidate::Status::Estimated; }));
+            p.evaluated = int(shown.candidates.size()) - p.estimated;
+            p.hypervolume = shown.history.empty() ? 0 : shown.history.back().hypervolume;
+            p.objectives = shown.config.search.objectives;
+        }
+    }
     m_status->show(p);
     using State = SearchProgress::State;
     QString banner;

@@ -14,6 +14,7 @@
 #include "paretoplot.h"
 #include "resumedialog.h"
 #include "runfolder.h"
+#include "statusbar.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -696,6 +697,16 @@ private Q_SLOTS:
         QCOMPARE(frontierIds(*first.store(), 0), runFrontierIds(run));
         QCOMPARE(first.plot()->plottedPoints(), int(run.candidates.size()));
         QCOMPARE(first.frontierTable()->model()->rowCount(), int(runFrontierIds(run).size()));
+        // With no search of its own, the status bar counts the run shown, not an empty search.
+        const auto estimated = std::count_if(run.candidates.begin(), run.candidates.end(),
+            [](const lts::Candidate& c) { return c.status == lts::Candidate::Status::Estimated; });
+        const auto measured = qsizetype(run.candidates.size()) - qsizetype(estimated);
+        QCOMPARE(statusText(first, "statusEvaluated"),
+            estimated > 0 ? QStringLiteral("Measured %1 · estimated %2").arg(measured).arg(estimated)
+                          : QStringLiteral("Evaluated %1").arg(measured));
+        QVERIFY(run.info.hypervolume > 0);
+        QCOMPARE(statusText(first, "statusHypervolume"),
+            QStringLiteral("HV %1").arg(hypervolumeText(run.info.hypervolume, run.info.config.search.objectives)));
         // Convergence rebuilt per iteration ends at the hypervolume the search recorded.
         QCOMPARE(int(first.store()->layer(0).history.size()), run.info.iterationsDone);
         QVERIFY(qFuzzyCompare(first.store()->layer(0).history.back().hypervolume, run.info.hypervolume));
