@@ -644,19 +644,12 @@ namespace {
         return info;
     }
 
-    QString humanCount(double n)
-    {
-        if (n < 1e6)
-            return QString::number(n, 'f', 0);
-        return QString::number(n, 'g', 3);
-    }
-
     // The planned number of candidates and, once a search of this space and protocol ran here,
     // how long they take at its pace.
     QString plannedText(const lts::SearchConfig& c)
     {
         const double n = lts::plannedCandidates(c);
-        QString text = QStringLiteral("Planned: about %1 candidates").arg(humanCount(n));
+        QString text = QStringLiteral("Planned: about %1").arg(countText(n, QStringLiteral("candidate")));
         const double pace = QSettings().value(ConfigPanel::paceKey(c), -1.0).toDouble();
         const double budget = c.search.timeBudgetS;
         if (pace > 0) {
@@ -1027,10 +1020,10 @@ void ConfigPanel::revalidate()
     QString problem, field;
     try {
         const lts::SearchConfig c = config();
-        m_preview->setText(QStringLiteral("Decoder parameters %1M to %2M\n%3 architectures\n%4")
+        m_preview->setText(QStringLiteral("Decoder parameters %1M to %2M\n%3\n%4")
                                .arg(double(c.space.minDecoderParams()) / 1e6, 0, 'f', 2)
                                .arg(double(c.space.maxDecoderParams()) / 1e6, 0, 'f', 2)
-                               .arg(humanCount(c.space.size()), plannedText(c)));
+                               .arg(countText(c.space.size(), QStringLiteral("architecture")), plannedText(c)));
         syncPresetName(c.space);
     } catch (const lts::InputError& e) {
         problem = QString::fromStdString(e.what());

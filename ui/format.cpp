@@ -1,5 +1,7 @@
 #include "format.h"
 
+#include <QLocale>
+
 #include <QStringList>
 
 #include <algorithm>
@@ -10,6 +12,14 @@ namespace studio {
 QString millions(std::int64_t n)
 {
     return QString::number(double(n) / 1e6, 'f', 2) + QStringLiteral("M");
+}
+
+QString countText(double n, const QString& singular, const QString& plural)
+{
+    const QString noun = n == 1 ? singular : plural.isEmpty() ? singular + QLatin1Char('s') : plural;
+    if (n >= 1e6)
+        return QStringLiteral("%1 million %2").arg(QString::number(n / 1e6, 'g', 3), noun);
+    return QStringLiteral("%1 %2").arg(QLocale(QLocale::English).toString(n, 'f', 0), noun);
 }
 
 QString clockText(double seconds)

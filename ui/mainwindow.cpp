@@ -4,6 +4,7 @@
 #include "convergenceplot.h"
 #include "detailspanel.h"
 #include "errors.h"
+#include "format.h"
 #include "frontiertable.h"
 #include "jsonio.h"
 #include "livesearch.h"
@@ -54,6 +55,21 @@ namespace {
     bool isRunFolder(const QString& path)
     {
         return QFileInfo(QDir(path).filePath(QString::fromLatin1(lts::kSessionFile))).isFile();
+    }
+
+    // "Wrote /path/config.json", or "Wrote 3 files in /path" (the folder they share).
+    QString writtenText(const QStringList& written)
+    {
+        if (written.isEmpty())
+            return QStringLiteral("Wrote nothing");
+        if (written.size() == 1)
+            return QStringLiteral("Wrote %1").arg(QDir::toNativeSeparators(written.front()));
+        QString common = QFileInfo(written.front()).absolutePath();
+        for (const QString& f : written)
+            while (!QFileInfo(f).absoluteFilePath().startsWith(common + QLatin1Char('/')) && common.size() > 1)
+                common = QFileInfo(common).absolutePath();
+        return QStringLiteral("Wrote %1 in %2")
+            .arg(countText(written.size(), QStringLiteral("file")), QDir::toNativeSeparators(common));
     }
 
 } // namespace
@@ -609,28 +625,29 @@ void MainWindow::updateStatus()
     switch (p.state) {
     case State::Running:
     case State::Pausing:
-        banner = QStringLiteral("Search running: %1 candidates so far. The settings are locked until it stops "
-                                "(Stop: Ctrl+.).")
-                     .arg(p.evaluated);
+        banner = QStringLiteral("Search running: %1 so far. The settings are locked until it stops (Stop: Ctrl+.).")
+                     .arg(countText(p.evaluated, QStringLiteral("candidate")));
         break;
     case State::Paused:
-        banner = QStringLiteral("Search paused after %1 candidates: press Pause again to go on.").arg(p.evaluated);
+        banner = QStringLiteral("Search paused after %1: press Pause again to go on.")
+                     .arg(countText(p.evaluated, QStringLiteral("candidate")));
         break;
     case State::Stopped:
-        banner = QStringLiteral("Stopped by you after %1 candidates; File → Resume Run Folder… goes on with it.")
-                     .arg(p.evaluated);
+        banner = QStringLiteral("Stopped by you after %1; File → Resume Run Folder… goes on with it.")
+                     .arg(countText(p.evaluated, QStringLiteral("candidate")));
         break;
     case State::Finished:
-        banner = QStringLiteral("%1 after %2 candidates.").arg(stateText(p)).arg(p.evaluated);
+        banner = QStringLiteral("%1 after %2.").arg(stateText(p), countText(p.evaluated, QStringLiteral("candidate")));
         break;
     case State::Failed:
-        banner = QStringLiteral("The search failed after %1 candidates (see the status bar).").arg(p.evaluated);
+        banner = QStringLiteral("The search failed after %1 (see the status bar).")
+                     .arg(countText(p.evaluated, QStringLiteral("candidate")));
         break;
     case State::DevicesLost:
         // The engine's reason reads "paused: every measuring device was lost (…); resume the run…".
-        banner = QStringLiteral("Search paused after %1 candidates: %2. Once a device is back, File → Resume Run "
-                                "Folder… goes on with it.")
-                     .arg(p.evaluated)
+        banner = QStringLiteral("Search paused after %1: %2. Once a device is back, File → Resume Run Folder… "
+                                "goes on with it.")
+                     .arg(countText(p.evaluated, QStringLiteral("candidate")))
                      .arg(p.finishReason.mid(int(qstrlen("paused: "))).section(QStringLiteral("; resume"), 0, 0));
         break;
     case State::Idle:
@@ -821,11 +838,9 @@ void MainWindow::exportInteractive(ExportFormat format)
     const ExportReport report = exportTo(format, target);
     if (!report.problems.isEmpty())
         showError(QStringLiteral("Export"),
-            QStringLiteral("Wrote %1 file(s).\n\n%2")
-                .arg(report.written.size())
-                .arg(report.problems.join(QLatin1Char('\n'))));
+            QStringLiteral("%1.\n\n%2").arg(writtenText(report.written), report.problems.join(QLatin1Char('\n'))));
     else
-        statusBar()->showMessage(QStringLiteral("Wrote %1 file(s)").arg(report.written.size()), 5000);
+        statusBar()->showMessage(writtenText(report.written), 8000);
 }
 
 bool MainWindow::exportPlot(const QString& path)

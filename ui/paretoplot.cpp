@@ -6,6 +6,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -333,21 +334,39 @@ ParetoPlot::ParetoPlot(RunStore* store, QWidget* parent)
     auto* reset = new QPushButton(QStringLiteral("Reset view"), this);
     reset->setToolTip(QStringLiteral("Fit the view to every point"));
 
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(QStringLiteral("x:"), this));
-    bar->addWidget(m_xCombo);
-    bar->addWidget(m_logX);
-    bar->addSpacing(12);
-    bar->addWidget(new QLabel(QStringLiteral("y:"), this));
-    bar->addWidget(m_yCombo);
-    bar->addWidget(m_logY);
-    bar->addStretch(1);
-    bar->addWidget(m_boxButton);
-    bar->addWidget(m_follow);
-    bar->addWidget(reset);
+    // The axes' tools and the view's, side by side when the plot is wide enough for both and in
+    // two rows when not, so that no label is ever cut (arrangeToolbar).
+    auto group = [this](const char* name) {
+        auto* tools = new QWidget(this);
+        tools->setObjectName(QString::fromLatin1(name));
+        // Its width is the plot's to give: a row's minimum would stop the plot from narrowing.
+        tools->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+        auto* row = new QHBoxLayout(tools);
+        row->setContentsMargins(0, 0, 0, 0);
+        m_toolGroups.push_back(tools);
+        return row;
+    };
+    QHBoxLayout* x = group("plotXTools");
+    x->addWidget(new QLabel(QStringLiteral("x:"), m_toolGroups.back()));
+    x->addWidget(m_xCombo);
+    x->addWidget(m_logX);
+    x->addStretch(1);
+    QHBoxLayout* y = group("plotYTools");
+    y->addWidget(new QLabel(QStringLiteral("y:"), m_toolGroups.back()));
+    y->addWidget(m_yCombo);
+    y->addWidget(m_logY);
+    y->addStretch(1);
+    QHBoxLayout* view = group("plotViewTools");
+    view->addStretch(1);
+    view->addWidget(m_boxButton);
+    view->addWidget(m_follow);
+    view->addWidget(reset);
+    m_toolbar = new QVBoxLayout;
+    m_toolbar->setContentsMargins(0, 0, 0, 0);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(bar);
+    layout->addLayout(m_toolbar);
+    arrangeToolbar();
     layout->addWidget(m_plot, 1);
 
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -430,6 +449,83 @@ void ParetoPlot::setMetrics(Metric x, Metric y)
     rebuild();
     fitToData(); // the old ranges mean nothing on new axes
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+// The hint over an empty plot, its paragraphs broken into lines as wide as the plot allows.
+void ParetoPlot::fitHint()
+{
+    constexpr int kHintMargin = 24; // pixels kept free on either side
+    const QFontMetrics metrics(m_hint->font());
+    const int room = std::max(metrics.averageCharWidth() * 20, m_plot->axisRect()->width() - 2 * kHintMargin);
+    QStringList lines;
+    for (const QString& paragraph : m_hintText.split(QLatin1Char('\n'))) {
+        QString line;
+        for (const QString& word : paragraph.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+            const QString longer = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+            if (!line.isEmpty() && metrics.horizontalAdvance(longer) > room) {
+                lines << line;
+                line = word;
+            } else {
+                line = longer;
+            }
+        }
+        lines << line;
+    }
+    m_hint->setText(lines.join(QLatin1Char('\n')));
+}
+
+void ParetoPlot::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    arrangeToolbar();
+    if (m_hint->visible()) {
+        m_plot->plotLayout()->update(QCPLayoutElement::upLayout); // the axis rect's new width
+        fitHint();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+// The groups of tools (x axis, y axis, view) in as few rows as the plot's width allows, each at
+// its natural width at least.
+void ParetoPlot::arrangeToolbar()
+{
+    const QMargins margins = layout()->contentsMargins();
+    const int room = contentsRect().width() - margins.left() - margins.right();
+    constexpr int kGap = 12;
+    std::vector<int> rowOf;
+    int row = 0, used = 0;
+    for (QWidget* tools : m_toolGroups) {
+        const int w = tools->sizeHint().width();
+        if (used > 0 && used + kGap + w > room) {
+            ++row;
+            used = 0;
+        }
+        used += (used > 0 ? kGap : 0) + w;
+        rowOf.push_back(row);
+    }
+    if (rowOf == m_toolRows)
+        return;
+    m_toolRows = rowOf;
+    while (QLayoutItem* item = m_toolbar->takeAt(0)) {
+        if (QLayout* old = item->layout())
+            while (QLayoutItem* inner = old->takeAt(0))
+                delete inner; // the widget stays, a child of the plot
+        delete item;
+    }
+    QHBoxLayout* line = nullptr;
+    for (std::size_t i = 0; i < m_toolGroups.size(); ++i) {
+        if (i == 0 || rowOf[i] != rowOf[i - 1]) {
+            line = new QHBoxLayout;
+            line->setSpacing(kGap);
+            m_toolbar->addLayout(line);
+        }
+        line->addWidget(m_toolGroups[i], m_toolGroups[i]->sizeHint().width());
+    }
+}
+
+bool ParetoPlot::toolbarWrapped() const
+{
+    return !m_toolRows.empty() && m_toolRows.back() > 0;
 }
 
 bool ParetoPlot::logX() const
@@ -615,12 +711,13 @@ void ParetoPlot::rebuild()
         total += int(m_store->layer(l).candidates.size());
         live = live || m_store->layer(l).live;
     }
-    m_hint->setText(live ? QStringLiteral("Measuring the first candidates…\nThe first takes longest: the parts of the "
-                                          "latency estimate are timed first,\nthen each candidate is run until its "
-                                          "median latency is known.")
-                         : QStringLiteral("No candidates yet.\nStart a search (Ctrl+R) with the Configure panel's "
-                                          "settings,\nor open a run folder (Ctrl+O) written by lts-studio or "
-                                          "lts-search:\nevery measured architecture appears here."));
+    m_hintText = live ? QStringLiteral("Measuring the first candidates…\nThe first takes longest: the parts of the "
+                                       "latency estimate are timed first, then each candidate is run until its median "
+                                       "latency is known.")
+                      : QStringLiteral("No candidates yet.\nStart a search (Ctrl+R) with the Configure panel's "
+                                       "settings, or open a run folder (Ctrl+O) written by lts-studio or lts-search: "
+                                       "every measured architecture appears here.");
+    fitHint();
     m_hint->setVisible(total == 0);
 
     // Made in legend order (frontiers, over ceiling, other statuses, failed); the scatters join

@@ -19,6 +19,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QVBoxLayout;
 class QToolButton;
 
 namespace studio {
@@ -78,6 +79,8 @@ public:
     void setLogScale(bool x, bool y);
     bool logX() const;
     bool logY() const;
+    // The tool bar over the plot is in more than one row: the plot is too narrow for one.
+    bool toolbarWrapped() const;
     bool follow() const { return m_followOn; }
     void setFollow(bool on);
     void setBoxMode(bool on);
@@ -108,7 +111,13 @@ Q_SIGNALS:
     // The user picked an axis with its picker.
     void metricsChosen();
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    void arrangeToolbar();
+    void fitHint();
+
     // What is drawn of one store layer.
     struct LayerPlot {
         std::size_t drawn = 0; // candidates [0, drawn) of the layer are on the plot, and picked from
@@ -171,11 +180,15 @@ private:
     QCheckBox* m_logY;
     QCheckBox* m_follow;
     QToolButton* m_boxButton;
+    std::vector<QWidget*> m_toolGroups; // x axis, y axis, view (box select, follow, reset)
+    QVBoxLayout* m_toolbar; // a row of groups each
+    std::vector<int> m_toolRows; // the row of each group
     QCPColorScale* m_colorScale;
     QCPMarginGroup* m_marginGroup;
     QCPLayer* m_pointsLayer = nullptr; // scatters, below the frontiers and markers on "main"
     QCPColorGradient m_gradient;
     QCPItemText* m_hint = nullptr; // what to do, over an empty plot
+    QString m_hintText; // its paragraphs, before fitHint breaks them into lines
     std::vector<LayerPlot> m_layers;
     QCPGraph* m_overGraph = nullptr;
     std::map<std::string, QCPGraph*> m_apartGraphs; // by status name

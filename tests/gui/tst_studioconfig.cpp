@@ -4,6 +4,7 @@
 #include "configlimits.h"
 #include "configpanel.h"
 #include "errors.h"
+#include "format.h"
 #include "guitestutil.h"
 #include "mainwindow.h"
 #include "paretoplot.h"
@@ -317,6 +318,16 @@ private Q_SLOTS:
 
     // The wheel over a field the user did not pick scrolls the form and leaves the field as it
     // was; once the field has focus, the wheel steps it.
+    void countsReadAsWords()
+    {
+        // Counts in banners and previews agree with their noun and read at a glance.
+        QCOMPARE(countText(1, QStringLiteral("candidate")), QStringLiteral("1 candidate"));
+        QCOMPARE(countText(0, QStringLiteral("candidate")), QStringLiteral("0 candidates"));
+        QCOMPARE(countText(12300, QStringLiteral("architecture")), QStringLiteral("12,300 architectures"));
+        QCOMPARE(countText(8.06e6, QStringLiteral("candidate")), QStringLiteral("8.06 million candidates"));
+        QCOMPARE(countText(2, QStringLiteral("match"), QStringLiteral("matches")), QStringLiteral("2 matches"));
+    }
+
     void settingsComeBackRight()
     {
         // Quit and relaunch: the form (its time budget included), the log toggles and the axes

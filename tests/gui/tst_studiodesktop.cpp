@@ -166,6 +166,53 @@ private Q_SLOTS:
                 silent << child->objectName();
         QVERIFY2(silent.isEmpty(), qPrintable(silent.join(',')));
     }
+
+    void plotToolbarKeepsWholeLabels()
+    {
+        // At 1024x700 the plot is too narrow for its tool bar in one row: it takes more, and every
+        // picker, toggle and button keeps its whole label; wide, it is one row again.
+        QSettings().clear();
+        MainWindow w;
+        w.resize(1024, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto wholeLabels = [&w] {
+            ParetoPlot* plot = w.plot();
+            for (const char* name : { "plotXTools", "plotYTools", "plotViewTools" }) {
+                auto* tools = plot->findChild<QWidget*>(QString::fromLatin1(name));
+                QVERIFY(tools);
+                QVERIFY2(plot->rect().contains(tools->geometry()), name);
+                for (QWidget* tool : tools->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly)) {
+                    if (!tool->isVisible())
+                        continue;
+                    QVERIFY2(tool->width() >= tool->sizeHint().width(),
+                        qPrintable(QStringLiteral("%1 in %2: %3 of %4 px")
+                                       .arg(tool->metaObject()->className(), QString::fromLatin1(name))
+                                       .arg(tool->width())
+                                       .arg(tool->sizeHint().width())));
+                    QVERIFY(tools->rect().contains(tool->geometry()));
+                }
+            }
+        };
+        wholeLabels();
+        QVERIFY(w.plot()->toolbarWrapped());
+        // The hint over the empty plot is broken into lines the plot has room for.
+        QCustomPlot* canvas = w.plot()->canvas();
+        canvas->replot();
+        QCPItemText* hint = nullptr;
+        for (int i = 0; i < canvas->itemCount(); ++i)
+            if (auto* text = qobject_cast<QCPItemText*>(canvas->item(i)); text && text->visible())
+                hint = text;
+        QVERIFY(hint);
+        const QStringList lines = hint->text().split(QLatin1Char('\n'));
+        QVERIFY(lines.size() >= 3);
+        for (const QString& line : lines)
+            QVERIFY2(
+                QFontMetrics(hint->font()).horizontalAdvance(line) <= canvas->axisRect()->width(), qPrintable(line));
+        w.resize(1900, 1000);
+        QTRY_VERIFY(!w.plot()->toolbarWrapped());
+        wholeLabels();
+    }
 };
 
 QTEST_MAIN(TestStudioDesktop)
