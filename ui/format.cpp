@@ -17,6 +17,10 @@ QString millions(std::int64_t n)
 QString countText(double n, const QString& singular, const QString& plural)
 {
     const QString noun = n == 1 ? singular : plural.isEmpty() ? singular + QLatin1Char('s') : plural;
+    if (n >= 1e12) // beyond words: the power of ten
+        return QStringLiteral("%1 %2").arg(QString::number(n, 'g', 3), noun);
+    if (n >= 1e9)
+        return QStringLiteral("%1 billion %2").arg(QString::number(n / 1e9, 'g', 3), noun);
     if (n >= 1e6)
         return QStringLiteral("%1 million %2").arg(QString::number(n / 1e6, 'g', 3), noun);
     return QStringLiteral("%1 %2").arg(QLocale(QLocale::English).toString(n, 'f', 0), noun);

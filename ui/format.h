@@ -15,8 +15,8 @@ namespace studio {
 
 // "12.35M" for a parameter count.
 QString millions(std::int64_t n);
-// "1 candidate", "12 candidates", "12,300 candidates", "8.1 million candidates": a count of
-// things with its noun (`plural` empty: `singular` + "s").
+// "1 candidate", "12 candidates", "12,300 candidates", "8.1 million candidates", "2.4 billion
+// …", "1.87e+34 …": a count of things with its noun (`plural` empty: `singular` + "s").
 QString countText(double n, const QString& singular, const QString& plural = {});
 // "01:02:03" for a duration in seconds.
 QString clockText(double seconds);

@@ -325,6 +325,8 @@ private Q_SLOTS:
         QCOMPARE(countText(0, QStringLiteral("candidate")), QStringLiteral("0 candidates"));
         QCOMPARE(countText(12300, QStringLiteral("architecture")), QStringLiteral("12,300 architectures"));
         QCOMPARE(countText(8.06e6, QStringLiteral("candidate")), QStringLiteral("8.06 million candidates"));
+        QCOMPARE(countText(2.4e9, QStringLiteral("candidate")), QStringLiteral("2.4 billion candidates"));
+        QCOMPARE(countText(1.87e34, QStringLiteral("architecture")), QStringLiteral("1.87e+34 architectures"));
         QCOMPARE(countText(2, QStringLiteral("match"), QStringLiteral("matches")), QStringLiteral("2 matches"));
     }
 
