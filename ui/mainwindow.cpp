@@ -476,6 +476,18 @@ bool MainWindow::startSearch()
     return true;
 }
 
+// Reads the run in `folder` into `run`; false with lastError() when it cannot be read.
+bool MainWindow::loadRunOrSayWhy(const QString& folder, lts::LoadedRun& run)
+{
+    try {
+        run = lts::loadRun(folder);
+        return true;
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
 // Shows what the run in `folder` did and asks for this session's budget and the iterations, then
 // resumes it. True when it resumed or the user chose not to.
 bool MainWindow::askAndResume(const QString& folder)
@@ -483,12 +495,8 @@ bool MainWindow::askAndResume(const QString& folder)
     if (isSearchRunning() || !isRunFolder(folder))
         return resumeSearch(folder); // says why it cannot
     lts::LoadedRun run;
-    try {
-        run = lts::loadRun(folder);
-    } catch (const std::exception& e) {
-        m_lastError = QString::fromStdString(e.what());
+    if (!loadRunOrSayWhy(folder, run))
         return false;
-    }
     ResumeDialog dialog(folder, run, this);
     if (dialog.exec() != QDialog::Accepted)
         return true;
@@ -724,12 +732,8 @@ bool MainWindow::openRun(const QString& folder, bool overlay)
         return false;
     }
     lts::LoadedRun run;
-    try {
-        run = lts::loadRun(folder);
-    } catch (const std::exception& e) {
-        m_lastError = QString::fromStdString(e.what());
+    if (!loadRunOrSayWhy(folder, run))
         return false;
-    }
     m_live->flush();
     if (!overlay && !isSearchRunning())
         m_store->clear();

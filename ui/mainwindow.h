@@ -83,6 +83,7 @@ protected:
 
 private:
     bool askAndResume(const QString& folder);
+    bool loadRunOrSayWhy(const QString& folder, lts::LoadedRun& run);
     void fitOnScreen();
     void buildActions();
     QList<QAction*> buildFileMenu();
